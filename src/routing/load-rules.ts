@@ -1,0 +1,113 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { ruleSchema, type Rule } from './rule.js';
+
+/**
+ * The rules file is `{ "rules": [ ... ] }`; a bare array of rules is accepted too, so that a
+ * larger configuration file can hand its `rules` value to parseRules. Error paths always start
+ * at `rules`, e.g. "rules[2].match.sliceThickness.min: expected number, received string".
+ */
+const rulesListSchema = z.array(ruleSchema);
+const rulesFileSchema = z.strictObject({ rules: rulesListSchema });
+
+type Issue = z.core.$ZodIssue;
+type Path = readonly PropertyKey[];
+
+function keyPath(path: Path): string {
+  if (path.length === 0) return '(top level)';
+  return path.reduce<string>(
+    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text === '' ? String(key) : `${text}.${String(key)}`),
+    '',
+  );
+}
+
+/**
+ * A union's issue lists every branch's failures. When one branch failed only inside the value
+ * (the value had that branch's type), its failures are the useful ones; otherwise the value had
+ * none of the branches' types.
+ */
+function formatUnion(issue: Extract<Issue, { code: 'invalid_union' }>, path: Path): string[] {
+  const shapeMismatch = (inner: Issue): boolean => inner.path.length === 0 && inner.code === 'invalid_type';
+  const fitting = issue.errors.find((branch) => branch.length > 0 && !branch.some(shapeMismatch));
+  if (fitting) return fitting.flatMap((inner) => formatIssue(inner, path));
+  const expected = issue.errors
+    .flat()
+    .filter(shapeMismatch)
+    .map((inner) => (inner as z.core.$ZodIssueInvalidType).expected);
+  return [`${keyPath(path)}: expected ${[...new Set(expected)].join(' or ')}`];
+}
+
+function formatIssue(issue: Issue, parentPath: Path): string[] {
+  const path = [...parentPath, ...issue.path];
+  if (issue.code === 'invalid_union') return formatUnion(issue, path);
+  return [`${keyPath(path)}: ${issue.message.replace(/^Invalid input: /, '')}`];
+}
+
+function duplicateIds(rules: readonly Rule[]): string[] {
+  const firstIndex = new Map<string, number>();
+  const problems: string[] = [];
+  rules.forEach((rule, index) => {
+    const earlier = firstIndex.get(rule.id);
+    if (earlier === undefined) firstIndex.set(rule.id, index);
+    else problems.push(`rules[${index}].id: duplicate id '${rule.id}' (also rules[${earlier}])`);
+  });
+  return problems;
+}
+
+/** Validates rules (schema, regular expressions, unique ids); throws ConfigError listing every problem. */
+export function parseRules(json: unknown): Rule[] {
+  const result = Array.isArray(json) ? rulesListSchema.safeParse(json) : rulesFileSchema.safeParse(json);
+  if (!result.success) {
+    const rootPath = Array.isArray(json) ? ['rules'] : [];
+    const lines = result.error.issues.flatMap((issue) => formatIssue(issue, rootPath));
+    throw new ConfigError(`invalid rules:\n${lines.join('\n')}`);
+  }
+  const rules = Array.isArray(result.data) ? result.data : result.data.rules;
+  const problems = duplicateIds(rules);
+  if (problems.length > 0) throw new ConfigError(`invalid rules:\n${problems.join('\n')}`);
+  return rules;
+}
+
+/** Reads and validates a rules file; errors name the file and each key path. */
+export async function loadRulesFile(path: string): Promise<Rule[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read rules file ${path}: ${(error as Error).message}`, error);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`rules file ${path} is not valid JSON: ${(error as Error).message}`, error);
+  }
+  try {
+    return parseRules(json);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(`${path}: ${error.message}`, error);
+    throw error;
+  }
+}
+
+/** Names a rule may refer to that are configured elsewhere: destinations and step kinds. */
+export interface KnownRuleReferences {
+  destinations: readonly string[];
+  stepKinds: readonly string[];
+}
+
+/** Checks that every rule names only configured destinations and registered step kinds. */
+export function assertRuleReferences(rules: readonly Rule[], known: KnownRuleReferences): void {
+  const problems = rules.flatMap((rule, index) => [
+    ...rule.steps
+      .map((step, stepIndex) => ({ step, stepIndex }))
+      .filter(({ step }) => !known.stepKinds.includes(step.kind))
+      .map(({ step, stepIndex }) => `rules[${index}].steps[${stepIndex}].kind: unknown step kind '${step.kind}'`),
+    ...rule.destinations
+      .map((name, destIndex) => ({ name, destIndex }))
+      .filter(({ name }) => !known.destinations.includes(name))
+      .map(({ name, destIndex }) => `rules[${index}].destinations[${destIndex}]: unknown destination '${name}'`),
+  ]);
+  if (problems.length > 0) throw new ConfigError(`invalid rules:\n${problems.join('\n')}`);
+}
