@@ -1,0 +1,105 @@
+/**
+ * A typed face over the parts of dcmjs 0.50 we use. dcmjs ships no type declarations, so the
+ * untyped module is described here once, and the rest of the code imports only these types.
+ */
+import { createRequire } from 'node:module';
+
+// dcmjs's ESM build is a .js file in a package without "type": "module": Node loads it, but jest
+// parses it as CommonJS and fails. Its CommonJS build loads the same way in both.
+const dcmjsUntyped: unknown = createRequire(import.meta.url)('dcmjs');
+
+/** A dcmjs "naturalized" dataset: keywords as keys, plain values, `_vrMap` for ambiguous VRs. */
+export type NaturalDataset = Record<string, unknown>;
+
+/** A dcmjs "denaturalized" dataset: tag hex strings as keys, { vr, Value } as values. */
+export type DenaturalDataset = Record<string, { vr: string; Value: unknown[] }>;
+
+export interface DicomDict {
+  meta: DenaturalDataset;
+  dict: DenaturalDataset;
+  write(options?: Record<string, unknown>): ArrayBuffer;
+}
+
+interface DcmjsApi {
+  data: {
+    DicomMessage: {
+      readFile(
+        buffer: ArrayBuffer,
+        options?: { untilTag?: string | null; includeUntilTagValue?: boolean; ignoreErrors?: boolean },
+      ): DicomDict;
+    };
+    DicomMetaDictionary: {
+      naturalizeDataset(dataset: DenaturalDataset): NaturalDataset;
+      denaturalizeDataset(dataset: NaturalDataset): DenaturalDataset;
+    };
+    DicomDict: new (meta: DenaturalDataset) => DicomDict;
+  };
+  log: { getLogger(name: string): Logger };
+}
+
+interface Logger {
+  getLevel(): number;
+  setLevel(level: number | string, persist?: boolean): void;
+}
+
+export const dcmjs = dcmjsUntyped as unknown as DcmjsApi;
+
+export const PIXEL_DATA_TAG = '7FE00010';
+export const TRANSFER_SYNTAX_TAG = '00020010';
+
+export interface ReadOptions {
+  /** Stop at this tag (hex, e.g. PIXEL_DATA_TAG) without reading its value. */
+  readonly untilTag?: string;
+}
+
+/**
+ * Parses a Part 10 file. dcmjs logs an error for every Implicit VR PixelData ("Invalid vr type ox -
+ * using OW") though it reads it right; that logger is quieted for this synchronous call only.
+ */
+export function readPart10(buffer: ArrayBuffer, options: ReadOptions = {}): DicomDict {
+  const logger = dcmjs.log.getLogger('validation.dcmjs');
+  const level = logger.getLevel();
+  logger.setLevel('silent', false);
+  try {
+    return dcmjs.data.DicomMessage.readFile(buffer, {
+      untilTag: options.untilTag ?? null,
+      includeUntilTagValue: false,
+      ignoreErrors: false,
+    });
+  } finally {
+    logger.setLevel(level, false);
+  }
+}
+
+/** Copies a Node Buffer's bytes into a standalone ArrayBuffer (dcmjs wants an ArrayBuffer). */
+export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  const copy = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(copy).set(bytes);
+  return copy;
+}
+
+export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
+
+export interface FileMetaIdentity {
+  readonly transferSyntaxUid: string;
+  readonly implementationClassUid: string;
+  readonly implementationVersionName: string;
+}
+
+/**
+ * Encodes a naturalized dataset as a Part 10 file. The file meta group is built here from the
+ * dataset's SOP class and instance; dcmjs writes the group length and sorts the elements.
+ */
+export function encodePart10(dataset: NaturalDataset, identity: FileMetaIdentity): ArrayBuffer {
+  const meta = dcmjs.data.DicomMetaDictionary.denaturalizeDataset({
+    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
+    MediaStorageSOPClassUID: dataset.SOPClassUID,
+    MediaStorageSOPInstanceUID: dataset.SOPInstanceUID,
+    TransferSyntaxUID: identity.transferSyntaxUid,
+    ImplementationClassUID: identity.implementationClassUid,
+    ImplementationVersionName: identity.implementationVersionName,
+  });
+  const file = new dcmjs.data.DicomDict(meta);
+  file.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(dataset);
+  return file.write();
+}

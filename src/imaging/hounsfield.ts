@@ -1,0 +1,95 @@
+import { InvalidInputError } from '../errors.js';
+
+/** How a slice stores its pixels and how stored values map to Hounsfield units. */
+export interface PixelFormat {
+  readonly rescaleSlope: number;
+  readonly rescaleIntercept: number;
+  readonly bitsAllocated: number;
+  readonly bitsStored: number;
+  /** 0: unsigned, 1: two's complement. */
+  readonly pixelRepresentation: number;
+}
+
+/** The smallest and largest stored value that BitsStored and PixelRepresentation allow. */
+export function storedRange(format: PixelFormat): { min: number; max: number } {
+  if (format.pixelRepresentation === 1) {
+    return { min: -(2 ** (format.bitsStored - 1)), max: 2 ** (format.bitsStored - 1) - 1 };
+  }
+  return { min: 0, max: 2 ** format.bitsStored - 1 };
+}
+
+/**
+ * Reads stored values as BitsStored wide: bits above BitsStored are masked off and, for signed
+ * pixels, the value is sign-extended from bit BitsStored - 1 (High Bit = BitsStored - 1).
+ */
+export function storedValues(raw: Uint16Array | Uint8Array | Int16Array, format: PixelFormat): Int32Array {
+  const bits = format.bitsStored;
+  const mask = 2 ** bits - 1;
+  const signBit = 2 ** (bits - 1);
+  const wrap = 2 ** bits;
+  const signed = format.pixelRepresentation === 1;
+  const out = new Int32Array(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const v = raw[i] & mask;
+    out[i] = signed && v >= signBit ? v - wrap : v;
+  }
+  return out;
+}
+
+export function storedToHu(stored: Int32Array, format: PixelFormat): Float32Array {
+  const out = new Float32Array(stored.length);
+  const { rescaleSlope: slope, rescaleIntercept: intercept } = format;
+  for (let i = 0; i < stored.length; i++) out[i] = stored[i] * slope + intercept;
+  return out;
+}
+
+/**
+ * Converts HU back to stored values through the slice's RescaleSlope/Intercept, rounding to the
+ * nearest integer and clamping to the range BitsStored allows.
+ */
+export function huToStored(hu: Float32Array, format: PixelFormat): Int16Array | Uint16Array {
+  if (format.bitsAllocated !== 16) {
+    throw new InvalidInputError(`cannot write pixels with BitsAllocated ${format.bitsAllocated}: only 16 is supported`);
+  }
+  const { min, max } = storedRange(format);
+  const out = format.pixelRepresentation === 1 ? new Int16Array(hu.length) : new Uint16Array(hu.length);
+  const { rescaleSlope: slope, rescaleIntercept: intercept } = format;
+  for (let i = 0; i < hu.length; i++) {
+    const v = Math.round((hu[i] - intercept) / slope);
+    out[i] = v < min ? min : v > max ? max : Number.isNaN(v) ? min : v;
+  }
+  return out;
+}
+
+/** Reads the pixel format tags of a naturalized dataset, with the defaults the standard allows. */
+export function pixelFormatOf(header: Record<string, unknown>, where: string): PixelFormat {
+  const format = {
+    rescaleSlope: numberTag(header, 'RescaleSlope', where, 1),
+    rescaleIntercept: numberTag(header, 'RescaleIntercept', where, 0),
+    bitsAllocated: numberTag(header, 'BitsAllocated', where),
+    bitsStored: numberTag(header, 'BitsStored', where),
+    pixelRepresentation: numberTag(header, 'PixelRepresentation', where),
+  };
+  if (format.rescaleSlope === 0) throw new InvalidInputError(`${where}: RescaleSlope is 0`);
+  if (format.bitsAllocated !== 8 && format.bitsAllocated !== 16) {
+    throw new InvalidInputError(`${where}: BitsAllocated ${format.bitsAllocated} is not supported (8 or 16)`);
+  }
+  if (format.bitsStored < 1 || format.bitsStored > format.bitsAllocated) {
+    throw new InvalidInputError(`${where}: BitsStored ${format.bitsStored} does not fit BitsAllocated ${format.bitsAllocated}`);
+  }
+  if (format.pixelRepresentation !== 0 && format.pixelRepresentation !== 1) {
+    throw new InvalidInputError(`${where}: PixelRepresentation ${format.pixelRepresentation} must be 0 or 1`);
+  }
+  return format;
+}
+
+function numberTag(header: Record<string, unknown>, keyword: string, where: string, fallback?: number): number {
+  const raw = Array.isArray(header[keyword]) ? (header[keyword] as unknown[])[0] : header[keyword];
+  if (raw === undefined || raw === null || raw === '') {
+    if (fallback !== undefined) return fallback;
+    throw new InvalidInputError(`${where}: missing ${keyword}`);
+  }
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw new InvalidInputError(`${where}: ${keyword} is not a number: ${String(raw)}`);
+  return value;
+}

@@ -1,0 +1,139 @@
+import { open, readFile } from 'node:fs/promises';
+import { InvalidInputError } from '../errors.js';
+import type { Vec3 } from './geometry.js';
+import { dcmjs, PIXEL_DATA_TAG, readPart10, TRANSFER_SYNTAX_TAG, toArrayBuffer, type DicomDict, type NaturalDataset } from './dcmjs.js';
+import { pixelFormatOf, type PixelFormat } from './hounsfield.js';
+
+/** What one file says about itself, read from its header without its pixel data. */
+export interface InstanceHeader {
+  readonly path: string;
+  readonly transferSyntaxUid: string;
+  readonly sopClassUid: string;
+  readonly sopInstanceUid: string;
+  readonly seriesInstanceUid: string;
+  readonly rows: number;
+  readonly columns: number;
+  readonly pixelSpacing: readonly [number, number];
+  /** ImageOrientationPatient: row direction then column direction. */
+  readonly orientation: readonly [number, number, number, number, number, number];
+  readonly position: Vec3;
+  readonly samplesPerPixel: number;
+  readonly photometricInterpretation: string;
+  readonly pixelFormat: PixelFormat;
+  /** The naturalized dataset without PixelData, for copying tags into derived series. */
+  readonly header: NaturalDataset;
+}
+
+/** Most headers end well before this; a longer one is read again in full. */
+const HEADER_PREFIX_BYTES = 64 * 1024;
+
+export async function readInstanceHeader(path: string): Promise<InstanceHeader> {
+  const dicomDict = await readUntilPixelData(path);
+  const transferSyntaxUid = String(dicomDict.meta[TRANSFER_SYNTAX_TAG]?.Value?.[0] ?? '');
+  const header = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dicomDict.dict);
+  delete header.PixelData;
+  const vrMap = header._vrMap as Record<string, unknown> | undefined;
+  if (vrMap) delete vrMap.PixelData;
+  return describeInstance(path, transferSyntaxUid, header);
+}
+
+async function readUntilPixelData(path: string): Promise<DicomDict> {
+  const options = { untilTag: PIXEL_DATA_TAG };
+  const prefix = await readPrefix(path, HEADER_PREFIX_BYTES);
+  if (prefix.complete === false) {
+    // A truncated prefix may end inside an element; only trust it when PixelData was reached.
+    try {
+      const dict = readPart10(toArrayBuffer(prefix.bytes), options);
+      if (dict.dict[PIXEL_DATA_TAG]) return dict;
+    } catch {
+      // The header is longer than the prefix: read the whole file below.
+    }
+  }
+  const whole = prefix.complete ? prefix.bytes : await readFile(path);
+  let dict: DicomDict;
+  try {
+    dict = readPart10(toArrayBuffer(whole), options);
+  } catch (error) {
+    throw new InvalidInputError(`${path}: not a readable DICOM Part 10 file (${(error as Error).message})`, error);
+  }
+  if (!dict.dict[PIXEL_DATA_TAG]) throw new InvalidInputError(`${path}: has no PixelData (7FE0,0010)`);
+  return dict;
+}
+
+async function readPrefix(path: string, length: number): Promise<{ bytes: Uint8Array; complete: boolean }> {
+  const handle = await open(path, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    const bytes = new Uint8Array(Math.min(size, length));
+    await handle.read(bytes, 0, bytes.length, 0);
+    return { bytes, complete: bytes.length === size };
+  } finally {
+    await handle.close();
+  }
+}
+
+const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
+const MULTI_FRAME_CT_CLASSES: Record<string, string> = {
+  '1.2.840.10008.5.1.4.1.1.2.1': 'Enhanced CT Image Storage',
+  '1.2.840.10008.5.1.4.1.1.2.2': 'Legacy Converted Enhanced CT Image Storage',
+};
+
+/** Checked before geometry: a multi-frame object keeps its geometry in functional groups. */
+function refuseUnsupportedClass(header: NaturalDataset, where: string): void {
+  const sopClassUid = stringTag(header, 'SOPClassUID', where);
+  const multiFrameName = MULTI_FRAME_CT_CLASSES[sopClassUid];
+  if (multiFrameName) {
+    throw new InvalidInputError(
+      `${where}: SOP class ${multiFrameName} (${sopClassUid}) is multi-frame; not supported yet, send single-frame CT Image Storage`,
+    );
+  }
+  if (sopClassUid !== CT_IMAGE_STORAGE) {
+    throw new InvalidInputError(`${where}: SOP class ${sopClassUid} is not CT Image Storage (${CT_IMAGE_STORAGE})`);
+  }
+  const frames = optionalNumber(header, 'NumberOfFrames') ?? 1;
+  if (frames > 1) throw new InvalidInputError(`${where}: multi-frame image (NumberOfFrames ${frames}) is not supported`);
+}
+
+function describeInstance(path: string, transferSyntaxUid: string, header: NaturalDataset): InstanceHeader {
+  const where = path;
+  refuseUnsupportedClass(header, where);
+  return {
+    path,
+    transferSyntaxUid,
+    sopClassUid: stringTag(header, 'SOPClassUID', where),
+    sopInstanceUid: stringTag(header, 'SOPInstanceUID', where),
+    seriesInstanceUid: stringTag(header, 'SeriesInstanceUID', where),
+    rows: numbers(header, 'Rows', 1, where)[0],
+    columns: numbers(header, 'Columns', 1, where)[0],
+    pixelSpacing: numbers(header, 'PixelSpacing', 2, where) as [number, number],
+    orientation: numbers(header, 'ImageOrientationPatient', 6, where) as [number, number, number, number, number, number],
+    position: numbers(header, 'ImagePositionPatient', 3, where) as unknown as Vec3,
+    samplesPerPixel: optionalNumber(header, 'SamplesPerPixel') ?? 1,
+    photometricInterpretation: String(header.PhotometricInterpretation ?? ''),
+    pixelFormat: pixelFormatOf(header, where),
+    header,
+  };
+}
+
+function stringTag(header: NaturalDataset, keyword: string, where: string): string {
+  const value = header[keyword];
+  if (typeof value !== 'string' || value === '') throw new InvalidInputError(`${where}: missing ${keyword}`);
+  return value;
+}
+
+function numbers(header: NaturalDataset, keyword: string, count: number, where: string): number[] {
+  const raw = header[keyword];
+  const values = (Array.isArray(raw) ? raw : raw === undefined || raw === null || raw === '' ? [] : [raw]).map(Number);
+  if (values.length === 0) throw new InvalidInputError(`${where}: missing ${keyword}`);
+  if (values.length !== count || values.some((v) => !Number.isFinite(v))) {
+    throw new InvalidInputError(`${where}: ${keyword} must be ${count} numbers, got ${JSON.stringify(raw)}`);
+  }
+  return values;
+}
+
+function optionalNumber(header: NaturalDataset, keyword: string): number | undefined {
+  const raw = header[keyword];
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const value = Number(Array.isArray(raw) ? raw[0] : raw);
+  return Number.isFinite(value) ? value : undefined;
+}

@@ -1,0 +1,116 @@
+import { readFile } from 'node:fs/promises';
+import { InvalidInputError } from '../errors.js';
+import { assembleGeometry, DEFAULT_TOLERANCES, type GeometryTolerances } from './assemble-geometry.js';
+import { PIXEL_DATA_TAG, readPart10, toArrayBuffer, type NaturalDataset } from './dcmjs.js';
+import { checkDecodable, decodeFrame, isCompressed, prepareDecoders, type FrameInfo } from './decode-pixels.js';
+import type { SeriesGeometry, Vec3 } from './geometry.js';
+import { storedToHu, storedValues } from './hounsfield.js';
+import type { InstanceHeader } from './instance-header.js';
+import { readInstanceHeader } from './instance-header.js';
+import { LruCache } from './lru-cache.js';
+import { mapLimited } from './map-limited.js';
+import type { SliceSource } from './slice-source.js';
+
+/** One source file of a loaded series, in the same (sorted) order as the slices. */
+export interface SourceInstance {
+  readonly path: string;
+  readonly sopInstanceUid: string;
+  readonly sopClassUid: string;
+  /** dcmjs naturalized dataset without PixelData, for copying tags into a derived series. */
+  readonly header: Record<string, unknown>;
+  readonly position: Vec3;
+}
+
+export interface LoadedSeries {
+  readonly source: SliceSource;
+  readonly instances: SourceInstance[];
+}
+
+export interface OpenSeriesOptions {
+  /** How many decoded slices to keep (default 4); memory stays flat whatever the slice count. */
+  readonly cacheSlices?: number;
+  readonly tolerances?: Partial<GeometryTolerances>;
+}
+
+/**
+ * Opens the files of one CT series as a lazy stack of HU slices sorted along the slice normal.
+ * Headers are read and checked at once; pixels are read and decoded when a slice is asked for.
+ * Throws InvalidInputError when the files are not one regular, untilted, single-frame series.
+ */
+/** Enough to keep the disk busy without running out of file handles on long series. */
+const HEADER_READS_IN_FLIGHT = 16;
+
+export async function openSeries(files: string[], options: OpenSeriesOptions = {}): Promise<LoadedSeries> {
+  const headers = await mapLimited(files, HEADER_READS_IN_FLIGHT, readInstanceHeader);
+  const { geometry, sorted } = assembleGeometry(headers, { ...DEFAULT_TOLERANCES, ...options.tolerances });
+  const frames = sorted.map(frameInfo);
+  frames.forEach(checkDecodable);
+  if (frames.some((frame) => isCompressed(frame.transferSyntaxUid))) await prepareDecoders();
+  return {
+    source: new DicomSliceSource(geometry, frames, options.cacheSlices ?? 4),
+    instances: sorted.map(sourceInstance),
+  };
+}
+
+function frameInfo(header: InstanceHeader): FrameInfo {
+  return {
+    path: header.path,
+    transferSyntaxUid: header.transferSyntaxUid,
+    rows: header.rows,
+    columns: header.columns,
+    samplesPerPixel: header.samplesPerPixel,
+    photometricInterpretation: header.photometricInterpretation,
+    pixelFormat: header.pixelFormat,
+  };
+}
+
+function sourceInstance(header: InstanceHeader): SourceInstance {
+  return {
+    path: header.path,
+    sopInstanceUid: header.sopInstanceUid,
+    sopClassUid: header.sopClassUid,
+    header: header.header,
+    position: header.position,
+  };
+}
+
+class DicomSliceSource implements SliceSource {
+  readonly sliceCount: number;
+  private readonly cache: LruCache<number, Promise<Float32Array>>;
+
+  constructor(
+    readonly geometry: SeriesGeometry,
+    private readonly frames: readonly FrameInfo[],
+    cacheSlices: number,
+  ) {
+    this.sliceCount = frames.length;
+    this.cache = new LruCache(cacheSlices);
+  }
+
+  readSlice(index: number): Promise<Float32Array> {
+    if (!Number.isInteger(index) || index < 0 || index >= this.sliceCount) {
+      return Promise.reject(new RangeError(`slice index ${index} outside 0..${this.sliceCount - 1}`));
+    }
+    const cached = this.cache.get(index);
+    if (cached) return cached;
+    const reading = readHuSlice(this.frames[index]);
+    this.cache.set(index, reading);
+    reading.catch(() => this.cache.delete(index));
+    return reading;
+  }
+}
+
+async function readHuSlice(frame: FrameInfo): Promise<Float32Array> {
+  const bytes = await readFile(frame.path);
+  let pixelData: unknown;
+  try {
+    pixelData = readPart10(toArrayBuffer(bytes)).dict[PIXEL_DATA_TAG]?.Value;
+  } catch (error) {
+    throw new InvalidInputError(`${frame.path}: cannot read the file again (${(error as Error).message})`, error);
+  }
+  if (!Array.isArray(pixelData) || pixelData.length === 0) throw new InvalidInputError(`${frame.path}: has no PixelData`);
+  const raw = decodeFrame(pixelData as ArrayBuffer[], frame);
+  return storedToHu(storedValues(raw, frame.pixelFormat), frame.pixelFormat);
+}
+
+export type { NaturalDataset };
