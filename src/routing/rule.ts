@@ -25,12 +25,14 @@ export const patternSchema = z
     try {
       new RegExp(pattern, 'i');
     } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(error as Error).message}` });
+      const reason = (error as Error).message.replace(/^Invalid regular expression: /, '');
+      ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${reason}` });
     }
   });
 
 const nonEmptyString = z.string().trim().min(1);
-const oneOrMany = z.union([nonEmptyString, z.array(nonEmptyString).min(1)]);
+const manyStrings = z.array(nonEmptyString).min(1);
+const oneOrMany = z.union([nonEmptyString, manyStrings]);
 
 const rangeSchema = z
   .strictObject({ min: z.number().optional(), max: z.number().optional() })
@@ -60,7 +62,7 @@ export const matchSchema = z.strictObject({
   rows: sizeSchema.optional(),
   columns: sizeSchema.optional(),
   sliceThickness: rangeSchema.optional(),
-  manufacturer: z.union([oneOrMany, z.strictObject({ pattern: patternSchema })]).optional(),
+  manufacturer: z.union([nonEmptyString, manyStrings, z.strictObject({ pattern: patternSchema })]).optional(),
   bodyPartExamined: oneOrMany.optional(),
   seriesDescription: z.strictObject({ pattern: patternSchema }).optional(),
   callingAeTitle: oneOrMany.optional(),

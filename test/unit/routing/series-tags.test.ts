@@ -1,0 +1,60 @@
+import { InvalidInputError } from '../../../src/errors.js';
+import { seriesTagsFromHeader } from '../../../src/routing/series-tags.js';
+import { firstHeader } from './real-headers.js';
+
+const OWN_ROOT = '1.2.826.0.1.3680043.10.999.';
+const isOwnUid = (uid: string): boolean => uid.startsWith(OWN_ROOT);
+const isOwnDerivation = (description: string): boolean => description.includes('ct-preprocessing-node');
+
+describe('seriesTagsFromHeader on the real series', () => {
+  it('reads the Siemens B70f header', () => {
+    const tags = seriesTagsFromHeader(firstHeader('lung-pet-ct-dx-A0002-siemens-B70f'), 'ORTHANC', isOwnUid);
+    expect(tags).toEqual({
+      seriesInstanceUid: '1.3.6.1.4.1.14519.5.2.1.6655.2359.241981550240354690198744362919',
+      modality: 'CT',
+      convolutionKernel: ['B70f'],
+      rows: 512,
+      columns: 512,
+      sliceThickness: 8,
+      manufacturer: 'SIEMENS',
+      bodyPartExamined: 'CHEST',
+      seriesDescription: 'ThoraxRoutine  8.0.0  B70f',
+      callingAeTitle: 'ORTHANC',
+      imageType: ['ORIGINAL', 'PRIMARY', 'AXIAL', 'CT_SOM5 SPI'],
+      derivedByNode: false,
+    });
+  });
+
+  it('reads the Philips L header, which has no BodyPartExamined', () => {
+    const tags = seriesTagsFromHeader(firstHeader('lung-pet-ct-dx-A0001-philips-L'), undefined, isOwnUid);
+    expect(tags).toMatchObject({ modality: 'CT', convolutionKernel: ['L'], manufacturer: 'Philips', sliceThickness: 5 });
+    expect(tags.bodyPartExamined).toBeUndefined();
+    expect(tags.callingAeTitle).toBeUndefined();
+  });
+});
+
+describe('seriesTagsFromHeader', () => {
+  const header = { SeriesInstanceUID: '1.2.3', Modality: 'CT ', ConvolutionKernel: ['Br40d', '3'], SliceThickness: '1.50' };
+
+  it('trims strings, splits multi-valued kernels and reads numeric strings', () => {
+    const tags = seriesTagsFromHeader({ ...header, ConvolutionKernel: 'Br40d\\3', Rows: '512' }, ' PACS ', isOwnUid);
+    expect(tags).toMatchObject({ modality: 'CT', convolutionKernel: ['Br40d', '3'], sliceThickness: 1.5, rows: 512, callingAeTitle: 'PACS' });
+  });
+
+  it('marks a series under our UID root as our own output', () => {
+    expect(seriesTagsFromHeader({ ...header, SeriesInstanceUID: `${OWN_ROOT}7.1` }, 'X', isOwnUid).derivedByNode).toBe(true);
+  });
+
+  it("marks a series whose DerivationDescription carries our marker as our own output", () => {
+    const derived = { ...header, DerivationDescription: 'gaussian-soften sigma 1.0 mm; ct-preprocessing-node 0.1.0' };
+    expect(seriesTagsFromHeader(derived, 'X', isOwnUid, isOwnDerivation).derivedByNode).toBe(true);
+    expect(seriesTagsFromHeader({ ...header, DerivationDescription: 'vendor MPR' }, 'X', isOwnUid, isOwnDerivation).derivedByNode).toBe(false);
+  });
+
+  it('refuses a header without SeriesInstanceUID or with a malformed number', () => {
+    expect(() => seriesTagsFromHeader({ Modality: 'CT' }, 'X', isOwnUid)).toThrow(InvalidInputError);
+    expect(() => seriesTagsFromHeader({ ...header, SliceThickness: 'thin' }, 'X', isOwnUid)).toThrow(
+      'SliceThickness: expected a number, got "thin"',
+    );
+  });
+});
