@@ -1,0 +1,64 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { configSchema, type NodeConfig } from './schema.js';
+
+/** Formats zod issues as "key.path: message" lines, one per problem. */
+export function describeIssues(error: z.ZodError, prefix = ''): string {
+  return error.issues
+    .map((issue) => {
+      const keyPath = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+      return `${keyPath || '(root)'}: ${issue.message}`;
+    })
+    .join('\n');
+}
+
+export function parseConfig(raw: unknown, source = 'configuration'): NodeConfig {
+  const parsed = configSchema.safeParse(raw ?? {});
+  if (!parsed.success) throw new ConfigError(`invalid ${source}:\n${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+/**
+ * Reads the configuration once at start-up: the JSON file (if it exists), then the environment
+ * variables that deployments commonly set. Relative paths are resolved against the working folder.
+ */
+export async function loadConfig(
+  file: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<NodeConfig> {
+  let raw: Record<string, unknown> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`cannot read configuration file ${file}: ${(error as Error).message}`, error);
+    }
+    try {
+      raw = JSON.parse(text) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigError(`configuration file ${file} is not valid JSON: ${(error as Error).message}`, error);
+    }
+  }
+  const config = parseConfig(applyEnvironment(raw, env), file ?? 'configuration');
+  return {
+    ...config,
+    dataDir: path.resolve(config.dataDir),
+    rulesFile: path.resolve(config.rulesFile),
+    inference: { ...config.inference, modelsDir: path.resolve(config.inference.modelsDir) },
+  };
+}
+
+function applyEnvironment(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const result = { ...raw };
+  if (env.DATABASE_URL) result.databaseUrl = env.DATABASE_URL;
+  const dicom = { ...((raw.dicom as Record<string, unknown>) ?? {}) };
+  if (env.CTPREP_AE_TITLE) dicom.aeTitle = env.CTPREP_AE_TITLE;
+  if (env.CTPREP_DICOM_PORT) dicom.port = Number(env.CTPREP_DICOM_PORT);
+  if (env.CTPREP_DICOM_HOST) dicom.host = env.CTPREP_DICOM_HOST;
+  result.dicom = dicom;
+  if (env.CTPREP_DATA_DIR) result.dataDir = env.CTPREP_DATA_DIR;
+  return result;
+}

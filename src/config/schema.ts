@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+const aeTitle = z
+  .string()
+  .regex(/^[\x20-\x5b\x5d-\x7e]{1,16}$/, 'an AE title is 1-16 printable characters without backslash')
+  .refine((value) => value.trim().length > 0, 'an AE title cannot be blank');
+
+const port = z.number().int().min(0).max(65535);
+
+export const destinationSchema = z.object({
+  aeTitle,
+  host: z.string().min(1),
+  port: port.min(1),
+});
+
+/** The configuration file (config/node.json) as written by people; defaults filled in here. */
+export const configSchema = z.object({
+  dicom: z
+    .object({
+      aeTitle: aeTitle.default('CTPREP'),
+      host: z.string().default('127.0.0.1'),
+      port: port.default(11112),
+      maxPduLength: z.number().int().min(4096).max(4 * 1024 * 1024).default(262144),
+    })
+    .prefault({}),
+  api: z
+    .object({
+      host: z.string().default('127.0.0.1'),
+      port: port.default(8080),
+    })
+    .prefault({}),
+  /** Where received instances, derived series and the embedded database live. */
+  dataDir: z.string().default('var'),
+  /** A postgres:// URL; when absent the node runs on embedded Postgres under dataDir. */
+  databaseUrl: z.string().optional(),
+  databaseSchema: z.string().regex(/^[a-z_][a-z0-9_]*$/).optional(),
+  completion: z
+    .object({
+      quietSeconds: z.number().positive().max(3600).default(3),
+      checkIntervalMs: z.number().int().min(50).max(60000).default(500),
+    })
+    .prefault({}),
+  derive: z
+    .object({
+      /** UIDs of derived series are made under this root; 2.25 makes UUID-derived UIDs. */
+      uidRoot: z.string().regex(/^[1-9]\d*(\.(0|[1-9]\d*))*$/).max(40).default('2.25'),
+      nodeName: z.string().max(64).default('ct-preprocessing-node'),
+    })
+    .prefault({}),
+  rulesFile: z.string().default('config/rules.json'),
+  destinations: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), destinationSchema).default({}),
+  jobs: z
+    .object({
+      concurrency: z.number().int().min(1).max(64).default(1),
+      retryLimit: z.number().int().min(0).max(100).default(3),
+      retryDelaySeconds: z.number().int().min(1).default(5),
+    })
+    .prefault({}),
+  delivery: z
+    .object({
+      retryLimit: z.number().int().min(0).max(1000).default(30),
+      retryDelaySeconds: z.number().int().min(1).default(5),
+      timeoutMs: z.number().int().min(1000).default(60000),
+    })
+    .prefault({}),
+  inference: z
+    .object({
+      provider: z.enum(['cpu', 'cuda']).default('cpu'),
+      threads: z.number().int().min(0).max(256).default(0),
+      modelsDir: z.string().default('models'),
+      workers: z.number().int().min(1).max(16).default(1),
+    })
+    .prefault({}),
+});
+
+export type NodeConfig = z.infer<typeof configSchema>;
+export type Destination = z.infer<typeof destinationSchema>;
