@@ -1,0 +1,138 @@
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type PgBoss from 'pg-boss';
+import type { Database } from '../db/database.js';
+import type { Logger } from '../log.js';
+import { isRetryable } from '../errors.js';
+import { openSeries } from '../imaging/load-series.js';
+import type { SliceSource } from '../imaging/slice-source.js';
+import { writeDerivedSeries } from '../derive/write-derived-series.js';
+import { createSteps, type StepRegistry } from './steps/index.js';
+import type { SeriesDescriptor, Step, StepContext } from './steps/step.js';
+import { loadJob, updateJob, type StepState } from './job-state.js';
+import { deliverQueue, enqueueIn } from './queue.js';
+
+export interface ProcessingDeps {
+  db: Database;
+  boss: PgBoss;
+  stepKinds: StepRegistry;
+  stepContext: Omit<StepContext, 'series'>;
+  derivedDir: string;
+  uidRoot: string;
+  nodeName: string;
+  clock: () => Date;
+  log: Logger;
+}
+
+export interface Attempt {
+  retryCount: number;
+  retryLimit: number;
+}
+
+/**
+ * Runs one job: loads the series from the spool, applies the rule's steps, writes the derived
+ * series and creates one delivery per destination. A retryable error is rethrown for the queue to
+ * retry with backoff; any other error, or the last attempt's, fails the job with its message.
+ */
+export async function processJob(jobId: string, deps: ProcessingDeps, attempt: Attempt): Promise<void> {
+  const job = await loadJob(deps.db, jobId);
+  if (!job || job.state === 'superseded' || job.state === 'done' || job.state === 'delivering') return;
+  const log = deps.log.child({ jobId, series: job.series_instance_uid, rule: job.rule_id });
+  const steps: StepState[] = job.rule.steps.map((spec) => ({ kind: spec.kind, state: 'pending' }));
+  const outputDir = path.join(deps.derivedDir, jobId);
+  const save = (changes: Parameters<typeof updateJob>[2]) => updateJob(deps.db, jobId, changes, deps.clock());
+
+  if (!(await save({ state: 'running', attempts: job.attempts + 1, started_at: deps.clock(), steps, error: null }))) return;
+  let created: Step[] = [];
+  try {
+    const files = await seriesFiles(deps.db, job.series_instance_uid);
+    const series = await openSeries(files);
+    created = await createSteps(job.rule.steps, deps.stepKinds, { ...deps.stepContext, series: describeSeries(series.instances[0]?.header ?? {}) });
+    let output: SliceSource = series.source;
+    for (const [index, step] of created.entries()) {
+      steps[index] = { ...steps[index], state: 'running', label: step.label, derivation: step.derivation };
+      await save({ steps });
+      output = await step.apply(output);
+    }
+    await rm(outputDir, { recursive: true, force: true });
+    await mkdir(outputDir, { recursive: true });
+    const derived = await writeDerivedSeries({
+      source: series,
+      output,
+      outputDir,
+      uidRoot: deps.uidRoot,
+      clock: deps.clock,
+      nodeName: deps.nodeName,
+      steps: created.map((step) => ({ label: step.label, derivation: step.derivation, generated: step.generated })),
+    });
+    created.forEach((step, index) => {
+      steps[index] = { ...steps[index], state: 'done', report: step.report?.() };
+    });
+    const delivering = await startDeliveries(deps, jobId, job.rule.destinations, derived.seriesInstanceUid, outputDir, steps);
+    if (delivering) log.info({ derivedSeries: derived.seriesInstanceUid, instances: derived.files.length }, 'derived series written');
+    else log.info('job was superseded while it ran; its output is not delivered');
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const running = steps.findIndex((step) => step.state === 'running');
+    if (running >= 0) steps[running] = { ...steps[running], state: 'failed' };
+    const willRetry = isRetryable(error) && attempt.retryCount < attempt.retryLimit;
+    await save({ state: willRetry ? 'queued' : 'failed', steps, error: willRetry ? `attempt failed, will retry: ${message}` : message, finished_at: willRetry ? undefined : deps.clock() });
+    log.warn({ err: error, willRetry }, 'job step failed');
+    if (willRetry) throw error;
+  } finally {
+    for (const step of created) await step.close?.();
+  }
+}
+
+function describeSeries(header: Record<string, unknown>): SeriesDescriptor {
+  const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+  const kernel = header.ConvolutionKernel;
+  return {
+    modality: text(header.Modality),
+    manufacturer: text(header.Manufacturer),
+    convolutionKernel: (Array.isArray(kernel) ? kernel : kernel === undefined ? [] : [kernel]).map(String),
+    seriesDescription: text(header.SeriesDescription),
+  };
+}
+
+async function seriesFiles(db: Database, seriesInstanceUid: string): Promise<string[]> {
+  const { rows } = await db.query<{ path: string }>(
+    'SELECT path FROM instances WHERE series_instance_uid = $1 ORDER BY instance_number NULLS LAST, sop_instance_uid',
+    [seriesInstanceUid],
+  );
+  return rows.map((row) => row.path);
+}
+
+/** Records the derived series and queues its deliveries, unless the job was superseded meanwhile. */
+async function startDeliveries(
+  deps: ProcessingDeps,
+  jobId: string,
+  destinations: readonly string[],
+  derivedSeriesUid: string,
+  outputDir: string,
+  steps: StepState[],
+): Promise<boolean> {
+  const now = deps.clock();
+  return deps.db.transaction(async (tx) => {
+    const updated = await updateJob(tx, jobId, { state: 'delivering', steps, derived_series_uid: derivedSeriesUid, output_dir: outputDir }, now);
+    if (!updated) return false;
+    await tx.query(
+      `INSERT INTO derived_series (series_instance_uid, job_id, created_at) VALUES ($1, $2, $3)
+       ON CONFLICT (series_instance_uid) DO UPDATE SET job_id = EXCLUDED.job_id`,
+      [derivedSeriesUid, jobId, now],
+    );
+    for (const destination of destinations) {
+      // A job run again (retried by hand) sends again through its existing delivery rows.
+      const { rows } = await tx.query<{ id: string }>(
+        `INSERT INTO deliveries (id, job_id, destination, state, created_at, updated_at)
+         VALUES ($1, $2, $3, 'pending', $4, $4)
+         ON CONFLICT (job_id, destination) DO UPDATE SET state = 'pending', last_error = NULL, updated_at = $4
+         RETURNING id`,
+        [randomUUID(), jobId, destination, now],
+      );
+      await enqueueIn(deps.boss, tx, deliverQueue, { deliveryId: rows[0]!.id });
+    }
+    return true;
+  });
+}

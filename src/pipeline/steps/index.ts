@@ -1,0 +1,34 @@
+import { InvalidInputError } from '../../errors.js';
+import type { Step, StepContext, StepKind } from './step.js';
+import { gaussianSoftenStep } from './gaussian-soften.js';
+import { bicubicUpsampleStep } from './bicubic-upsample.js';
+import { modelStep } from './model.js';
+
+export type StepRegistry = ReadonlyMap<string, StepKind<unknown>>;
+
+/** Every step kind a rule can name. A new kind is a new file in this folder, added here. */
+export function defaultStepKinds(): StepRegistry {
+  const kinds = [gaussianSoftenStep, bicubicUpsampleStep, modelStep] as StepKind<unknown>[];
+  return new Map(kinds.map((kind) => [kind.kind, kind]));
+}
+
+export interface StepSpec {
+  kind: string;
+  options?: Record<string, unknown>;
+}
+
+/** Creates the steps of a rule in order, validating each one's options against its kind. */
+export async function createSteps(specs: readonly StepSpec[], registry: StepRegistry, context: StepContext): Promise<Step[]> {
+  const steps: Step[] = [];
+  for (const [index, spec] of specs.entries()) {
+    const kind = registry.get(spec.kind);
+    if (!kind) throw new InvalidInputError(`steps[${index}]: unknown step kind '${spec.kind}'`);
+    const parsed = kind.options.safeParse(spec.options ?? {});
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((issue) => `steps[${index}].options.${issue.path.join('.')}: ${issue.message}`);
+      throw new InvalidInputError(problems.join('; '));
+    }
+    steps.push(await kind.create(parsed.data, context));
+  }
+  return steps;
+}
