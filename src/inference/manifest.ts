@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+
+/**
+ * The manifest beside each model's ONNX file (models/<id>/manifest.json): what the model does, the
+ * series it accepts, and how to tile it. Checked when the model is loaded, not when a job fails.
+ */
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+const huWindow = z
+  .tuple([z.number(), z.number()])
+  .refine(([low, high]) => high > low, 'huWindow must be [low, high] with high > low');
+
+export const manifestSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'id: lower-case letters, digits, ".", "_" and "-"'),
+    version: z.string().min(1),
+    /** 'untrained-random-weights' marks benchmark stand-ins that must never be routed to by default. */
+    status: z.enum(['trained', 'untrained-random-weights', 'test-fixture']),
+    task: z.enum(['harmonize', 'superres']),
+    description: z.string().optional(),
+    file: z.string().min(1),
+    /** Path of the model card (README.md) relative to the model folder. */
+    modelCard: z.string().optional(),
+    /** Tag for the derived SeriesDescription, e.g. "SOFT-GAN" or "SR2X-GAN". */
+    seriesLabel: z.string().optional(),
+    tensors: z.object({ input: z.string().min(1), output: z.string().min(1) }),
+    /** 2d: NCHW with C=1. 2.5d: NCHW with C = 2*neighbourSlices+1 slices, centre slice in the middle. 3d: NCDHW, C=1. */
+    dimensionality: z.enum(['2d', '2.5d', '3d']),
+    neighbourSlices: nonNegativeInt.default(0),
+    accepts: z.object({
+      modalities: z.array(z.string().min(1)).min(1),
+      /** Kernel families accepted (routing/kernel-taxonomy); a series matches by family or by kernels. */
+      kernelFamilies: z.array(z.enum(['soft', 'medium', 'sharp', 'unknown'])).optional(),
+      kernels: z.array(z.string().min(1)).optional(),
+      /** [rows, columns] pairs; absent means any matrix. */
+      matrixSizes: z.array(z.tuple([positiveInt, positiveInt])).optional(),
+      /** Inclusive range of both PixelSpacing values, in mm. */
+      pixelSpacingMm: z.tuple([z.number().positive(), z.number().positive()]).optional(),
+    }),
+    output: z.object({
+      targetKernel: z.string().optional(),
+      scale: z.object({ inPlane: z.union([z.literal(1), z.literal(2)]), z: z.union([z.literal(1), z.literal(2)]) }),
+    }),
+    normalization: z.object({ huWindow }),
+    /** Receptive-field radius in input pixels (in-plane) and input slices (z, 3d only). */
+    receptiveField: z.object({ inPlane: nonNegativeInt, z: nonNegativeInt }),
+    /** Context added around each tile on every side; must cover the receptive field. */
+    halo: z.object({ inPlane: nonNegativeInt, z: nonNegativeInt }),
+    /** Preferred tile: in-plane edge in input pixels; z = output slices per slab (3d). */
+    tile: z.object({ inPlane: positiveInt, z: positiveInt.default(1) }),
+    /** Most tiles sent in one run call. */
+    batch: positiveInt.default(4),
+    /** How the image is extended beyond its edges, identically for tiled and whole-image runs. */
+    padding: z.enum(['reflect', 'replicate']).default('reflect'),
+    training: z
+      .object({ data: z.string().optional(), metrics: z.record(z.string(), z.unknown()).optional() })
+      .optional(),
+  })
+  .superRefine((m, ctx) => {
+    const issue = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    if (m.halo.inPlane < m.receptiveField.inPlane) {
+      issue(['halo', 'inPlane'], `halo ${m.halo.inPlane} is smaller than the receptive field ${m.receptiveField.inPlane}: tiles would show seams`);
+    }
+    if (m.halo.z < m.receptiveField.z) {
+      issue(['halo', 'z'], `halo ${m.halo.z} is smaller than the receptive field ${m.receptiveField.z} in z`);
+    }
+    if (m.dimensionality !== '3d' && (m.halo.z !== 0 || m.receptiveField.z !== 0 || m.output.scale.z !== 1)) {
+      issue(['dimensionality'], `a ${m.dimensionality} model has no z halo, z receptive field or z scale (2.5d context is neighbourSlices)`);
+    }
+    if (m.dimensionality !== '2.5d' && m.neighbourSlices !== 0) {
+      issue(['neighbourSlices'], 'neighbourSlices applies to 2.5d models only');
+    }
+    if (m.dimensionality === '2.5d' && m.neighbourSlices === 0) {
+      issue(['neighbourSlices'], 'a 2.5d model needs neighbourSlices >= 1');
+    }
+    if (m.dimensionality !== '3d' && m.tile.z !== 1) issue(['tile', 'z'], 'tile.z applies to 3d models only');
+  });
+
+export type ModelManifest = z.infer<typeof manifestSchema>;
+export type KernelFamily = NonNullable<ModelManifest['accepts']['kernelFamilies']>[number];
+
+/** Parses a manifest, naming the file and every failing key path. */
+export function parseManifest(json: unknown, source: string): ModelManifest {
+  const result = manifestSchema.safeParse(json);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`model manifest ${source} is invalid: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+/** Input channels of the model: neighbour slices for 2.5d, else one. */
+export function inputChannels(manifest: ModelManifest): number {
+  return manifest.dimensionality === '2.5d' ? 2 * manifest.neighbourSlices + 1 : 1;
+}

@@ -1,0 +1,52 @@
+import { mkdtemp, readFile, writeFile, mkdir, copyFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError } from '../../../src/errors.js';
+import { parseManifest } from '../../../src/inference/manifest.js';
+import { loadModelFolder, openModelRegistry } from '../../../src/inference/registry.js';
+import { FIXTURE_MODELS } from './helpers.js';
+
+async function fixtureManifest(id: string): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(path.join(FIXTURE_MODELS, id, 'manifest.json'), 'utf8'));
+}
+
+describe('model manifest', () => {
+  it('accepts every fixture manifest', async () => {
+    const registry = await openModelRegistry([FIXTURE_MODELS]);
+    expect(registry.ids()).toEqual(['test-25d-rf3', 'test-2d-rf4', 'test-3d-rf4x3', 'test-sr2d-rf3', 'test-sr3d-rf1']);
+    expect(registry.getModel('test-sr2d-rf3').manifest.output.scale).toEqual({ inPlane: 2, z: 1 });
+  });
+
+  it('rejects a halo smaller than the receptive field when loaded', async () => {
+    const json = await fixtureManifest('test-2d-rf4');
+    const folder = path.join(await mkdtemp(path.join(os.tmpdir(), 'models-')), 'test-2d-rf4');
+    await mkdir(folder);
+    await copyFile(path.join(FIXTURE_MODELS, 'test-2d-rf4', 'model.onnx'), path.join(folder, 'model.onnx'));
+    await writeFile(path.join(folder, 'manifest.json'), JSON.stringify({ ...json, halo: { inPlane: 3, z: 0 } }));
+    const loading = loadModelFolder(folder);
+    await expect(loading).rejects.toThrow(ConfigError);
+    await expect(loadModelFolder(folder)).rejects.toThrow(/halo\.inPlane: halo 3 is smaller than the receptive field 4/);
+    await expect(openModelRegistry([path.dirname(folder)])).rejects.toThrow(/receptive field/);
+  });
+
+  it('rejects a z halo smaller than the z receptive field of a 3d model', async () => {
+    const json = await fixtureManifest('test-3d-rf4x3');
+    expect(() => parseManifest({ ...json, halo: { inPlane: 4, z: 2 } }, 'm.json')).toThrow(/halo\.z: halo 2 is smaller than the receptive field 3 in z/);
+  });
+
+  it('names every failing key path', () => {
+    expect(() => parseManifest({ id: 'x', task: 'denoise' }, 'bad.json')).toThrow(/bad\.json is invalid: .*task/);
+  });
+
+  it('refuses a 2.5d model without neighbour slices and a 2d model with a z scale', async () => {
+    const flat = await fixtureManifest('test-25d-rf3');
+    expect(() => parseManifest({ ...flat, neighbourSlices: 0 }, 'm.json')).toThrow(/neighbourSlices/);
+    const sr = await fixtureManifest('test-sr2d-rf3');
+    expect(() => parseManifest({ ...sr, output: { scale: { inPlane: 2, z: 2 } } }, 'm.json')).toThrow(/dimensionality/);
+  });
+
+  it('names the known models for an unknown id', async () => {
+    const registry = await openModelRegistry([FIXTURE_MODELS]);
+    expect(() => registry.getModel('nope')).toThrow(/unknown model nope; known models: test-25d-rf3/);
+  });
+});
