@@ -1,15 +1,12 @@
-import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type PgBoss from 'pg-boss';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
 import { isRetryable } from '../errors.js';
-import { openSeries } from '../imaging/load-series.js';
-import type { SliceSource } from '../imaging/slice-source.js';
-import { writeDerivedSeries } from '../derive/write-derived-series.js';
-import { createSteps, type StepRegistry } from './steps/index.js';
-import type { SeriesDescriptor, Step, StepContext } from './steps/step.js';
+import type { StepRegistry } from './steps/index.js';
+import type { StepContext } from './steps/step.js';
+import { runSteps } from './run-steps.js';
 import { loadJob, updateJob, type StepState } from './job-state.js';
 import { deliverQueue, enqueueIn } from './queue.js';
 
@@ -44,33 +41,27 @@ export async function processJob(jobId: string, deps: ProcessingDeps, attempt: A
   const save = (changes: Parameters<typeof updateJob>[2]) => updateJob(deps.db, jobId, changes, deps.clock());
 
   if (!(await save({ state: 'running', attempts: job.attempts + 1, started_at: deps.clock(), steps, error: null }))) return;
-  let created: Step[] = [];
   try {
-    const files = await seriesFiles(deps.db, job.series_instance_uid);
-    const series = await openSeries(files);
-    created = await createSteps(job.rule.steps, deps.stepKinds, { ...deps.stepContext, series: describeSeries(series.instances[0]?.header ?? {}) });
-    let output: SliceSource = series.source;
-    for (const [index, step] of created.entries()) {
-      steps[index] = { ...steps[index], state: 'running', label: step.label, derivation: step.derivation };
-      await save({ steps });
-      output = await step.apply(output);
-    }
-    await rm(outputDir, { recursive: true, force: true });
-    await mkdir(outputDir, { recursive: true });
-    const derived = await writeDerivedSeries({
-      source: series,
-      output,
+    const result = await runSteps({
+      files: await seriesFiles(deps.db, job.series_instance_uid),
+      steps: job.rule.steps,
+      stepKinds: deps.stepKinds,
+      stepContext: deps.stepContext,
       outputDir,
       uidRoot: deps.uidRoot,
-      clock: deps.clock,
       nodeName: deps.nodeName,
-      steps: created.map((step) => ({ label: step.label, derivation: step.derivation, generated: step.generated })),
+      clock: deps.clock,
+      async onStepStarted(index, step) {
+        if (index > 0) steps[index - 1] = { ...steps[index - 1], state: 'done' };
+        steps[index] = { ...steps[index], state: 'running', label: step.label, derivation: step.derivation };
+        await save({ steps });
+      },
     });
-    created.forEach((step, index) => {
-      steps[index] = { ...steps[index], state: 'done', report: step.report?.() };
+    result.steps.forEach((step, index) => {
+      steps[index] = { ...steps[index], state: 'done', report: step.report };
     });
-    const delivering = await startDeliveries(deps, jobId, job.rule.destinations, derived.seriesInstanceUid, outputDir, steps);
-    if (delivering) log.info({ derivedSeries: derived.seriesInstanceUid, instances: derived.files.length }, 'derived series written');
+    const delivering = await startDeliveries(deps, jobId, job.rule.destinations, result.seriesInstanceUid, outputDir, steps);
+    if (delivering) log.info({ derivedSeries: result.seriesInstanceUid, instances: result.files.length }, 'derived series written');
     else log.info('job was superseded while it ran; its output is not delivered');
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -80,20 +71,7 @@ export async function processJob(jobId: string, deps: ProcessingDeps, attempt: A
     await save({ state: willRetry ? 'queued' : 'failed', steps, error: willRetry ? `attempt failed, will retry: ${message}` : message, finished_at: willRetry ? undefined : deps.clock() });
     log.warn({ err: error, willRetry }, 'job step failed');
     if (willRetry) throw error;
-  } finally {
-    for (const step of created) await step.close?.();
   }
-}
-
-function describeSeries(header: Record<string, unknown>): SeriesDescriptor {
-  const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
-  const kernel = header.ConvolutionKernel;
-  return {
-    modality: text(header.Modality),
-    manufacturer: text(header.Manufacturer),
-    convolutionKernel: (Array.isArray(kernel) ? kernel : kernel === undefined ? [] : [kernel]).map(String),
-    seriesDescription: text(header.SeriesDescription),
-  };
 }
 
 async function seriesFiles(db: Database, seriesInstanceUid: string): Promise<string[]> {

@@ -1,5 +1,6 @@
 import PgBoss from 'pg-boss';
 import type { Database, Queryable } from '../db/database.js';
+import type { Logger } from '../log.js';
 
 export const processQueue = 'process-series';
 export const deliverQueue = 'deliver-series';
@@ -37,12 +38,12 @@ export function bossAdapter(db: Queryable): PgBoss.Db {
  */
 export async function startQueue(
   db: Database,
-  options: { schema: string; processing: RetryPolicy; delivery: RetryPolicy },
+  options: { schema: string; processing: RetryPolicy; delivery: RetryPolicy; log: Logger },
 ): Promise<PgBoss> {
   const boss = new PgBoss({ db: bossAdapter(db), schema: options.schema, supervise: true, schedule: false });
   boss.on('error', (error) => {
     // Maintenance errors are reported and the queue goes on; job errors go through handlers.
-    console.error(`job queue: ${error.message}`);
+    options.log.error({ err: error }, 'job queue maintenance error');
   });
   await boss.start();
   await ensureQueue(boss, processQueue, options.processing, 60 * 60);

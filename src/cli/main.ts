@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { runStart } from './start.js';
+import { runSend } from './send.js';
+import { runProcessFolder } from './process-folder.js';
+import { NodeError } from '../errors.js';
+
+function port(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535) throw new InvalidArgumentError('expected a port number 1-65535');
+  return parsed;
+}
+
+const program = new Command()
+  .name('ctprep')
+  .description('DICOM preprocessing node for chest CT: kernel harmonization and super-resolution')
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description('run the node: DICOM listener, routing, workers, delivery, REST API and console')
+  .option('-c, --config <file>', 'configuration file', 'config/node.json')
+  .action(async (options: { config: string }) => runStart(options));
+
+program
+  .command('send')
+  .description('send the DICOM files of a folder to an AE by C-STORE (a small storage SCU)')
+  .argument('<folder>', 'folder with DICOM files (searched recursively)')
+  .requiredOption('--ae <title>', 'called AE title of the destination')
+  .option('--host <host>', 'destination host', '127.0.0.1')
+  .requiredOption('--port <port>', 'destination port', port)
+  .option('--calling-ae <title>', 'our AE title', 'CTPREP')
+  .action(async (folder: string, options: { ae: string; host: string; port: number; callingAe: string }) =>
+    runSend(folder, options),
+  );
+
+program
+  .command('process')
+  .description('process a folder offline to a folder: same rules and steps, no network, no database')
+  .argument('<input>', 'folder with DICOM files of one or more series')
+  .argument('<output>', 'folder for the derived series (one sub-folder per series and rule)')
+  .option('-c, --config <file>', 'configuration file (rules file, UID root, models)', 'config/node.json')
+  .option('--rule <id>', 'apply this rule to every series, whether or not it matches')
+  .action(async (input: string, output: string, options: { config: string; rule?: string }) =>
+    runProcessFolder(input, output, options),
+  );
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  // Errors we raise on purpose carry a message meant for people; anything else shows its stack.
+  console.error(error instanceof NodeError ? `ctprep: ${error.message}` : error);
+  process.exitCode = 1;
+}

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { ConfigError } from '../../errors.js';
+import type { SliceSource } from '../../imaging/slice-source.js';
+import { assertAccepts, type SeriesDescriptor } from '../../inference/accepts.js';
+import type { Provider } from '../../inference/backend.js';
+import { isInferenceEngine, type InferenceEngine } from '../../inference/engine.js';
+import type { ModelManifest } from '../../inference/manifest.js';
+import type { ModelEntry } from '../../inference/registry.js';
+import { TiledSource } from '../../inference/tiled-source.js';
+import { tilingSpec } from '../../inference/tiler.js';
+import type { SlabResult } from '../../inference/worker-pool.js';
+import type { Step, StepContext, StepKind } from './step.js';
+
+export interface ModelStepOptions {
+  /** Model id (the folder name under models/). */
+  readonly model: string;
+  /** Overrides the engine's default execution provider for this step. */
+  readonly backend?: Provider;
+}
+
+/**
+ * The series tags the manifest check needs. Until StepContext carries them, the worker passes a
+ * context with this extra field; a model step's output carries them on to the next model step.
+ */
+export interface ModelStepContext extends StepContext {
+  readonly series?: SeriesDescriptor;
+}
+
+/** A SliceSource that also says what series it is (kernel family after harmonization, say). */
+export interface DescribedSliceSource extends SliceSource {
+  readonly series?: SeriesDescriptor;
+}
+
+const options = z.strictObject({ model: z.string().min(1), backend: z.enum(['cpu', 'cuda']).optional() });
+
+function engineFrom(context: StepContext): InferenceEngine {
+  if (!isInferenceEngine(context.inference)) {
+    throw new ConfigError('model step: no inference engine is configured on this node (StepContext.inference)');
+  }
+  return context.inference;
+}
+
+function label(manifest: ModelManifest): string {
+  const base = manifest.seriesLabel ?? (manifest.task === 'harmonize' ? 'HARMONIZED' : `SR${manifest.output.scale.inPlane}X`);
+  return manifest.status === 'trained' ? base : `${base}-UNTRAINED`;
+}
+
+function derivation(manifest: ModelManifest): string {
+  const status = manifest.status === 'trained' ? '' : ` ${manifest.status.toUpperCase()}, NOT A TRAINED MODEL;`;
+  const [low, high] = manifest.normalization.huWindow;
+  return (
+    `${manifest.task === 'harmonize' ? 'Kernel harmonization' : 'Super-resolution'} by model ` +
+    `${manifest.id}@${manifest.version} (${manifest.dimensionality};${status} HU window ${low}..${high}; tiled ` +
+    `${manifest.tile.inPlane} px, halo ${manifest.halo.inPlane} px)`
+  );
+}
+
+/** What the next step sees: a harmonized series has the model's target kernel family. */
+function outputSeries(manifest: ModelManifest, input: SeriesDescriptor): SeriesDescriptor {
+  if (manifest.task !== 'harmonize') return input;
+  return {
+    ...input,
+    convolutionKernel: manifest.output.targetKernel ? [manifest.output.targetKernel] : [],
+    kernelFamily: manifest.output.kernelFamily ?? 'unknown',
+  };
+}
+
+class ModelStep implements Step {
+  readonly label: string;
+  readonly derivation: string;
+  readonly generated = true;
+  private readonly ran = new Set<Provider>();
+  private tiles = 0;
+  private seconds = 0;
+
+  constructor(
+    private readonly model: ModelEntry,
+    private readonly engine: InferenceEngine,
+    private readonly provider: Provider,
+    private readonly context: ModelStepContext,
+  ) {
+    this.label = label(model.manifest);
+    this.derivation = derivation(model.manifest);
+  }
+
+  async apply(input: SliceSource): Promise<DescribedSliceSource> {
+    const series = (input as DescribedSliceSource).series ?? this.context.series;
+    if (!series) {
+      throw new ConfigError('model step: the job gave no series descriptor (modality, manufacturer, kernel) to check the manifest against');
+    }
+    // Refuses before anything is sent to a worker.
+    assertAccepts(this.model.manifest, series, input.geometry);
+    const spec = tilingSpec(this.model.manifest);
+    const source = new TiledSource(input, spec, (slab) => this.engine.runSlab(this.model, this.provider, spec, slab).then((r) => this.record(r)));
+    return Object.assign(source, { series: outputSeries(this.model.manifest, series) });
+  }
+
+  report(): Record<string, unknown> {
+    const { id, version, status } = this.model.manifest;
+    const backend = this.ran.size === 0 ? undefined : [...this.ran].sort().join('+');
+    return { backend, model: `${id}@${version}`, status, tiles: this.tiles, seconds: Number(this.seconds.toFixed(3)) };
+  }
+
+  private record(result: SlabResult): SlabResult {
+    this.ran.add(result.backend);
+    this.tiles += result.tiles;
+    this.seconds += result.seconds;
+    return result;
+  }
+}
+
+/** Runs a model from the registry over the series, tiled, in the engine's worker threads. */
+export const modelStep: StepKind<ModelStepOptions> = {
+  kind: 'model',
+  options,
+  async create(stepOptions, context): Promise<Step> {
+    const engine = engineFrom(context);
+    const model = engine.registry.getModel(stepOptions.model);
+    return new ModelStep(model, engine, stepOptions.backend ?? engine.provider, context as ModelStepContext);
+  },
+};
