@@ -40,6 +40,8 @@ export const manifestSchema = z
     }),
     output: z.object({
       targetKernel: z.string().optional(),
+      /** Kernel family of the output (harmonization), so a chained step can check it. */
+      kernelFamily: z.enum(['soft', 'medium', 'sharp', 'unknown']).optional(),
       scale: z.object({ inPlane: z.union([z.literal(1), z.literal(2)]), z: z.union([z.literal(1), z.literal(2)]) }),
     }),
     normalization: z.object({ huWindow }),
