@@ -21,7 +21,8 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<Database & 
     pglite,
     query,
     async exec(script) {
-      await pglite.exec(script);
+      const results = await pglite.exec(script);
+      return (results.at(-1)?.rows as Record<string, unknown>[] | undefined) ?? [];
     },
     async transaction(work) {
       return pglite.transaction(async (tx) =>

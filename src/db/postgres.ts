@@ -38,7 +38,9 @@ export async function connectPostgres(options: PostgresOptions): Promise<Databas
     kind: 'postgres',
     query,
     async exec(script) {
-      await pool.query(script);
+      // A script of several statements yields one result per statement.
+      const result = (await pool.query(script)) as pg.QueryResult | pg.QueryResult[];
+      return (Array.isArray(result) ? result.at(-1)?.rows : result.rows) ?? [];
     },
     async transaction(work) {
       const client = await pool.connect();

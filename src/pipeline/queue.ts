@@ -23,8 +23,7 @@ export function bossAdapter(db: Queryable): PgBoss.Db {
     async executeSql(text, values) {
       if ((!values || values.length === 0) && 'exec' in db) {
         // pg-boss sends whole scripts (its own migrations) without parameters.
-        await (db as Database).exec(text);
-        return { rows: [] };
+        return { rows: await (db as Database).exec(text) };
       }
       return db.query(text, values ?? []);
     },

@@ -1,0 +1,44 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, parseConfig } from '../../../src/config/load-config.js';
+import { ConfigError } from '../../../src/errors.js';
+
+describe('configuration', () => {
+  it('fills defaults: loopback listener, embedded database, a quiet time of seconds', () => {
+    const config = parseConfig({});
+    expect(config.dicom).toEqual({ aeTitle: 'CTPREP', host: '127.0.0.1', port: 11112, maxPduLength: 262144 });
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.completion.quietSeconds).toBeLessThanOrEqual(10);
+  });
+
+  it('names the key path of every invalid value', () => {
+    const attempt = () => parseConfig({ dicom: { aeTitle: 'A\\B', port: 70000 }, destinations: { pacs: { aeTitle: 'X', host: 'h' } } });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/dicom\.aeTitle: .*backslash/);
+    expect(attempt).toThrow(/dicom\.port/);
+    expect(attempt).toThrow(/destinations\.pacs\.port/);
+  });
+
+  it('reads the file once and lets DATABASE_URL override it', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ctprep-config-'));
+    const file = path.join(dir, 'node.json');
+    await writeFile(file, JSON.stringify({ dicom: { port: 4000 }, dataDir: 'data' }));
+    const config = await loadConfig(file, { DATABASE_URL: 'postgres://db/x' });
+    expect(config.dicom.port).toBe(4000);
+    expect(config.databaseUrl).toBe('postgres://db/x');
+    expect(path.isAbsolute(config.dataDir)).toBe(true);
+  });
+
+  it('says which file is not JSON', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ctprep-config-'));
+    const file = path.join(dir, 'broken.json');
+    await writeFile(file, '{ "dicom": ');
+    await expect(loadConfig(file, {})).rejects.toThrow(/broken\.json is not valid JSON/);
+  });
+
+  it('the committed config/node.json is valid', async () => {
+    const config = await loadConfig(path.resolve('config/node.json'), {});
+    expect(Object.keys(config.destinations)).toContain('pacs');
+  });
+});
