@@ -1,7 +1,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
-import { parseManifest, type ModelManifest } from './manifest.js';
+import { inputChannels, parseManifest, type ModelManifest } from './manifest.js';
+import { analyseGraph, type GraphAnalysis } from './onnx-analysis.js';
+import { readOnnxGraph } from './onnx-graph.js';
 
 /** One model folder: its manifest (validated) and where its ONNX file lies. */
 export interface ModelEntry {
@@ -35,7 +37,44 @@ export async function loadModelFolder(folder: string): Promise<ModelEntry> {
   const onnxPath = path.resolve(folder, manifest.file);
   const info = await stat(onnxPath).catch(() => undefined);
   if (!info?.isFile()) throw new ConfigError(`model ${manifest.id}: ONNX file ${onnxPath} is missing`);
+  checkAgainstGraph(manifest, await readFile(onnxPath));
   return { manifest, folder: path.resolve(folder), onnxPath };
+}
+
+const PROBE_EDGE = 32;
+const PROBE_DEPTH = 8;
+
+function analyse(manifest: ModelManifest, bytes: Uint8Array): GraphAnalysis | undefined {
+  const shape = [1, inputChannels(manifest), ...(manifest.dimensionality === '3d' ? [PROBE_DEPTH] : []), PROBE_EDGE, PROBE_EDGE];
+  try {
+    return analyseGraph(readOnnxGraph(bytes), shape);
+  } catch {
+    // A graph with ops the analyser does not know: the manifest's declarations stand alone.
+    return undefined;
+  }
+}
+
+/**
+ * Checks the manifest against the ONNX graph: the receptive field the graph really has (so an
+ * understated one cannot pass) and the output scale.
+ */
+function checkAgainstGraph(manifest: ModelManifest, bytes: Uint8Array): void {
+  const analysis = analyse(manifest, bytes);
+  if (!analysis) return;
+  const fail = (message: string) => {
+    throw new ConfigError(`model ${manifest.id}: ${message}`);
+  };
+  const field = analysis.receptiveField;
+  const inPlane = Math.max(field[field.length - 1], field[field.length - 2]);
+  const z = manifest.dimensionality === '3d' ? field[0] : 0;
+  if (inPlane > manifest.receptiveField.inPlane || z > manifest.receptiveField.z) {
+    fail(`its graph has a receptive field of ${inPlane} px in-plane, ${z} in z; the manifest declares ${manifest.receptiveField.inPlane}, ${manifest.receptiveField.z}`);
+  }
+  const { inPlane: s, z: sz } = manifest.output.scale;
+  const expected = [1, 1, ...(manifest.dimensionality === '3d' ? [PROBE_DEPTH * sz] : []), PROBE_EDGE * s, PROBE_EDGE * s];
+  if (analysis.outputShape.join('x') !== expected.join('x')) {
+    fail(`its graph maps ${PROBE_EDGE}px tiles to ${analysis.outputShape.join('x')}, the manifest's scale expects ${expected.join('x')}`);
+  }
 }
 
 async function modelFolders(root: string): Promise<string[]> {

@@ -50,3 +50,28 @@ describe('model manifest', () => {
     expect(() => registry.getModel('nope')).toThrow(/unknown model nope; known models: test-25d-rf3/);
   });
 });
+
+describe('manifest against the ONNX graph', () => {
+  async function folderWith(id: string, change: Record<string, unknown>): Promise<string> {
+    const folder = path.join(await mkdtemp(path.join(os.tmpdir(), 'models-')), id);
+    await mkdir(folder);
+    await copyFile(path.join(FIXTURE_MODELS, id, 'model.onnx'), path.join(folder, 'model.onnx'));
+    await writeFile(path.join(folder, 'manifest.json'), JSON.stringify({ ...(await fixtureManifest(id)), ...change }));
+    return folder;
+  }
+
+  it('rejects a receptive field (and halo) understated below what the graph has', async () => {
+    const folder = await folderWith('test-2d-rf4', { receptiveField: { inPlane: 3, z: 0 }, halo: { inPlane: 3, z: 0 } });
+    await expect(loadModelFolder(folder)).rejects.toThrow(/graph has a receptive field of 4 px in-plane, 0 in z; the manifest declares 3, 0/);
+  });
+
+  it('rejects a 3d model whose z receptive field is understated', async () => {
+    const folder = await folderWith('test-3d-rf4x3', { receptiveField: { inPlane: 4, z: 2 }, halo: { inPlane: 4, z: 2 } });
+    await expect(loadModelFolder(folder)).rejects.toThrow(/3 in z; the manifest declares 4, 2/);
+  });
+
+  it('rejects a scale the graph does not have', async () => {
+    const folder = await folderWith('test-sr2d-rf3', { output: { scale: { inPlane: 1, z: 1 } } });
+    await expect(loadModelFolder(folder)).rejects.toThrow(/graph maps 32px tiles to 1x1x64x64, the manifest's scale expects 1x1x32x32/);
+  });
+});
