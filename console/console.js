@@ -1,0 +1,458 @@
+// The node's web console: plain DOM, no framework. Every value from the API reaches the page
+// through text nodes (textContent / append of strings), never parsed as markup.
+
+const REFRESH_MS = 5000;
+const RULE_TEMPLATE = {
+  id: 'new-rule',
+  name: 'Describe what this rule does',
+  enabled: false,
+  priority: 100,
+  match: { modality: 'CT', convolutionKernel: { family: ['sharp'] } },
+  steps: [{ kind: 'gaussian-soften', options: { sigmaMm: 1.0 } }],
+  destinations: ['pacs'],
+  exclusive: false,
+};
+
+const view = {
+  section: 'series',
+  selectedSeriesUid: null,
+  rules: [],
+  loadFailed: false,
+};
+
+// ---------- small DOM helpers ----------
+
+const byId = (id) => document.getElementById(id);
+
+/** Builds an element; string children become text nodes, so data is never parsed as HTML. */
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'class') node.className = value;
+    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+function chip(text, state, title) {
+  return el('span', { class: `chip state-${state ?? ''}`, title }, text);
+}
+
+function table(headers, rows, emptyText) {
+  if (rows.length === 0) return el('p', { class: 'empty' }, emptyText);
+  return el('table', {}, el('thead', {}, el('tr', {}, headers.map((h) => el('th', { scope: 'col' }, h)))), el('tbody', {}, rows));
+}
+
+function when(iso) {
+  if (!iso) return '';
+  const date = new Date(iso);
+  const today = new Date().toDateString() === date.toDateString();
+  return today ? date.toLocaleTimeString() : date.toLocaleString();
+}
+
+function shortUid(uid) {
+  return uid && uid.length > 24 ? `…${uid.slice(-20)}` : uid ?? '';
+}
+
+function showMessage(text, kind = 'error') {
+  const box = byId('message');
+  box.textContent = text;
+  box.className = kind === 'info' ? 'message info' : 'message';
+  box.hidden = false;
+}
+
+function clearMessage() {
+  byId('message').hidden = true;
+}
+
+// ---------- API ----------
+
+async function api(path, options = {}) {
+  const init = { method: options.method ?? 'GET', headers: { Accept: 'application/json' } };
+  if (options.body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(options.body);
+  }
+  const response = await fetch(path, init);
+  if (response.status === 204) return undefined;
+  const payload = await response.json().catch(() => undefined);
+  if (!response.ok) {
+    const message = payload?.error?.message ?? `${response.status} ${response.statusText}`;
+    throw new Error(message);
+  }
+  return payload;
+}
+
+const enc = encodeURIComponent;
+
+// ---------- node status ----------
+
+async function refreshHealth() {
+  const status = byId('node-status');
+  try {
+    const response = await fetch('/api/health');
+    const health = await response.json();
+    const node = health.node;
+    status.textContent = `${node.aeTitle} · DICOM port ${node.dicomPort} · version ${node.version} · database ${node.databaseKind} ${health.database.reachable ? 'reachable' : 'UNREACHABLE'}`;
+    status.className = health.database.reachable ? 'node-status' : 'node-status bad';
+  } catch (error) {
+    status.textContent = `node not reachable: ${error.message}`;
+    status.className = 'node-status bad';
+  }
+}
+
+// ---------- Series ----------
+
+function routingCell(series) {
+  const routing = series.routing;
+  if (!routing) return series.state === 'receiving' ? 'waiting for the series to complete' : '';
+  if (routing.skippedReason) return routing.skippedReason;
+  if (routing.matchedRuleIds.length === 0) return `no rule matched (${routing.rulesEvaluated} evaluated)`;
+  return routing.matchedRuleIds.map((id) => chip(id));
+}
+
+function seriesRow(series) {
+  const row = el(
+    'tr',
+    { class: series.seriesInstanceUid === view.selectedSeriesUid ? 'clickable selected' : 'clickable', tabindex: 0 },
+    el('td', {}, when(series.lastReceivedAt)),
+    el('td', {}, series.seriesDescription ?? '', el('div', { class: 'mono', title: series.seriesInstanceUid }, shortUid(series.seriesInstanceUid))),
+    el('td', {}, series.modality ?? ''),
+    el('td', {}, series.convolutionKernel ?? ''),
+    el('td', {}, series.manufacturer ?? ''),
+    el('td', {}, series.rows && series.columns ? `${series.rows}×${series.columns}` : ''),
+    el('td', {}, series.sliceThickness ?? ''),
+    el('td', {}, String(series.instanceCount)),
+    el('td', {}, series.callingAeTitle),
+    el('td', {}, chip(series.state, series.state)),
+    el('td', {}, routingCell(series)),
+    el('td', {}, series.jobs.map((job) => chip(job.ruleId, job.state, `job ${job.id}: ${job.state}`))),
+  );
+  const select = () => {
+    view.selectedSeriesUid = series.seriesInstanceUid;
+    refreshSeries();
+  };
+  row.addEventListener('click', select);
+  row.addEventListener('keydown', (event) => event.key === 'Enter' && select());
+  return row;
+}
+
+async function refreshSeries() {
+  const state = byId('series-state').value;
+  const data = await api(`/api/series?limit=100${state ? `&state=${enc(state)}` : ''}`);
+  const headers = ['Last received', 'Series', 'Modality', 'Kernel', 'Manufacturer', 'Matrix', 'Slice (mm)', 'Instances', 'From AE', 'State', 'Routing', 'Jobs'];
+  byId('series-table').replaceChildren(
+    table(headers, data.series.map(seriesRow), 'No series received yet.'),
+    data.total > data.series.length ? el('p', { class: 'hint' }, `showing ${data.series.length} of ${data.total}`) : '',
+  );
+  if (view.selectedSeriesUid) await refreshSeriesDetail(view.selectedSeriesUid);
+}
+
+function evaluationRows(decision) {
+  return (decision?.evaluations ?? []).map((evaluation) =>
+    el('tr', {}, el('td', {}, evaluation.ruleId), el('td', {}, chip(evaluation.matched ? 'matched' : 'not matched', evaluation.matched ? 'ok' : '')), el('td', {}, evaluation.failedCondition ?? '')),
+  );
+}
+
+async function refreshSeriesDetail(uid) {
+  const panel = byId('series-detail');
+  const series = await api(`/api/series/${enc(uid)}`);
+  const result = el('pre', { class: 'result', hidden: true });
+  const dryRun = async () => {
+    try {
+      result.textContent = formatDryRun(await api('/api/rules/test', { method: 'POST', body: { seriesInstanceUid: uid } }));
+      result.className = 'result';
+    } catch (error) {
+      result.textContent = error.message;
+      result.className = 'result bad';
+    }
+    result.hidden = false;
+  };
+  panel.replaceChildren(
+    el('h3', {}, series.seriesDescription ?? 'Series'),
+    el(
+      'dl',
+      {},
+      el('dt', {}, 'Series UID'), el('dd', { class: 'mono' }, series.seriesInstanceUid),
+      el('dt', {}, 'Study UID'), el('dd', { class: 'mono' }, series.studyInstanceUid),
+      el('dt', {}, 'Generation'), el('dd', {}, String(series.generation)),
+      el('dt', {}, 'First / last received'), el('dd', {}, `${when(series.firstReceivedAt)} / ${when(series.lastReceivedAt)}`),
+      el('dt', {}, 'Routed'), el('dd', {}, series.routedAt ? when(series.routedAt) : 'not yet'),
+      series.routingDecision?.skippedReason ? [el('dt', {}, 'Not routed because'), el('dd', {}, series.routingDecision.skippedReason)] : [],
+    ),
+    el('h3', {}, 'Rules evaluated'),
+    table(['Rule', 'Result', 'Why not'], evaluationRows(series.routingDecision), 'Not routed yet.'),
+    el('h3', {}, 'Jobs'),
+    table(['Created', 'Rule', 'State', 'Error'], series.jobs.map((job) => el('tr', {}, el('td', {}, when(job.createdAt)), el('td', {}, job.ruleId), el('td', {}, chip(job.state, job.state)), el('td', { class: 'error' }, job.error ?? ''))), 'No jobs.'),
+    el('div', { class: 'editor-actions' },
+      el('button', { type: 'button', onclick: dryRun }, 'Dry run with the current rules'),
+      el('button', { type: 'button', onclick: () => { view.selectedSeriesUid = null; panel.hidden = true; refreshSeries(); } }, 'Close'),
+    ),
+    result,
+  );
+  panel.hidden = false;
+}
+
+function formatDryRun(result) {
+  const lines = [];
+  if (result.skippedReason) lines.push(`Not routed: ${result.skippedReason}`);
+  else if (result.matchedRuleIds.length === 0) lines.push('No rule matches: no job would be created.');
+  else lines.push(`Jobs that would be created: ${result.wouldCreate.map((job) => `${job.ruleId} (${job.steps.map((s) => s.kind).join(' → ')} → ${job.destinations.join(', ')})`).join('; ')}`);
+  lines.push('');
+  for (const evaluation of result.evaluations) {
+    lines.push(evaluation.matched ? `✓ ${evaluation.ruleId}` : `✗ ${evaluation.ruleId}: ${evaluation.failedCondition}`);
+  }
+  lines.push('', 'Tags seen by the matcher:', JSON.stringify(result.seriesTags, null, 2));
+  return lines.join('\n');
+}
+
+// ---------- Jobs ----------
+
+async function retry(path, what) {
+  try {
+    await api(path, { method: 'POST' });
+    showMessage(`${what} queued again.`, 'info');
+  } catch (error) {
+    showMessage(`${what} not retried: ${error.message}`);
+  }
+  await refreshActive();
+}
+
+function deliveryCell(delivery) {
+  return el(
+    'div',
+    {},
+    chip(`${delivery.destination}: ${delivery.state}`, delivery.state, delivery.lastError ?? undefined),
+    delivery.attempts > 0 ? ` ${delivery.attempts} attempt${delivery.attempts === 1 ? '' : 's'}` : '',
+    delivery.state === 'failed'
+      ? el('button', { type: 'button', class: 'small', onclick: () => retry(`/api/deliveries/${enc(delivery.id)}/retry`, `Delivery to ${delivery.destination}`) }, 'Retry')
+      : '',
+    delivery.lastError && delivery.state !== 'done' ? el('div', { class: 'error' }, delivery.lastError) : '',
+  );
+}
+
+function jobRow(job) {
+  const canRetry = job.state === 'failed' || job.state === 'done';
+  const retryJob = () => {
+    if (job.state === 'done' && !confirm('This job finished. Run it again and send its result again?')) return;
+    retry(`/api/jobs/${enc(job.id)}/retry`, `Job ${job.ruleId}`);
+  };
+  return el(
+    'tr',
+    {},
+    el('td', {}, when(job.createdAt)),
+    el('td', {}, job.seriesDescription ?? '', el('div', { class: 'mono', title: job.seriesInstanceUid }, shortUid(job.seriesInstanceUid))),
+    el('td', {}, job.ruleId),
+    el('td', {}, chip(job.state, job.state), job.attempts > 1 ? ` ${job.attempts} attempts` : ''),
+    el('td', {}, job.steps.map((step) => chip(`${step.kind}: ${step.state}`, step.state))),
+    el('td', { class: 'error' }, job.error ?? ''),
+    el('td', { class: 'uid', title: job.derivedSeriesUid ?? '' }, shortUid(job.derivedSeriesUid)),
+    el('td', {}, job.deliveries.map(deliveryCell)),
+    el('td', {}, canRetry ? el('button', { type: 'button', class: 'small', onclick: retryJob }, 'Retry job') : ''),
+  );
+}
+
+async function refreshJobs() {
+  const state = byId('jobs-state').value;
+  const data = await api(`/api/jobs?limit=100${state ? `&state=${enc(state)}` : ''}`);
+  const headers = ['Created', 'Series', 'Rule', 'State', 'Steps', 'Error', 'Derived series', 'Deliveries', ''];
+  byId('jobs-table').replaceChildren(
+    table(headers, data.jobs.map(jobRow), 'No jobs.'),
+    data.total > data.jobs.length ? el('p', { class: 'hint' }, `showing ${data.jobs.length} of ${data.total}`) : '',
+  );
+}
+
+// ---------- Rules ----------
+
+function describeMatch(match) {
+  return Object.entries(match)
+    .map(([key, value]) => `${key} ${typeof value === 'object' ? JSON.stringify(value) : value}`)
+    .join('; ');
+}
+
+async function saveRule(rule, okText) {
+  const saved = await api(`/api/rules/${enc(rule.id)}`, { method: 'PUT', body: rule });
+  showMessage(okText, 'info');
+  await refreshRules();
+  return saved;
+}
+
+function ruleRow(rule) {
+  const toggle = async () => {
+    try {
+      await saveRule({ ...rule, enabled: !rule.enabled }, `Rule ${rule.id} ${rule.enabled ? 'disabled' : 'enabled'}.`);
+    } catch (error) {
+      showMessage(error.message);
+    }
+  };
+  const remove = async () => {
+    if (!confirm(`Delete rule ${rule.id}? Jobs already made keep their copy of it.`)) return;
+    try {
+      await api(`/api/rules/${enc(rule.id)}`, { method: 'DELETE' });
+      showMessage(`Rule ${rule.id} deleted.`, 'info');
+      await refreshRules();
+    } catch (error) {
+      showMessage(error.message);
+    }
+  };
+  return el(
+    'tr',
+    {},
+    el('td', {}, String(rule.priority)),
+    el('td', { class: 'mono' }, rule.id),
+    el('td', {}, rule.name),
+    el('td', {}, chip(rule.enabled ? 'enabled' : 'disabled', rule.enabled ? 'ok' : 'disabled'), rule.exclusive ? chip('exclusive') : ''),
+    el('td', {}, describeMatch(rule.match)),
+    el('td', {}, rule.steps.map((step) => step.kind).join(' → ')),
+    el('td', {}, rule.destinations.join(', ')),
+    el(
+      'td',
+      {},
+      el('button', { type: 'button', class: 'small', onclick: () => openEditor(rule) }, 'Edit'),
+      ' ',
+      el('button', { type: 'button', class: 'small', onclick: toggle }, rule.enabled ? 'Disable' : 'Enable'),
+      ' ',
+      el('button', { type: 'button', class: 'small danger', onclick: remove }, 'Delete'),
+    ),
+  );
+}
+
+async function refreshRules() {
+  const data = await api('/api/rules');
+  view.rules = data.rules;
+  const headers = ['Priority', 'Id', 'Name', 'Status', 'Match', 'Steps', 'Destinations', ''];
+  byId('rules-table').replaceChildren(table(headers, data.rules.map(ruleRow), 'No rules: no series will be processed.'));
+}
+
+function openEditor(rule, title = `Edit rule ${rule.id}`) {
+  byId('rule-editor-title').textContent = title;
+  byId('rule-json').value = JSON.stringify(rule, null, 2);
+  byId('rule-result').hidden = true;
+  byId('rule-editor').hidden = false;
+  byId('rule-json').focus();
+}
+
+function editorRule() {
+  try {
+    return JSON.parse(byId('rule-json').value);
+  } catch (error) {
+    throw new Error(`The rule is not valid JSON: ${error.message}`);
+  }
+}
+
+function showEditorResult(text, bad) {
+  const result = byId('rule-result');
+  result.textContent = text;
+  result.className = bad ? 'result bad' : 'result';
+  result.hidden = false;
+}
+
+async function saveEditor() {
+  try {
+    const rule = editorRule();
+    if (typeof rule.id !== 'string') throw new Error('id: give the rule an id (lower-case letters, digits and hyphens)');
+    const saved = await saveRule(rule, `Rule ${rule.id} saved.`);
+    byId('rule-json').value = JSON.stringify(saved, null, 2);
+    byId('rule-editor-title').textContent = `Edit rule ${saved.id}`;
+    showEditorResult('Saved.', false);
+  } catch (error) {
+    showEditorResult(error.message, true);
+  }
+}
+
+async function testEditor() {
+  try {
+    const uid = byId('rule-test-uid').value.trim();
+    if (!uid) throw new Error('Give the UID of a series the node has received (see the Series tab).');
+    const result = await api('/api/rules/test', { method: 'POST', body: { seriesInstanceUid: uid, rule: editorRule() } });
+    showEditorResult(formatDryRun(result), false);
+  } catch (error) {
+    showEditorResult(error.message, true);
+  }
+}
+
+// ---------- Destinations and models ----------
+
+async function refreshDestinations() {
+  const data = await api('/api/destinations');
+  const rows = data.destinations.map((d) => el('tr', {}, el('td', { class: 'mono' }, d.name), el('td', {}, d.aeTitle), el('td', {}, d.host), el('td', {}, String(d.port))));
+  byId('destinations-table').replaceChildren(table(['Name (used in rules)', 'AE title', 'Host', 'Port'], rows, 'No destinations configured.'));
+}
+
+async function refreshModels() {
+  const data = await api('/api/models');
+  const rows = data.models.map((model) =>
+    el(
+      'tr',
+      {},
+      el('td', { class: 'mono' }, model.id ?? ''),
+      el('td', {}, model.version ?? ''),
+      el('td', {}, model.task ?? ''),
+      el('td', {}, chip(model.status ?? '', model.status === 'trained' ? 'ok' : '')),
+      el('td', {}, model.description ?? '', el('details', {}, el('summary', {}, 'manifest'), el('pre', { class: 'result' }, JSON.stringify(model, null, 2)))),
+    ),
+  );
+  byId('models-table').replaceChildren(table(['Id', 'Version', 'Task', 'Status', 'Description'], rows, 'No models installed.'));
+}
+
+async function detectModels() {
+  const response = await fetch('/api/models');
+  document.querySelector('.tab[data-section="models"]').hidden = !response.ok;
+}
+
+// ---------- sections and refresh ----------
+
+const refreshers = {
+  series: refreshSeries,
+  jobs: refreshJobs,
+  rules: refreshRules,
+  destinations: refreshDestinations,
+  models: refreshModels,
+};
+
+async function refreshActive() {
+  try {
+    await refreshers[view.section]();
+    byId('updated-at').textContent = `updated ${new Date().toLocaleTimeString()}`;
+    if (view.loadFailed) clearMessage();
+    view.loadFailed = false;
+  } catch (error) {
+    showMessage(`Could not load ${view.section}: ${error.message}`);
+    view.loadFailed = true;
+  }
+}
+
+function showSection(section) {
+  view.section = section;
+  for (const tab of document.querySelectorAll('.tab')) tab.setAttribute('aria-selected', String(tab.dataset.section === section));
+  for (const name of Object.keys(refreshers)) byId(name).hidden = name !== section;
+  clearMessage();
+  refreshActive();
+}
+
+function start() {
+  for (const tab of document.querySelectorAll('.tab')) tab.addEventListener('click', () => showSection(tab.dataset.section));
+  byId('series-state').addEventListener('change', refreshActive);
+  byId('jobs-state').addEventListener('change', refreshActive);
+  byId('rule-new').addEventListener('click', () => openEditor(RULE_TEMPLATE, 'New rule'));
+  byId('rule-save').addEventListener('click', saveEditor);
+  byId('rule-test').addEventListener('click', testEditor);
+  byId('rule-cancel').addEventListener('click', () => (byId('rule-editor').hidden = true));
+  setInterval(() => {
+    if (!byId('auto-refresh').checked || document.visibilityState !== 'visible') return;
+    refreshHealth();
+    // The rule list only changes when someone edits it; refreshing it would not disturb the editor.
+    refreshActive();
+  }, REFRESH_MS);
+  refreshHealth();
+  detectModels().catch(() => undefined);
+  showSection('series');
+}
+
+start();

@@ -1,0 +1,40 @@
+import type { Registry } from 'prom-client';
+import type { Database } from '../db/database.js';
+import type { Destination } from '../config/schema.js';
+import type { KnownRuleReferences } from '../routing/load-rules.js';
+import type { Logger } from '../log.js';
+
+/** What the node tells about itself on /api/health. */
+export interface NodeInfo {
+  aeTitle: string;
+  dicomPort: number;
+  version: string;
+  databaseKind: 'postgres' | 'embedded';
+}
+
+/**
+ * Everything the REST API needs, handed in by the composition root. The API imports no queue:
+ * retrying is a function given here (the node binds src/pipeline/retry.ts to its pg-boss).
+ */
+export interface ApiDeps {
+  db: Database;
+  /** Sends a failed or done job through the pipeline again; throws InvalidInputError when not allowed. */
+  retryJob(jobId: string): Promise<void>;
+  /** Sends a failed delivery again; throws InvalidInputError when not allowed. */
+  retryDelivery(deliveryId: string): Promise<void>;
+  /** Destinations and step kinds a rule may name, checked when a rule is saved. */
+  ruleReferences: () => KnownRuleReferences;
+  destinations: Readonly<Record<string, Destination>>;
+  node: NodeInfo;
+  /** Registry that /metrics serves; the API adds its gauges (and default metrics if missing). */
+  metrics?: Registry;
+  /** Model manifests for /api/models; without it that route answers 404. */
+  models?: () => Promise<unknown[]>;
+  /**
+   * How the node recognises its own output, so that the rules dry run says "never routed again"
+   * exactly as routing would. Without it only the derived_series table tells.
+   */
+  ownOutput?: { uidRoot: string; nodeName: string };
+  /** Unexpected errors (HTTP 500) are logged here; without it, on stderr. */
+  log?: Logger;
+}

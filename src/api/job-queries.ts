@@ -1,0 +1,174 @@
+import type { Queryable } from '../db/database.js';
+import type { StepState } from '../pipeline/job-state.js';
+import type { Page } from './request-values.js';
+import type { JobStateName } from './states.js';
+
+export interface JobSummaryRow {
+  id: string;
+  series_instance_uid: string;
+  series_generation: number;
+  rule_id: string;
+  state: JobStateName;
+  steps: StepState[];
+  attempts: number;
+  error: string | null;
+  derived_series_uid: string | null;
+  instance_count: number | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  updated_at: Date;
+}
+
+export interface JobSummary {
+  id: string;
+  seriesInstanceUid: string;
+  seriesGeneration: number;
+  ruleId: string;
+  state: JobStateName;
+  steps: StepState[];
+  attempts: number;
+  error: string | null;
+  derivedSeriesUid: string | null;
+  instanceCount: number | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  updatedAt: Date;
+}
+
+interface DeliveryRow {
+  id: string;
+  job_id: string;
+  destination: string;
+  state: string;
+  attempts: number;
+  last_error: string | null;
+  instances_sent: number;
+  created_at: Date;
+  updated_at: Date;
+  delivered_at: Date | null;
+}
+
+export interface DeliverySummary {
+  id: string;
+  jobId: string;
+  destination: string;
+  state: string;
+  attempts: number;
+  lastError: string | null;
+  instancesSent: number;
+  createdAt: Date;
+  updatedAt: Date;
+  deliveredAt: Date | null;
+}
+
+export interface JobWithDeliveries extends JobSummary {
+  seriesDescription: string | null;
+  deliveries: DeliverySummary[];
+}
+
+export interface JobDetail extends JobWithDeliveries {
+  /** The rule as it was when the job was made. */
+  rule: unknown;
+  outputDir: string | null;
+}
+
+export const jobSummaryColumns = `j.id, j.series_instance_uid, j.series_generation, j.rule_id, j.state, j.steps, j.attempts,
+  j.error, j.derived_series_uid, j.instance_count, j.created_at, j.started_at, j.finished_at, j.updated_at`;
+
+export function toJobSummary(row: JobSummaryRow): JobSummary {
+  return {
+    id: row.id,
+    seriesInstanceUid: row.series_instance_uid,
+    seriesGeneration: row.series_generation,
+    ruleId: row.rule_id,
+    state: row.state,
+    steps: row.steps,
+    attempts: row.attempts,
+    error: row.error,
+    derivedSeriesUid: row.derived_series_uid,
+    instanceCount: row.instance_count,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toDeliverySummary(row: DeliveryRow): DeliverySummary {
+  return {
+    id: row.id,
+    jobId: row.job_id,
+    destination: row.destination,
+    state: row.state,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    instancesSent: row.instances_sent,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deliveredAt: row.delivered_at,
+  };
+}
+
+async function deliveriesOf(db: Queryable, jobIds: readonly string[]): Promise<Map<string, DeliverySummary[]>> {
+  const byJob = new Map<string, DeliverySummary[]>(jobIds.map((id) => [id, []]));
+  if (jobIds.length === 0) return byJob;
+  const { rows } = await db.query<DeliveryRow>(
+    `SELECT id, job_id, destination, state, attempts, last_error, instances_sent, created_at, updated_at, delivered_at
+       FROM deliveries WHERE job_id = ANY($1::uuid[]) ORDER BY destination, id`,
+    [jobIds],
+  );
+  for (const row of rows) byJob.get(row.job_id)?.push(toDeliverySummary(row));
+  return byJob;
+}
+
+/** Jobs newest first, each with its deliveries. */
+export async function listJobs(
+  db: Queryable,
+  filter: { state?: JobStateName } & Page,
+): Promise<{ jobs: JobWithDeliveries[]; total: number }> {
+  const state = filter.state ?? null;
+  const { rows } = await db.query<JobSummaryRow & { series_description: string | null }>(
+    `SELECT ${jobSummaryColumns}, s.series_description
+       FROM jobs j JOIN series s ON s.series_instance_uid = j.series_instance_uid
+      WHERE ($1::text IS NULL OR j.state = $1)
+      ORDER BY j.created_at DESC, j.id LIMIT $2 OFFSET $3`,
+    [state, filter.limit, filter.offset],
+  );
+  const count = await db.query<{ total: number }>('SELECT count(*)::int AS total FROM jobs WHERE ($1::text IS NULL OR state = $1)', [state]);
+  const deliveries = await deliveriesOf(db, rows.map((row) => row.id));
+  const jobs = rows.map((row) => ({
+    ...toJobSummary(row),
+    seriesDescription: row.series_description,
+    deliveries: deliveries.get(row.id) ?? [],
+  }));
+  return { jobs, total: count.rows[0]?.total ?? 0 };
+}
+
+export async function getJob(db: Queryable, jobId: string): Promise<JobDetail | undefined> {
+  const { rows } = await db.query<JobSummaryRow & { series_description: string | null; rule: unknown; output_dir: string | null }>(
+    `SELECT ${jobSummaryColumns}, j.rule, j.output_dir, s.series_description
+       FROM jobs j JOIN series s ON s.series_instance_uid = j.series_instance_uid WHERE j.id = $1`,
+    [jobId],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const deliveries = await deliveriesOf(db, [row.id]);
+  return {
+    ...toJobSummary(row),
+    seriesDescription: row.series_description,
+    rule: row.rule,
+    outputDir: row.output_dir,
+    deliveries: deliveries.get(row.id) ?? [],
+  };
+}
+
+export async function getDelivery(db: Queryable, deliveryId: string): Promise<DeliverySummary | undefined> {
+  const { rows } = await db.query<DeliveryRow>(
+    `SELECT id, job_id, destination, state, attempts, last_error, instances_sent, created_at, updated_at, delivered_at
+       FROM deliveries WHERE id = $1`,
+    [deliveryId],
+  );
+  return rows[0] && toDeliverySummary(rows[0]);
+}

@@ -1,0 +1,166 @@
+/**
+ * Rows for the API tests, written with plain SQL as the ingest and pipeline stages would leave
+ * them, and a small client for the started API.
+ */
+import { randomUUID } from 'node:crypto';
+import type PgBoss from 'pg-boss';
+import { Registry } from 'prom-client';
+import type { Database } from '../../src/db/database.js';
+import type { ApiDeps } from '../../src/api/api-deps.js';
+import { retryDelivery, retryJob } from '../../src/pipeline/retry.js';
+import { routeSeries } from '../../src/routing/match-rules.js';
+import { seriesTagsFromHeader } from '../../src/routing/series-tags.js';
+import { ruleSchema, type Rule } from '../../src/routing/rule.js';
+import { silentLogger } from '../../src/log.js';
+
+export const sharpRule: Rule = ruleSchema.parse({
+  id: 'harmonize-sharp',
+  name: 'Harmonize sharp chest CT',
+  match: { modality: 'CT', convolutionKernel: { family: ['sharp'] }, rows: 512, columns: 512 },
+  steps: [{ kind: 'gaussian-soften', options: { sigmaMm: 1 } }],
+  destinations: ['pacs'],
+});
+
+export const softRule: Rule = ruleSchema.parse({
+  id: 'upsample-soft',
+  name: 'Upsample soft chest CT',
+  priority: 200,
+  match: { modality: 'CT', convolutionKernel: { family: ['soft'] } },
+  steps: [{ kind: 'bicubic-upsample', options: { factor: 2 } }],
+  destinations: ['pacs'],
+});
+
+export function ctHeader(seriesInstanceUid: string, kernel: string, description: string): Record<string, unknown> {
+  return {
+    SeriesInstanceUID: seriesInstanceUid,
+    StudyInstanceUID: '1.2.826.0.1.3680043.10.999.1',
+    PatientID: 'ANON-0001',
+    Modality: 'CT',
+    Manufacturer: 'SIEMENS',
+    ConvolutionKernel: kernel,
+    Rows: 512,
+    Columns: 512,
+    SliceThickness: 1,
+    SeriesDescription: description,
+  };
+}
+
+export async function insertRule(db: Database, rule: Rule): Promise<void> {
+  await db.query('INSERT INTO rules (id, definition) VALUES ($1, $2)', [rule.id, JSON.stringify(rule)]);
+}
+
+/** A series as ingest indexes it; routed ones carry the decision routing would store. */
+export async function insertSeries(
+  db: Database,
+  header: Record<string, unknown>,
+  options: { state: 'receiving' | 'routed'; receivedAt: Date; instanceCount: number; rules?: Rule[] },
+): Promise<void> {
+  const uid = header.SeriesInstanceUID as string;
+  const decision = options.state === 'routed' ? routeSeries(options.rules ?? [], seriesTagsFromHeader(header, 'PACS', () => false)) : null;
+  await db.query(
+    `INSERT INTO series (series_instance_uid, study_instance_uid, patient_id, modality, manufacturer, convolution_kernel,
+       rows, columns, slice_thickness, series_description, calling_ae, tags, state, instance_count,
+       first_received_at, last_received_at, routed_at, routing)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'PACS', $11, $12, $13, $14, $14, $15, $16)`,
+    [
+      uid,
+      header.StudyInstanceUID,
+      header.PatientID,
+      header.Modality,
+      header.Manufacturer,
+      header.ConvolutionKernel,
+      header.Rows,
+      header.Columns,
+      header.SliceThickness,
+      header.SeriesDescription,
+      JSON.stringify(header),
+      options.state,
+      options.instanceCount,
+      options.receivedAt,
+      options.state === 'routed' ? options.receivedAt : null,
+      decision && JSON.stringify(decision),
+    ],
+  );
+}
+
+export async function insertInstance(db: Database, seriesInstanceUid: string, sopInstanceUid: string, sizeBytes: number): Promise<void> {
+  await db.query(
+    `INSERT INTO instances (sop_instance_uid, series_instance_uid, study_instance_uid, sop_class_uid, transfer_syntax_uid,
+       instance_number, path, size_bytes, calling_ae, received_at)
+     VALUES ($1, $2, '1.2.826.0.1.3680043.10.999.1', '1.2.840.10008.5.1.4.1.1.2', '1.2.840.10008.1.2.1', 1, '/spool/x.dcm', $3, 'PACS', now())`,
+    [sopInstanceUid, seriesInstanceUid, sizeBytes],
+  );
+}
+
+export async function insertJob(
+  db: Database,
+  seriesInstanceUid: string,
+  rule: Rule,
+  options: { state: string; createdAt: Date; error?: string; derivedSeriesUid?: string; stepState?: string },
+): Promise<string> {
+  const id = randomUUID();
+  const steps = rule.steps.map((step) => ({ kind: step.kind, state: options.stepState ?? 'done' }));
+  await db.query(
+    `INSERT INTO jobs (id, series_instance_uid, series_generation, rule_id, rule, state, steps, attempts, error,
+       derived_series_uid, output_dir, instance_count, created_at, updated_at)
+     VALUES ($1, $2, 1, $3, $4, $5, $6, 1, $7, $8, '/spool/out', 3, $9, $9)`,
+    [id, seriesInstanceUid, rule.id, JSON.stringify(rule), options.state, JSON.stringify(steps), options.error ?? null, options.derivedSeriesUid ?? null, options.createdAt],
+  );
+  if (options.derivedSeriesUid) {
+    await db.query('INSERT INTO derived_series (series_instance_uid, job_id, created_at) VALUES ($1, $2, $3)', [options.derivedSeriesUid, id, options.createdAt]);
+  }
+  return id;
+}
+
+export async function insertDelivery(db: Database, jobId: string, state: string, lastError?: string): Promise<string> {
+  const id = randomUUID();
+  await db.query(
+    `INSERT INTO deliveries (id, job_id, destination, state, attempts, last_error, created_at, updated_at)
+     VALUES ($1, $2, 'pacs', $3, 2, $4, now(), now())`,
+    [id, jobId, state, lastError ?? null],
+  );
+  return id;
+}
+
+/** The API wired as the node wires it: retries go through src/pipeline/retry.ts and a real pg-boss. */
+export function apiDeps(db: Database, boss: PgBoss, overrides: Partial<ApiDeps> = {}): ApiDeps {
+  return {
+    db,
+    retryJob: (jobId) => retryJob(db, boss, jobId, new Date()),
+    retryDelivery: (deliveryId) => retryDelivery(db, boss, deliveryId, new Date()),
+    ruleReferences: () => ({ destinations: ['pacs'], stepKinds: ['gaussian-soften', 'bicubic-upsample'] }),
+    destinations: { pacs: { aeTitle: 'ORTHANC', host: '127.0.0.1', port: 4242 } },
+    node: { aeTitle: 'CTPREP', dicomPort: 11112, version: '0.1.0-test', databaseKind: db.kind },
+    metrics: new Registry(),
+    log: silentLogger(),
+    ...overrides,
+  };
+}
+
+export interface JsonResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** fetch against the started API, answering status, headers and parsed JSON (undefined when empty). */
+export function apiClient(port: number) {
+  return async <T = any>(path: string, init: { method?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}): Promise<JsonResponse<T>> => {
+    const headers: Record<string, string> = { ...init.headers };
+    let body: string | undefined = init.rawBody;
+    if (init.body !== undefined) body = JSON.stringify(init.body);
+    if (body !== undefined) headers['Content-Type'] ??= 'application/json';
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, { method: init.method ?? 'GET', headers, body });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) };
+  };
+}
+
+/** A queue entry pg-boss holds for one of our jobs or deliveries. */
+export async function queueEntries(db: Database, bossSchema: string, queue: string, key: 'jobId' | 'deliveryId', id: string): Promise<number> {
+  const { rows } = await db.query<{ count: number }>(
+    `SELECT count(*)::int AS count FROM "${bossSchema}".job WHERE name = $1 AND data->>'${key}' = $2 AND state = 'created'`,
+    [queue, id],
+  );
+  return rows[0]?.count ?? 0;
+}

@@ -1,0 +1,385 @@
+/**
+ * The REST API, /metrics and the console against real PostgreSQL, with retries going through
+ * src/pipeline/retry.ts into a real pg-boss on the same database.
+ */
+import { Writable } from 'node:stream';
+import type PgBoss from 'pg-boss';
+import { pino } from 'pino';
+import type { Database } from '../../src/db/database.js';
+import { openDatabase } from '../../src/db/open-database.js';
+import { startQueue, processQueue, deliverQueue } from '../../src/pipeline/queue.js';
+import { createApi } from '../../src/api/create-api.js';
+import { startApi, type RunningApi } from '../../src/api/start-api.js';
+import { silentLogger } from '../../src/log.js';
+import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/test-database.js';
+import {
+  apiClient, apiDeps, ctHeader, insertDelivery, insertInstance, insertJob, insertRule, insertSeries,
+  queueEntries, sharpRule, softRule,
+} from './api-fixtures.js';
+
+const schema = uniqueSchema('api_test');
+const bossSchema = `${schema}_queue`;
+let db: Database;
+let boss: PgBoss;
+let api: RunningApi;
+let call: ReturnType<typeof apiClient>;
+
+const sharpUid = '1.2.826.0.1.3680043.10.999.2.1';
+const softUid = '1.2.826.0.1.3680043.10.999.2.2';
+const receivingUid = '1.2.826.0.1.3680043.10.999.2.3';
+const derivedUid = '1.2.826.0.1.3680043.10.999.2.4';
+const ids = {} as { failedJob: string; doneJob: string; runningJob: string; failedDelivery: string; doneDelivery: string };
+
+beforeAll(async () => {
+  db = await openDatabase({ kind: 'postgres', url: testDatabaseUrl, schema });
+  boss = await startQueue(db, {
+    schema: bossSchema,
+    processing: { retryLimit: 1, retryDelaySeconds: 1 },
+    delivery: { retryLimit: 1, retryDelaySeconds: 1 },
+    log: silentLogger(),
+  });
+  const rules = [sharpRule, softRule];
+  const t0 = Date.parse('2026-01-05T08:00:00Z');
+  await insertSeries(db, ctHeader(sharpUid, 'B70f', 'Thorax 1.0 B70f'), { state: 'routed', receivedAt: new Date(t0), instanceCount: 2, rules });
+  await insertSeries(db, ctHeader(softUid, 'B30f', 'Thorax 1.0 B30f'), { state: 'routed', receivedAt: new Date(t0 + 60_000), instanceCount: 1, rules });
+  await insertSeries(db, ctHeader(receivingUid, 'B70f', 'Thorax in progress'), { state: 'receiving', receivedAt: new Date(t0 + 120_000), instanceCount: 0 });
+  await insertInstance(db, sharpUid, `${sharpUid}.1`, 1000);
+  await insertInstance(db, sharpUid, `${sharpUid}.2`, 2000);
+  await insertInstance(db, softUid, `${softUid}.1`, 500);
+  ids.failedJob = await insertJob(db, sharpUid, sharpRule, { state: 'failed', createdAt: new Date(t0 + 1000), error: 'ORTHANC refused 2 of 2 instances', derivedSeriesUid: derivedUid });
+  ids.failedDelivery = await insertDelivery(db, ids.failedJob, 'failed', 'association rejected');
+  ids.doneJob = await insertJob(db, softUid, softRule, { state: 'done', createdAt: new Date(t0 + 61_000) });
+  ids.doneDelivery = await insertDelivery(db, ids.doneJob, 'done');
+  ids.runningJob = await insertJob(db, sharpUid, softRule, { state: 'running', createdAt: new Date(t0 + 2000), stepState: 'running' });
+  for (const rule of rules) await insertRule(db, rule);
+
+  api = await startApi(createApi(apiDeps(db, boss, { models: async () => [{ id: 'soft-gan', version: '1' }] })), { port: 0 });
+  call = apiClient(api.port);
+});
+
+afterAll(async () => {
+  await api?.close();
+  await boss?.stop({ graceful: false, wait: true });
+  await db?.close();
+  if (!process.env.KEEP_TEST_SCHEMAS) await dropSchemas(schema, bossSchema);
+});
+
+function expectError(response: { status: number; body: any }, status: number, code: string) {
+  expect(response.status).toBe(status);
+  expect(response.body).toEqual({ error: { code, message: expect.any(String) } });
+}
+
+describe('health, destinations, models', () => {
+  it('reports the database reachable and the node', async () => {
+    const { status, body } = await call('/api/health');
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      status: 'ok',
+      database: { kind: 'postgres', reachable: true },
+      node: { aeTitle: 'CTPREP', dicomPort: 11112, version: '0.1.0-test', databaseKind: 'postgres' },
+    });
+  });
+
+  it('lists destinations by name and the models given', async () => {
+    expect((await call('/api/destinations')).body).toEqual({ destinations: [{ name: 'pacs', aeTitle: 'ORTHANC', host: '127.0.0.1', port: 4242 }] });
+    expect((await call('/api/models')).body).toEqual({ models: [{ id: 'soft-gan', version: '1' }] });
+  });
+});
+
+describe('series', () => {
+  it('lists the most recently received first, with the routing decision summarised', async () => {
+    const { status, body } = await call('/api/series');
+    expect(status).toBe(200);
+    expect(body.total).toBe(3);
+    expect(body.series.map((s: any) => s.seriesInstanceUid)).toEqual([receivingUid, softUid, sharpUid]);
+    const sharp = body.series[2];
+    expect(sharp).toMatchObject({ state: 'routed', convolutionKernel: 'B70f', instanceCount: 2, rows: 512, callingAeTitle: 'PACS' });
+    expect(sharp.routing).toEqual({ matchedRuleIds: ['harmonize-sharp'], rulesEvaluated: 2 });
+    expect(sharp.jobs.map((j: any) => j.state)).toEqual(['failed', 'running']);
+    expect(body.series[0].routing).toBeNull();
+  });
+
+  it('filters by state and pages', async () => {
+    const routed = await call('/api/series?state=routed&limit=1&offset=1');
+    expect(routed.body).toMatchObject({ total: 2, limit: 1, offset: 1 });
+    expect(routed.body.series.map((s: any) => s.seriesInstanceUid)).toEqual([sharpUid]);
+  });
+
+  it('refuses a bad filter or page before querying, naming the parameter', async () => {
+    const badState = await call('/api/series?state=lost');
+    expectError(badState, 400, 'invalid_request');
+    expect(badState.body.error.message).toMatch(/^state: expected one of receiving, routed/);
+    expect((await call('/api/series?limit=0')).body.error.message).toMatch(/^limit:/);
+    expect((await call('/api/series?limit=abc')).body.error.message).toMatch(/^limit:/);
+    expect((await call('/api/series?state=routed&state=receiving')).status).toBe(400);
+  });
+
+  it('shows one series with its tags, the full decision and its jobs', async () => {
+    const { status, body } = await call(`/api/series/${sharpUid}`);
+    expect(status).toBe(200);
+    expect(body.tags.ConvolutionKernel).toBe('B70f');
+    expect(body.routingDecision.evaluations).toEqual([
+      { ruleId: 'harmonize-sharp', matched: true },
+      { ruleId: 'upsample-soft', matched: false, failedCondition: expect.stringContaining('convolutionKernel') },
+    ]);
+    expect(body.jobs.map((j: any) => [j.id, j.state])).toEqual([[ids.failedJob, 'failed'], [ids.runningJob, 'running']]);
+  });
+
+  it('answers 404 for an unknown series and 400 for a malformed UID', async () => {
+    expectError(await call('/api/series/1.2.3.4'), 404, 'not_found');
+    expectError(await call(`/api/series/${encodeURIComponent("1.2'; DROP TABLE series; --")}`), 400, 'invalid_request');
+    expectError(await call('/api/series/1.02.3'), 400, 'invalid_request');
+  });
+});
+
+describe('jobs', () => {
+  it('lists jobs newest first with steps, error and deliveries; filters by state', async () => {
+    const { body } = await call('/api/jobs');
+    expect(body.total).toBe(3);
+    expect(body.jobs.map((j: any) => j.id)).toEqual([ids.doneJob, ids.runningJob, ids.failedJob]);
+    const failed = body.jobs[2];
+    expect(failed).toMatchObject({
+      state: 'failed',
+      ruleId: 'harmonize-sharp',
+      error: 'ORTHANC refused 2 of 2 instances',
+      derivedSeriesUid: derivedUid,
+      seriesDescription: 'Thorax 1.0 B70f',
+      steps: [{ kind: 'gaussian-soften', state: 'done' }],
+    });
+    expect(failed.deliveries).toEqual([expect.objectContaining({ id: ids.failedDelivery, destination: 'pacs', state: 'failed', lastError: 'association rejected' })]);
+    const onlyDone = await call('/api/jobs?state=done');
+    expect(onlyDone.body.jobs.map((j: any) => j.id)).toEqual([ids.doneJob]);
+  });
+
+  it('shows one job with its rule snapshot and deliveries', async () => {
+    const { status, body } = await call(`/api/jobs/${ids.failedJob}`);
+    expect(status).toBe(200);
+    expect(body.rule.id).toBe('harmonize-sharp');
+    expect(body.deliveries).toHaveLength(1);
+  });
+
+  it('answers 400 for a malformed id and 404 for an unknown one', async () => {
+    expectError(await call('/api/jobs/not-a-uuid'), 400, 'invalid_request');
+    expectError(await call('/api/jobs/00000000-0000-4000-8000-000000000000'), 404, 'not_found');
+    expectError(await call('/api/jobs?state=broken'), 400, 'invalid_request');
+  });
+});
+
+describe('retry', () => {
+  it('puts a failed job back in the queue', async () => {
+    const { status, body } = await call(`/api/jobs/${ids.failedJob}/retry`, { method: 'POST' });
+    expect(status).toBe(202);
+    expect(body).toMatchObject({ id: ids.failedJob, state: 'queued', error: null });
+    const { rows } = await db.query<{ state: string }>('SELECT state FROM jobs WHERE id = $1', [ids.failedJob]);
+    expect(rows[0]?.state).toBe('queued');
+    expect(await queueEntries(db, bossSchema, processQueue, 'jobId', ids.failedJob)).toBe(1);
+  });
+
+  it('refuses to retry a running job (409) and an unknown one (404)', async () => {
+    expectError(await call(`/api/jobs/${ids.runningJob}/retry`, { method: 'POST' }), 409, 'conflict');
+    expect(await queueEntries(db, bossSchema, processQueue, 'jobId', ids.runningJob)).toBe(0);
+    expectError(await call('/api/jobs/00000000-0000-4000-8000-000000000000/retry', { method: 'POST' }), 404, 'not_found');
+    expectError(await call('/api/jobs/x/retry', { method: 'POST' }), 400, 'invalid_request');
+  });
+
+  it('sends a failed delivery again and refuses a done one', async () => {
+    const { status, body } = await call(`/api/deliveries/${ids.failedDelivery}/retry`, { method: 'POST' });
+    expect(status).toBe(202);
+    expect(body).toMatchObject({ id: ids.failedDelivery, state: 'pending' });
+    expect(await queueEntries(db, bossSchema, deliverQueue, 'deliveryId', ids.failedDelivery)).toBe(1);
+    expectError(await call(`/api/deliveries/${ids.doneDelivery}/retry`, { method: 'POST' }), 409, 'conflict');
+    expectError(await call('/api/deliveries/00000000-0000-4000-8000-000000000000/retry', { method: 'POST' }), 404, 'not_found');
+  });
+
+  it('refuses state changes sent from another site', async () => {
+    const response = await call(`/api/jobs/${ids.doneJob}/retry`, { method: 'POST', headers: { Origin: 'http://elsewhere.example' } });
+    expectError(response, 403, 'forbidden_origin');
+    const { rows } = await db.query<{ state: string }>('SELECT state FROM jobs WHERE id = $1', [ids.doneJob]);
+    expect(rows[0]?.state).toBe('done');
+  });
+});
+
+describe('rules', () => {
+  const newRule = {
+    id: 'superres-ge',
+    name: 'Super-resolve GE chest CT',
+    match: { modality: 'CT', manufacturer: 'GE' },
+    steps: [{ kind: 'bicubic-upsample' }],
+    destinations: ['pacs'],
+  };
+
+  it('lists and shows rules', async () => {
+    expect((await call('/api/rules')).body.rules.map((r: any) => r.id)).toEqual(['harmonize-sharp', 'upsample-soft']);
+    expect((await call('/api/rules/harmonize-sharp')).body).toEqual(sharpRule);
+    expectError(await call('/api/rules/no-such-rule'), 404, 'not_found');
+    expectError(await call('/api/rules/Bad_Id'), 400, 'invalid_request');
+  });
+
+  it('creates (201), replaces (200) and deletes (204) a rule', async () => {
+    const created = await call('/api/rules/superres-ge', { method: 'PUT', body: newRule });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ ...newRule, enabled: true, priority: 100, exclusive: false });
+    const replaced = await call('/api/rules/superres-ge', { method: 'PUT', body: { ...newRule, enabled: false } });
+    expect(replaced.status).toBe(200);
+    expect((await call('/api/rules/superres-ge')).body.enabled).toBe(false);
+    const deleted = await call('/api/rules/superres-ge', { method: 'DELETE' });
+    expect(deleted.status).toBe(204);
+    expectError(await call('/api/rules/superres-ge', { method: 'DELETE' }), 404, 'not_found');
+  });
+
+  it('takes the id from the URL when the body has none, and refuses a different one', async () => {
+    const { id: _omitted, ...withoutId } = newRule;
+    expect((await call('/api/rules/from-url', { method: 'PUT', body: withoutId })).body.id).toBe('from-url');
+    const mismatch = await call('/api/rules/other-id', { method: 'PUT', body: newRule });
+    expectError(mismatch, 400, 'invalid_request');
+    expect(mismatch.body.error.message).toMatch(/^id: /);
+    await call('/api/rules/from-url', { method: 'DELETE' });
+  });
+
+  it('names every invalid key path and stores nothing', async () => {
+    const invalid = { ...newRule, match: { rows: 'many', seriesDescription: { pattern: '(' } }, steps: [] };
+    const { status, body } = await call('/api/rules/superres-ge', { method: 'PUT', body: invalid });
+    expectError({ status, body }, 400, 'invalid_input');
+    expect(body.error.message).toContain('rule.match.rows');
+    expect(body.error.message).toContain('rule.match.seriesDescription.pattern');
+    expect(body.error.message).toContain('rule.steps');
+    expect((await call('/api/rules/superres-ge')).status).toBe(404);
+  });
+
+  it('refuses unknown destinations and step kinds, naming them', async () => {
+    const { body } = await call('/api/rules/superres-ge', {
+      method: 'PUT',
+      body: { ...newRule, steps: [{ kind: 'magic' }], destinations: ['nowhere'] },
+    });
+    expect(body.error.code).toBe('invalid_input');
+    expect(body.error.message).toContain("rule.steps[0].kind: unknown step kind 'magic'");
+    expect(body.error.message).toContain("rule.destinations[0]: unknown destination 'nowhere'");
+  });
+
+  it('answers malformed, missing and oversized bodies in the error shape', async () => {
+    expectError(await call('/api/rules/superres-ge', { method: 'PUT', rawBody: '{"id": ' }), 400, 'invalid_json');
+    expectError(await call('/api/rules/superres-ge', { method: 'PUT' }), 400, 'invalid_request');
+    const huge = JSON.stringify({ ...newRule, name: 'x'.repeat(400_000) });
+    expectError(await call('/api/rules/superres-ge', { method: 'PUT', rawBody: huge }), 413, 'body_too_large');
+  });
+});
+
+describe('rules dry run', () => {
+  async function jobCount(): Promise<number> {
+    const { rows } = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM jobs');
+    return rows[0]!.count;
+  }
+
+  it('routes header-like tags without creating jobs', async () => {
+    const before = await jobCount();
+    const { status, body } = await call('/api/rules/test', {
+      method: 'POST',
+      body: { tags: { Modality: 'CT', ConvolutionKernel: 'FC13', Manufacturer: 'TOSHIBA', Rows: 512, Columns: 512 } },
+    });
+    expect(status).toBe(200);
+    expect(body.matchedRuleIds).toEqual(['upsample-soft']);
+    expect(body.wouldCreate).toEqual([{ ruleId: 'upsample-soft', steps: softRule.steps, destinations: ['pacs'] }]);
+    expect(body.evaluations[0]).toEqual({ ruleId: 'harmonize-sharp', matched: false, failedCondition: expect.any(String) });
+    expect(await jobCount()).toBe(before);
+  });
+
+  it('routes an indexed series, and tries a draft rule in place of the stored one', async () => {
+    const stored = await call('/api/rules/test', { method: 'POST', body: { seriesInstanceUid: sharpUid } });
+    expect(stored.body.matchedRuleIds).toEqual(['harmonize-sharp']);
+    expect(stored.body.seriesTags).toMatchObject({ seriesInstanceUid: sharpUid, convolutionKernel: ['B70f'], callingAeTitle: 'PACS' });
+    const draft = await call('/api/rules/test', { method: 'POST', body: { seriesInstanceUid: sharpUid, rule: { ...sharpRule, enabled: false } } });
+    expect(draft.body.matchedRuleIds).toEqual([]);
+    expect(draft.body.evaluations[0]).toEqual({ ruleId: 'harmonize-sharp', matched: false, failedCondition: 'rule is disabled' });
+    expect((await call('/api/rules/harmonize-sharp')).body.enabled).toBe(true);
+  });
+
+  it("says the node's own output is never routed", async () => {
+    await insertSeries(db, ctHeader(derivedUid, 'B70f', 'Thorax SOFT (derived)'), { state: 'receiving', receivedAt: new Date(0), instanceCount: 1 });
+    const { body } = await call('/api/rules/test', { method: 'POST', body: { seriesInstanceUid: derivedUid } });
+    expect(body.matchedRuleIds).toEqual([]);
+    expect(body.skippedReason).toMatch(/own output/);
+    await db.query('DELETE FROM series WHERE series_instance_uid = $1', [derivedUid]);
+  });
+
+  it('refuses an ambiguous or invalid request and an unknown series', async () => {
+    const both = await call('/api/rules/test', { method: 'POST', body: { seriesInstanceUid: sharpUid, tags: {} } });
+    expectError(both, 400, 'invalid_input');
+    const badDraft = await call('/api/rules/test', { method: 'POST', body: { tags: { Modality: 'CT' }, rule: { id: 'x', steps: [] } } });
+    expect(badDraft.body.error.message).toContain('rule.name');
+    expectError(await call('/api/rules/test', { method: 'POST', body: { seriesInstanceUid: '9.9.9' } }), 404, 'not_found');
+    expectError(await call('/api/rules/test', { method: 'POST', body: { seriesInstanceUid: 'abc' } }), 400, 'invalid_request');
+  });
+});
+
+describe('metrics', () => {
+  function metricValue(text: string, line: string): number {
+    const found = text.split('\n').find((l) => l.startsWith(`${line} `));
+    if (!found) throw new Error(`metric ${line} missing from:\n${text}`);
+    return Number(found.slice(line.length + 1));
+  }
+
+  it('serves gauges read from the database at scrape time, and process metrics', async () => {
+    const response = await fetch(`http://127.0.0.1:${api.port}/metrics`);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await response.text();
+    expect(metricValue(text, 'ctprep_series{state="routed"}')).toBe(2);
+    expect(metricValue(text, 'ctprep_series{state="receiving"}')).toBe(1);
+    expect(metricValue(text, 'ctprep_instances_received')).toBe(3);
+    expect(metricValue(text, 'ctprep_instances_received_bytes')).toBe(3500);
+    const jobs = await db.query<{ state: string; count: number }>('SELECT state, count(*)::int AS count FROM jobs GROUP BY state');
+    for (const { state, count } of jobs.rows) expect(metricValue(text, `ctprep_jobs{state="${state}"}`)).toBe(count);
+    expect(metricValue(text, 'ctprep_jobs{state="superseded"}')).toBe(0);
+    expect(metricValue(text, 'ctprep_deliveries{state="done"}')).toBe(1);
+    expect(text).toContain('process_cpu_user_seconds_total');
+
+    await insertInstance(db, softUid, `${softUid}.2`, 250);
+    const later = await (await fetch(`http://127.0.0.1:${api.port}/metrics`)).text();
+    expect(metricValue(later, 'ctprep_instances_received')).toBe(4);
+  });
+});
+
+describe('console and errors', () => {
+  it('serves the console page with its sections, its own script, and a strict content policy', async () => {
+    const page = await fetch(`http://127.0.0.1:${api.port}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    for (const section of ['series', 'jobs', 'rules', 'destinations']) expect(html).toContain(`<section id="${section}"`);
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)/);
+    const script = await fetch(`http://127.0.0.1:${api.port}/console.js`);
+    expect(script.headers.get('content-type')).toMatch(/javascript/);
+    const source = await script.text();
+    expect(source).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
+    expect((await fetch(`http://127.0.0.1:${api.port}/console.css`)).status).toBe(200);
+  });
+
+  it('answers unknown routes with 404 in the error shape', async () => {
+    expectError(await call('/api/nothing-here'), 404, 'not_found');
+  });
+
+  it('logs an unexpected error and answers 500 without its details', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'error' }, new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }));
+    const failing = createApi(apiDeps(db, boss, { log, models: async () => { throw new Error('secret path /srv/models/x'); } }));
+    const server = await startApi(failing, { port: 0 });
+    try {
+      const response = await apiClient(server.port)('/api/models');
+      expectError(response, 500, 'internal');
+      expect(response.body.error.message).not.toContain('secret');
+      expect(lines.map((line) => JSON.parse(line))).toEqual([expect.objectContaining({ level: 50, err: expect.objectContaining({ message: 'secret path /srv/models/x' }) })]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers 404 for models when the node has no registry', async () => {
+    const app = createApi(apiDeps(db, boss, { models: undefined }));
+    const server = await startApi(app, { port: 0 });
+    try {
+      expectError(await apiClient(server.port)('/api/models'), 404, 'not_found');
+    } finally {
+      await server.close();
+    }
+  });
+});
