@@ -1,0 +1,154 @@
+import { open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InvalidInputError, UnavailableError } from '../errors.js';
+import { encodePart10, EXPLICIT_VR_LITTLE_ENDIAN, readPart10, toArrayBuffer } from '../imaging/dcmjs.js';
+import { dot, sliceNormal, type SeriesGeometry } from '../imaging/geometry.js';
+import { huToStored, pixelFormatOf } from '../imaging/hounsfield.js';
+import type { LoadedSeries, SourceInstance } from '../imaging/load-series.js';
+import type { SliceSource } from '../imaging/slice-source.js';
+import { buildDerivedDataset, type DerivedSeriesFacts } from './derived-dataset.js';
+import { checkUidRoot, deterministicUid } from './derived-uids.js';
+import { fitText, VR_LIMIT } from './dicom-values.js';
+
+export interface DerivedStepRecord {
+  readonly label: string;
+  readonly derivation: string;
+  readonly generated: boolean;
+}
+
+export interface DerivedSeriesInput {
+  readonly source: LoadedSeries;
+  readonly output: SliceSource;
+  readonly outputDir: string;
+  /** Root of every UID we make; '2.25' gives UUID-derived UIDs. */
+  readonly uidRoot: string;
+  readonly clock: () => Date;
+  readonly steps: readonly DerivedStepRecord[];
+  /** Default: the source's SeriesNumber + 1000. */
+  readonly seriesNumber?: number;
+  /** Written as Manufacturer and SoftwareVersions of the derived images. */
+  readonly nodeName?: string;
+}
+
+export interface DerivedSeries {
+  readonly seriesInstanceUid: string;
+  readonly files: string[];
+  readonly sopInstanceUids: string[];
+}
+
+const DEFAULT_NODE_NAME = 'ct-preprocessing-node';
+/** Identifies the writer in the file meta; under the UID root so that it is ours. */
+const IMPLEMENTATION_VERSION = 'CTPREP_0_1';
+
+/**
+ * Writes the output slices as a new derived CT series of the source's study, one Part 10 file per
+ * slice (Explicit VR Little Endian) in outputDir, each flushed to disk and parsed back.
+ */
+export async function writeDerivedSeries(input: DerivedSeriesInput): Promise<DerivedSeries> {
+  checkUidRoot(input.uidRoot);
+  if (input.source.instances.length === 0) throw new InvalidInputError('source series has no instances');
+  if (input.steps.length === 0) throw new InvalidInputError('a derived series needs at least one step');
+  const series = seriesFacts(input);
+  const sourceIndexOf = nearestSourceSlices(input.source.instances, input.output.geometry);
+  const files: string[] = [];
+  const sopInstanceUids: string[] = [];
+  for (let index = 0; index < input.output.sliceCount; index++) {
+    const source = input.source.instances[sourceIndexOf[index]];
+    const sopInstanceUid = deterministicUid(input.uidRoot, 'instance', series.seriesInstanceUid, source.sopInstanceUid, String(index));
+    const pixelFormat = pixelFormatOf(source.header, source.path);
+    const storedPixels = huToStored(await input.output.readSlice(index), pixelFormat);
+    const dataset = buildDerivedDataset({ index, sopInstanceUid, source, pixelFormat, storedPixels }, series);
+    const path = join(input.outputDir, `${sopInstanceUid}.dcm`);
+    await writeDurably(path, encodePart10(dataset, fileMetaIdentity(input.uidRoot)));
+    await checkReadsBack(path, sopInstanceUid);
+    files.push(path);
+    sopInstanceUids.push(sopInstanceUid);
+  }
+  await syncDirectory(input.outputDir);
+  return { seriesInstanceUid: series.seriesInstanceUid, files, sopInstanceUids };
+}
+
+function seriesFacts(input: DerivedSeriesInput): DerivedSeriesFacts {
+  const header = input.source.instances[0].header;
+  const labels = input.steps.map((step) => step.label).join('+');
+  const derivations = input.steps.map((step) => step.derivation).join('; ');
+  const nodeName = input.nodeName ?? DEFAULT_NODE_NAME;
+  const generated = input.steps.some((step) => step.generated);
+  return {
+    seriesInstanceUid: deterministicUid(input.uidRoot, 'series', String(header.SeriesInstanceUID), derivations),
+    seriesNumber: input.seriesNumber ?? (Number(header.SeriesNumber) || 0) + 1000,
+    seriesDescription: describeSeries(typeof header.SeriesDescription === 'string' ? header.SeriesDescription : '', labels),
+    derivationDescription: fitText(derivations, VR_LIMIT.ST),
+    imageComments: fitText(
+      `Derived by ${nodeName}: ${labels}. ${generated ? 'Made by a trained image generator. ' : ''}` +
+        'For automated analysis, not for primary diagnosis.',
+      VR_LIMIT.LT,
+    ),
+    nodeName,
+    created: input.clock(),
+    geometry: input.output.geometry,
+  };
+}
+
+/** "<source description> [<labels>]" within LO's 64 characters, keeping the labels visible. */
+export function describeSeries(sourceDescription: string, labels: string): string {
+  const suffix = fitText(`[${labels}]`, VR_LIMIT.LO);
+  const room = VR_LIMIT.LO - suffix.length - 1;
+  const base = sourceDescription.trim();
+  if (base === '' || room < 4) return suffix;
+  return `${base.length <= room ? base : `${base.slice(0, room - 1)}~`} ${suffix}`;
+}
+
+/** For each output slice, the source slice closest to it along the normal (the same one when z is kept). */
+function nearestSourceSlices(instances: readonly SourceInstance[], output: SeriesGeometry): number[] {
+  const normal = sliceNormal(output);
+  const sourceAlong = instances.map((instance) => dot(instance.position, normal));
+  return output.positions.map((position) => {
+    const along = dot(position, normal);
+    let best = 0;
+    sourceAlong.forEach((value, i) => {
+      if (Math.abs(value - along) < Math.abs(sourceAlong[best] - along)) best = i;
+    });
+    return best;
+  });
+}
+
+function fileMetaIdentity(uidRoot: string) {
+  return {
+    transferSyntaxUid: EXPLICIT_VR_LITTLE_ENDIAN,
+    implementationClassUid: deterministicUid(uidRoot, 'implementation', IMPLEMENTATION_VERSION),
+    implementationVersionName: IMPLEMENTATION_VERSION,
+  };
+}
+
+/** Writes to a temporary name, flushes, then renames, so a crash never leaves half a file under the real name. */
+async function writeDurably(path: string, bytes: ArrayBuffer): Promise<void> {
+  const temporary = `${path}.partial`;
+  try {
+    const handle = await open(temporary, 'w');
+    try {
+      await handle.writeFile(new Uint8Array(bytes));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    throw new UnavailableError(`cannot write ${path}: ${(error as Error).message}`, error);
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function checkReadsBack(path: string, sopInstanceUid: string): Promise<void> {
+  const dict = readPart10(toArrayBuffer(await readFile(path)));
+  const written = dict.dict['00080018']?.Value?.[0];
+  if (written !== sopInstanceUid) throw new Error(`${path} reads back with SOPInstanceUID ${String(written)}, expected ${sopInstanceUid}`);
+}
