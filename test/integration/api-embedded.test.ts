@@ -1,0 +1,80 @@
+/**
+ * The same API on the embedded database (PGlite in a temporary folder), as a node without a
+ * PostgreSQL server runs it: reads, a rule saved and tried, a retry through pg-boss, metrics.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type PgBoss from 'pg-boss';
+import type { Database } from '../../src/db/database.js';
+import { openDatabase } from '../../src/db/open-database.js';
+import { startQueue, processQueue } from '../../src/pipeline/queue.js';
+import { createApi } from '../../src/api/create-api.js';
+import { startApi, type RunningApi } from '../../src/api/start-api.js';
+import { silentLogger } from '../../src/log.js';
+import { apiClient, apiDeps, ctHeader, insertDelivery, insertInstance, insertJob, insertSeries, queueEntries, sharpRule } from './api-fixtures.js';
+
+const bossSchema = 'queue';
+const seriesUid = '1.2.826.0.1.3680043.10.999.3.1';
+let dataDir: string;
+let db: Database;
+let boss: PgBoss;
+let api: RunningApi;
+let call: ReturnType<typeof apiClient>;
+let failedJob: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'api-embedded-'));
+  db = await openDatabase({ kind: 'embedded', dataDir });
+  boss = await startQueue(db, {
+    schema: bossSchema,
+    processing: { retryLimit: 1, retryDelaySeconds: 1 },
+    delivery: { retryLimit: 1, retryDelaySeconds: 1 },
+    log: silentLogger(),
+  });
+  await insertSeries(db, ctHeader(seriesUid, 'B70f', 'Thorax 1.0 B70f'), { state: 'routed', receivedAt: new Date(), instanceCount: 1, rules: [sharpRule] });
+  await insertInstance(db, seriesUid, `${seriesUid}.1`, 525_000);
+  failedJob = await insertJob(db, seriesUid, sharpRule, { state: 'failed', createdAt: new Date(), error: 'step gaussian-soften failed', stepState: 'failed' });
+  await insertDelivery(db, failedJob, 'superseded');
+  api = await startApi(createApi(apiDeps(db, boss)), { port: 0 });
+  call = apiClient(api.port);
+}, 180_000);
+
+afterAll(async () => {
+  await api?.close();
+  await boss?.stop({ graceful: false, wait: true });
+  await db?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+it('serves health, series and jobs from the embedded database', async () => {
+  const health = await call('/api/health');
+  expect(health.body).toMatchObject({ status: 'ok', database: { kind: 'embedded', reachable: true } });
+  const series = await call('/api/series');
+  expect(series.body.series).toEqual([expect.objectContaining({ seriesInstanceUid: seriesUid, routing: { matchedRuleIds: ['harmonize-sharp'], rulesEvaluated: 1 } })]);
+  const jobs = await call('/api/jobs');
+  expect(jobs.body.jobs).toEqual([expect.objectContaining({ id: failedJob, state: 'failed', deliveries: [expect.objectContaining({ state: 'superseded' })] })]);
+});
+
+it('saves a rule, tries it on the series, and rejects an invalid one', async () => {
+  expect((await call(`/api/rules/${sharpRule.id}`, { method: 'PUT', body: sharpRule })).status).toBe(201);
+  const dryRun = await call('/api/rules/test', { method: 'POST', body: { seriesInstanceUid: seriesUid } });
+  expect(dryRun.body.matchedRuleIds).toEqual(['harmonize-sharp']);
+  const invalid = await call('/api/rules/broken', { method: 'PUT', body: { name: 'x', match: {}, steps: [{ kind: 'gaussian-soften' }], destinations: [] } });
+  expect(invalid.status).toBe(400);
+  expect(invalid.body.error.message).toContain('rule.destinations');
+});
+
+it('retries a failed job through pg-boss', async () => {
+  const retried = await call(`/api/jobs/${failedJob}/retry`, { method: 'POST' });
+  expect(retried.status).toBe(202);
+  expect(retried.body.state).toBe('queued');
+  expect(await queueEntries(db, bossSchema, processQueue, 'jobId', failedJob)).toBe(1);
+});
+
+it('serves the database gauges', async () => {
+  const text = await (await fetch(`http://127.0.0.1:${api.port}/metrics`)).text();
+  expect(text).toMatch(/^ctprep_series\{state="routed"\} 1$/m);
+  expect(text).toMatch(/^ctprep_instances_received_bytes 525000$/m);
+  expect(text).toMatch(/^ctprep_deliveries\{state="superseded"\} 1$/m);
+});
