@@ -18,20 +18,26 @@ export const securityHeaders: RequestHandler = (req, res, next) => {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The API has no login (it binds loopback by default): refuse changes a browser sends on behalf of
- * another site's page, which would carry that site's Origin header.
+ * another site's page, which would carry that site's Origin header. Behind a reverse proxy the
+ * console's host arrives as X-Forwarded-Host; a page elsewhere cannot add that header without a
+ * CORS preflight, which this API never grants.
  */
 export const sameOriginWrites: RequestHandler = (req, _res, next) => {
   const origin = req.headers.origin;
   if (SAFE_METHODS.has(req.method) || origin === undefined) return next();
-  let originHost: string | undefined;
-  try {
-    originHost = new URL(origin).host;
-  } catch {
-    originHost = undefined;
-  }
-  if (originHost !== req.headers.host) {
+  const originHost = hostOf(origin);
+  const ownHosts = [req.headers.host, req.headers['x-forwarded-host']].flat().filter((host) => host !== undefined);
+  if (originHost === undefined || !ownHosts.includes(originHost)) {
     return next(new HttpError(403, 'forbidden_origin', `requests that change state must come from this console, not from ${origin}`));
   }
   next();

@@ -80,6 +80,19 @@ describe('health, destinations, models', () => {
     });
   });
 
+  it('answers 503 when the database does not answer', async () => {
+    const closed = await openDatabase({ kind: 'postgres', url: testDatabaseUrl, schema });
+    await closed.close();
+    const server = await startApi(createApi(apiDeps(closed, boss)), { port: 0 });
+    try {
+      const { status, body } = await apiClient(server.port)('/api/health');
+      expect(status).toBe(503);
+      expect(body).toMatchObject({ status: 'unavailable', database: { kind: 'postgres', reachable: false } });
+    } finally {
+      await server.close();
+    }
+  });
+
   it('lists destinations by name and the models given', async () => {
     expect((await call('/api/destinations')).body).toEqual({ destinations: [{ name: 'pacs', aeTitle: 'ORTHANC', host: '127.0.0.1', port: 4242 }] });
     expect((await call('/api/models')).body).toEqual({ models: [{ id: 'soft-gan', version: '1' }] });
@@ -194,6 +207,8 @@ describe('retry', () => {
   it('refuses state changes sent from another site', async () => {
     const response = await call(`/api/jobs/${ids.doneJob}/retry`, { method: 'POST', headers: { Origin: 'http://elsewhere.example' } });
     expectError(response, 403, 'forbidden_origin');
+    const sameSite = await call(`/api/jobs/${ids.runningJob}/retry`, { method: 'POST', headers: { Origin: `http://127.0.0.1:${api.port}` } });
+    expectError(sameSite, 409, 'conflict');
     const { rows } = await db.query<{ state: string }>('SELECT state FROM jobs WHERE id = $1', [ids.doneJob]);
     expect(rows[0]?.state).toBe('done');
   });
