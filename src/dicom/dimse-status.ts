@@ -1,0 +1,38 @@
+import { InvalidInputError } from '../errors.js';
+
+/** DIMSE status codes (PS3.4 B.2.3, PS3.7 C) the node answers or reads. */
+export const DimseStatus = {
+  Success: 0x0000,
+  ProcessingFailure: 0x0110,
+  SopClassNotSupported: 0x0122,
+  OutOfResources: 0xa700,
+  DatasetDoesNotMatchSopClass: 0xa900,
+  CannotUnderstand: 0xc000,
+} as const;
+
+const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
+
+/**
+ * The C-STORE status for an instance that could not be stored: a full disk is Out of Resources
+ * (the sender may retry later), input we reject is Cannot Understand, anything else Processing
+ * Failure. Causes are followed, so a wrapped ENOSPC still counts as a full disk.
+ */
+export function storeStatusForError(error: unknown): number {
+  if (isDiskFull(error)) return DimseStatus.OutOfResources;
+  if (error instanceof InvalidInputError) return DimseStatus.CannotUnderstand;
+  return DimseStatus.ProcessingFailure;
+}
+
+function isDiskFull(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current && depth < 8; depth++) {
+    const code = (current as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && DISK_FULL_CODES.has(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** Success and the C-STORE warnings (Bxxx: stored, with coercion or elements discarded). */
+export function isStoreSuccess(status: number): boolean {
+  return status === DimseStatus.Success || (status & 0xf000) === 0xb000;
+}

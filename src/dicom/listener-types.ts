@@ -1,0 +1,63 @@
+import type { DicomLogger } from './dicom-logger.js';
+
+/** One instance received by C-STORE, already durable on disk when a handler sees it. */
+export interface ReceivedInstance {
+  /** Complete Part 10 file in incomingDir: file meta written by us, dataset bytes exactly as received. */
+  path: string;
+  /** Size of that file in bytes (file meta included). */
+  sizeBytes: number;
+  sopClassUid: string;
+  sopInstanceUid: string;
+  transferSyntaxUid: string;
+  callingAeTitle: string;
+  calledAeTitle: string;
+  associationId: string;
+  receivedAt: Date;
+}
+
+export interface AssociationEnd {
+  associationId: string;
+  callingAeTitle: string;
+  /** Instances whose handler resolved (answered Success) in this association. */
+  instanceCount: number;
+  /** released: A-RELEASE; aborted: A-ABORT from either side; closed: the connection went away. */
+  reason: 'released' | 'aborted' | 'closed';
+}
+
+export interface DicomListenerHandlers {
+  /**
+   * Called once per instance after its file is fsynced. The C-STORE answer is Success only when
+   * this resolves; when it throws, the file is deleted and the status says why (see dimse-status).
+   */
+  onInstance(received: ReceivedInstance): Promise<void>;
+  /** Called once per accepted association, after its last onInstance has settled. */
+  onAssociationEnd?(end: AssociationEnd): void | Promise<void>;
+}
+
+export interface DicomListenerOptions {
+  aeTitle: string;
+  /** Interface to bind; default 127.0.0.1. */
+  host?: string;
+  /** 0 picks a free port; DicomListener.port tells which. */
+  port: number;
+  incomingDir: string;
+  /** Largest P-DATA-TF PDU we accept (announced in A-ASSOCIATE-AC); default 256 KiB, at most 256 KiB. */
+  maxPduLength?: number;
+  /** Storage SOP classes accepted besides Verification; default CT and Enhanced CT Image Storage. */
+  acceptedSopClasses?: string[];
+  /** Reject associations addressed to another AE title; default true. */
+  checkCalledAeTitle?: boolean;
+  /** An association idle this long (waiting on the peer) is aborted; default 60 s. */
+  idleTimeoutMs?: number;
+  logger?: DicomLogger;
+  /** Clock for receivedAt; default the system clock. */
+  clock?: () => Date;
+  /** Makes association ids (also used in file names); default random UUIDs. */
+  newAssociationId?: () => string;
+}
+
+export interface DicomListener {
+  port: number;
+  /** Stops accepting, lets stores whose data is complete finish and be answered, aborts the rest. */
+  close(): Promise<void>;
+}

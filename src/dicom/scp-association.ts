@@ -1,0 +1,320 @@
+import type { Socket } from 'node:net';
+import { InvalidInputError } from '../errors.js';
+import { type AcceptedAssociation, answerAssociationRequest } from './dcmjs-association.js';
+import type { DicomLogger } from './dicom-logger.js';
+import { errorFields } from './dicom-logger.js';
+import { CommandField, encodeCEchoResponse, encodeCStoreResponse, parseCommand } from './dimse-commands.js';
+import { DimseStatus } from './dimse-status.js';
+import { IncomingStore, type StoreSettings } from './incoming-store.js';
+import type { AssociationEnd, DicomListenerHandlers } from './listener-types.js';
+import { type AssociationRequest, answerAssociation, type NegotiationPolicy } from './negotiation-policy.js';
+import { PduReader, type PduSink, PduType } from './pdu-reader.js';
+import { AbortReason, abortPdu, pDataPdu, releaseResponsePdu } from './pdu-writer.js';
+import { SopClass } from './uids.js';
+
+export interface ScpSettings {
+  associationId: string;
+  policy: NegotiationPolicy;
+  maxPduLength: number;
+  /** Reading pauses while more than this many received bytes wait to be written. */
+  maxBufferedBytes: number;
+  idleTimeoutMs: number;
+  store: StoreSettings;
+  logger: DicomLogger;
+}
+
+const MAX_CONTROL_PDU_LENGTH = 1024 * 1024;
+const MAX_COMMAND_SET_LENGTH = 64 * 1024;
+const ABORT_LINGER_MS = 1000;
+
+type Phase = 'awaiting-request' | 'negotiating' | 'established' | 'ended';
+
+/**
+ * One accepted TCP connection on the listener, from A-ASSOCIATE-RQ to close. Bytes are read by
+ * PduReader; association PDUs go to dcmjs-dimse, P-DATA is handled here: command sets are parsed,
+ * dataset PDVs stream into an IncomingStore. Reading stops (socket paused) while a store is being
+ * completed or the disk lags, so one request is worked on at a time, in order.
+ */
+export class ScpAssociation implements PduSink {
+  readonly ended: Promise<void>;
+  private resolveEnded!: () => void;
+  private readonly reader: PduReader;
+  private phase: Phase = 'awaiting-request';
+  private accepted: AcceptedAssociation | undefined;
+  private pdv = { presentationContextId: 0, isCommand: false, isLast: false };
+  private commandParts: Buffer[] = [];
+  private commandBytes = 0;
+  private store: IncomingStore | undefined;
+  private completing: Promise<void> | undefined;
+  private instanceCount = 0;
+  private fileCount = 0;
+  private endReason: AssociationEnd['reason'] = 'closed';
+  private closing = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly settings: ScpSettings,
+    private readonly handlers: DicomListenerHandlers,
+  ) {
+    this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
+    this.reader = new PduReader(
+      { maxDataPduLength: settings.maxPduLength, maxControlPduLength: MAX_CONTROL_PDU_LENGTH },
+      this,
+    );
+    socket.setNoDelay(true);
+    socket.setTimeout(settings.idleTimeoutMs);
+    socket.on('data', (chunk: Buffer) => this.guarded(() => this.reader.push(chunk)));
+    socket.on('timeout', () => this.abort('idle timeout', AbortReason.NotSpecified));
+    socket.on('error', (error) => this.log().info(errorFields(error), 'DICOM connection error'));
+    socket.on('close', () => void this.onClose());
+  }
+
+  /** For listener shutdown: lets a store being completed answer, then aborts. */
+  async shutdown(): Promise<void> {
+    this.closing = true;
+    if (this.completing) await this.completing;
+    this.abort('listener closing', AbortReason.NotSpecified);
+    await this.ended;
+  }
+
+  controlPdu(type: number, pdu: Buffer): void {
+    switch (type) {
+      case PduType.AssociateRq:
+        return this.onAssociateRequest(pdu);
+      case PduType.ReleaseRq:
+        return this.onReleaseRequest();
+      case PduType.Abort:
+        this.endReason = 'aborted';
+        this.log().info({}, 'association aborted by the peer');
+        this.phase = 'ended';
+        this.socket.destroy();
+        return;
+      default:
+        throw new InvalidInputError(`unexpected PDU type 0x${type.toString(16)} from an association requestor`);
+    }
+  }
+
+  pdvStart(presentationContextId: number, isCommand: boolean, isLast: boolean): void {
+    if (this.phase !== 'established') throw new InvalidInputError('P-DATA-TF before the association was accepted');
+    if (!this.accepted?.contexts.has(presentationContextId)) {
+      throw new InvalidInputError(`PDV on presentation context ${presentationContextId}, which was not accepted`);
+    }
+    if (isCommand && this.store) throw new InvalidInputError('command PDV while a C-STORE dataset was expected');
+    if (!isCommand && this.store?.context.presentationContextId !== presentationContextId) {
+      throw new InvalidInputError(`dataset PDV on presentation context ${presentationContextId} without a C-STORE-RQ`);
+    }
+    this.pdv = { presentationContextId, isCommand, isLast };
+  }
+
+  pdvData(bytes: Buffer): void {
+    if (this.pdv.isCommand) {
+      this.commandBytes += bytes.length;
+      if (this.commandBytes > MAX_COMMAND_SET_LENGTH) throw new InvalidInputError('DIMSE command set over 64 KiB');
+      this.commandParts.push(bytes);
+      return;
+    }
+    const store = this.store as IncomingStore;
+    store.append(bytes);
+    if (store.writer && store.writer.bufferedBytes > this.settings.maxBufferedBytes) {
+      this.suspendReading();
+      void store.writer.whenWritten().then(() => this.resumeReading());
+    }
+  }
+
+  pdvEnd(): void {
+    if (!this.pdv.isLast) return;
+    if (this.pdv.isCommand) {
+      const commandSet = Buffer.concat(this.commandParts, this.commandBytes);
+      this.commandParts = [];
+      this.commandBytes = 0;
+      this.onCommand(this.pdv.presentationContextId, commandSet);
+      return;
+    }
+    const store = this.store as IncomingStore;
+    this.store = undefined;
+    this.suspendReading();
+    this.completing = this.completeStore(store);
+  }
+
+  private onAssociateRequest(pdu: Buffer): void {
+    if (this.phase !== 'awaiting-request') throw new InvalidInputError('A-ASSOCIATE-RQ on an established association');
+    this.phase = 'negotiating';
+    this.suspendReading();
+    answerAssociationRequest(pdu, (bytes) => this.write(bytes), this.settings.maxPduLength, (request) =>
+      this.decide(request),
+    ).then(
+      (accepted) => {
+        if (this.phase !== 'negotiating') return; // the connection went away meanwhile
+        if (!accepted) {
+          this.phase = 'ended';
+          this.socket.end();
+          return;
+        }
+        this.accepted = accepted;
+        this.phase = 'established';
+        this.reader.setMaxDataPduLength(accepted.maxPduLength);
+        this.resumeReading();
+      },
+      (error) => this.failProtocol(error),
+    );
+  }
+
+  private decide(request: AssociationRequest): ReturnType<typeof answerAssociation> {
+    const answer = answerAssociation(request, this.settings.policy);
+    const fields = { callingAeTitle: request.callingAeTitle, calledAeTitle: request.calledAeTitle };
+    if (answer.kind === 'reject') {
+      this.log().warn({ ...fields, ourAeTitle: this.settings.policy.aeTitle }, 'rejected association: called AE title is not ours');
+      return answer;
+    }
+    const refused = answer.contexts.filter((c) => !c.accepted);
+    const acceptedStorage = answer.contexts.filter((c) => c.accepted && c.abstractSyntaxUid !== SopClass.Verification);
+    const refusedAbstractSyntaxes = [...new Set(refused.map((c) => c.abstractSyntaxUid))];
+    const level = acceptedStorage.length === 0 && refused.length > 0 ? 'warn' : 'info';
+    this.log()[level](
+      { ...fields, accepted: answer.contexts.length - refused.length, refusedAbstractSyntaxes },
+      refused.length > 0
+        ? `association accepted; refused ${refused.length} presentation contexts (abstract syntax or transfer syntaxes not supported)`
+        : 'association accepted',
+    );
+    return answer;
+  }
+
+  private onReleaseRequest(): void {
+    if (this.phase !== 'established' || this.store || this.commandBytes > 0) {
+      throw new InvalidInputError('A-RELEASE-RQ in the middle of a DIMSE message');
+    }
+    this.endReason = 'released';
+    this.phase = 'ended';
+    this.reader.pause();
+    this.socket.end(releaseResponsePdu());
+  }
+
+  private onCommand(presentationContextId: number, commandSet: Buffer): void {
+    const command = parseCommand(commandSet);
+    const context = this.accepted?.contexts.get(presentationContextId);
+    if (!context || !this.accepted) return;
+    switch (command.commandField) {
+      case CommandField.CEchoRq:
+        this.write(pDataPdu(presentationContextId, true, encodeCEchoResponse(command.messageId ?? 0, DimseStatus.Success)));
+        return;
+      case CommandField.CStoreRq: {
+        if (!command.hasDataset) throw new InvalidInputError('C-STORE-RQ announces no dataset');
+        const { request } = this.accepted;
+        const storeContext = {
+          associationId: this.settings.associationId,
+          callingAeTitle: request.callingAeTitle,
+          calledAeTitle: request.calledAeTitle,
+          presentationContextId,
+          ...context,
+        };
+        const fileName = `${this.settings.associationId}-${++this.fileCount}.dcm`;
+        this.store = new IncomingStore(storeContext, command, fileName, this.settings.store);
+        return;
+      }
+      case CommandField.CCancelRq:
+        return;
+      default:
+        throw new InvalidInputError(`unsupported DIMSE command 0x${command.commandField.toString(16)}`);
+    }
+  }
+
+  private async completeStore(store: IncomingStore): Promise<void> {
+    this.socket.setTimeout(0); // the peer now waits for us; the handler's time is not idleness
+    const { status, comment } = await store.complete(this.handlers);
+    if (status === DimseStatus.Success) this.instanceCount++;
+    this.write(
+      pDataPdu(
+        store.context.presentationContextId,
+        true,
+        encodeCStoreResponse({
+          messageIdBeingRespondedTo: store.messageId,
+          sopClassUid: store.sopClassUid,
+          sopInstanceUid: store.sopInstanceUid,
+          status,
+          errorComment: comment,
+        }),
+      ),
+    );
+    this.socket.setTimeout(this.settings.idleTimeoutMs);
+    this.completing = undefined;
+    if (this.closing) return;
+    this.resumeReading();
+  }
+
+  private suspendReading(): void {
+    this.reader.pause();
+    this.socket.pause();
+  }
+
+  private resumeReading(): void {
+    if (this.phase === 'ended' || this.closing || this.completing) return;
+    this.guarded(() => this.reader.resume());
+    if (!this.reader.isPaused && !this.socket.destroyed) this.socket.resume();
+  }
+
+  private guarded(read: () => void): void {
+    if (this.phase === 'ended') return;
+    try {
+      read();
+    } catch (error) {
+      this.failProtocol(error);
+    }
+  }
+
+  private failProtocol(error: unknown): void {
+    this.log().warn(errorFields(error), 'DICOM protocol error; aborting association');
+    this.abort('protocol error', AbortReason.InvalidPduParameterValue);
+  }
+
+  /** Sends A-ABORT (as service provider) and closes; the close handler cleans up. */
+  private abort(why: string, reason: number): void {
+    if (this.socket.destroyed) return;
+    if (this.phase !== 'ended') this.log().info({ why }, 'aborting association');
+    this.phase = 'ended';
+    this.endReason = 'aborted';
+    this.suspendReading();
+    if (!this.socket.writable) {
+      this.socket.destroy();
+      return;
+    }
+    this.socket.end(abortPdu(2, reason));
+    setTimeout(() => this.socket.destroy(), ABORT_LINGER_MS).unref();
+  }
+
+  private write(bytes: Buffer): void {
+    if (this.socket.writable) this.socket.write(bytes);
+  }
+
+  private async onClose(): Promise<void> {
+    this.phase = 'ended';
+    const store = this.store;
+    this.store = undefined;
+    try {
+      await store?.abandon();
+      await this.completing;
+      if (this.accepted) {
+        await this.handlers.onAssociationEnd?.({
+          associationId: this.settings.associationId,
+          callingAeTitle: this.accepted.request.callingAeTitle,
+          instanceCount: this.instanceCount,
+          reason: this.endReason,
+        });
+      }
+    } catch (error) {
+      this.log().error(errorFields(error), 'error while ending an association');
+    } finally {
+      this.log().info({ instanceCount: this.instanceCount, reason: this.endReason }, 'association ended');
+      this.resolveEnded();
+    }
+  }
+
+  private log(): DicomLogger {
+    const { logger, associationId } = this.settings;
+    return {
+      debug: (fields, message) => logger.debug({ associationId, ...fields }, message),
+      info: (fields, message) => logger.info({ associationId, ...fields }, message),
+      warn: (fields, message) => logger.warn({ associationId, ...fields }, message),
+      error: (fields, message) => logger.error({ associationId, ...fields }, message),
+    };
+  }
+}

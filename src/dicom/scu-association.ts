@@ -1,0 +1,266 @@
+import net from 'node:net';
+import { InvalidInputError, UnavailableError } from '../errors.js';
+import { AssociationRequestor, type NegotiatedAssociation, type ProposedAssociation } from './dcmjs-association.js';
+import { CommandField, type DimseCommand, encodeCEchoRequest, encodeCStoreRequest, parseCommand } from './dimse-commands.js';
+import { PduReader, type PduSink, PduType } from './pdu-reader.js';
+import { abortPdu, pDataHeader, pDataPdu, releaseRequestPdu } from './pdu-writer.js';
+
+export interface DicomPeer {
+  aeTitle: string;
+  host: string;
+  port: number;
+}
+
+/** Our maximum receive PDU length as requestor (we only receive small response command sets). */
+const OUR_MAX_PDU_LENGTH = 256 * 1024;
+/** Largest P-DATA-TF we send when the peer sets no limit. */
+const MAX_SEND_PDU_LENGTH = 256 * 1024;
+const MAX_CONTROL_PDU_LENGTH = 1024 * 1024;
+
+type Waiter = { resolve: (value: unknown) => void; reject: (error: Error) => void };
+
+/**
+ * One association we requested: connect, negotiate (dcmjs-dimse), then C-ECHO / C-STORE one
+ * request at a time and release. Every way the peer can fail us (refused connection, rejection,
+ * abort, close, silence longer than timeoutMs) becomes an UnavailableError naming the peer.
+ */
+export class ScuAssociation implements PduSink {
+  private readonly reader: PduReader;
+  private requestor: AssociationRequestor | undefined;
+  private negotiated: NegotiatedAssociation | undefined;
+  private waiter: Waiter | undefined;
+  private failure: Error | undefined;
+  private commandParts: Buffer[] = [];
+  private pdvIsCommand = false;
+  private pdvIsLast = false;
+  private messageId = 0;
+  private releasing = false;
+  readonly peerName: string;
+
+  private constructor(
+    private readonly socket: net.Socket,
+    peer: DicomPeer,
+    private readonly timeoutMs: number,
+  ) {
+    this.peerName = `DICOM peer ${peer.aeTitle} at ${peer.host}:${peer.port}`;
+    this.reader = new PduReader(
+      { maxDataPduLength: OUR_MAX_PDU_LENGTH, maxControlPduLength: MAX_CONTROL_PDU_LENGTH },
+      this,
+    );
+    socket.setNoDelay(true);
+    socket.setTimeout(timeoutMs);
+    socket.on('timeout', () => this.fail(new UnavailableError(`${this.peerName}: no answer within ${timeoutMs} ms`)));
+    socket.on('error', (error) => this.fail(new UnavailableError(`${this.peerName}: ${error.message}`, error)));
+    socket.on('close', () => this.fail(new UnavailableError(`${this.peerName} closed the connection`)));
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.reader.push(chunk);
+      } catch (error) {
+        this.fail(new UnavailableError(`${this.peerName} sent a malformed PDU: ${(error as Error).message}`, error));
+      }
+    });
+  }
+
+  /** Connects and negotiates; resolves once the association is accepted. */
+  static async open(peer: DicomPeer, proposal: Omit<ProposedAssociation, 'maxPduLength' | 'calledAeTitle'>, timeoutMs: number): Promise<ScuAssociation> {
+    const socket = await connect(peer, timeoutMs);
+    const association = new ScuAssociation(socket, peer, timeoutMs);
+    try {
+      await association.negotiate({ ...proposal, calledAeTitle: peer.aeTitle, maxPduLength: OUR_MAX_PDU_LENGTH });
+    } catch (error) {
+      association.abort();
+      throw error;
+    }
+    return association;
+  }
+
+  /** Accepted presentation contexts: id -> abstract syntax and transfer syntax. */
+  get contexts(): NegotiatedAssociation['contexts'] {
+    return (this.negotiated as NegotiatedAssociation).contexts;
+  }
+
+  async echo(presentationContextId: number): Promise<number> {
+    const messageId = this.nextMessageId();
+    const response = this.awaitResponse(messageId, CommandField.CEchoRsp);
+    this.write(pDataPdu(presentationContextId, true, encodeCEchoRequest(messageId)));
+    return (await response).status ?? -1;
+  }
+
+  /**
+   * C-STORE of one dataset: the command, then `dataset` chunks as PDVs of at most the peer's
+   * maximum PDU length, each written as header + the very chunk (no copying into PDU buffers).
+   */
+  async store(
+    presentationContextId: number,
+    instance: { sopClassUid: string; sopInstanceUid: string; datasetLength: number },
+    dataset: AsyncIterable<Buffer>,
+  ): Promise<DimseCommand> {
+    const messageId = this.nextMessageId();
+    // Wait for the answer from the start: the peer may answer while our last write still drains.
+    const response = this.awaitResponse(messageId, CommandField.CStoreRsp);
+    response.catch(() => undefined); // a failure while sending is thrown from the sending below
+    this.write(pDataPdu(presentationContextId, true, encodeCStoreRequest({ messageId, ...instance })));
+    const maxValue = this.maxSendValueLength();
+    let sent = 0;
+    for await (const chunk of dataset) {
+      for (let at = 0; at < chunk.length; at += maxValue) {
+        const piece = chunk.subarray(at, Math.min(at + maxValue, chunk.length));
+        sent += piece.length;
+        await this.writePdv(presentationContextId, piece, sent >= instance.datasetLength);
+      }
+    }
+    if (sent !== instance.datasetLength) {
+      throw new InvalidInputError(`dataset of ${instance.sopInstanceUid} was ${sent} bytes, expected ${instance.datasetLength}`);
+    }
+    if (instance.datasetLength === 0) await this.writePdv(presentationContextId, Buffer.alloc(0), true);
+    return response;
+  }
+
+  async release(): Promise<void> {
+    this.releasing = true;
+    const released = this.expect<void>();
+    this.write(releaseRequestPdu());
+    await released;
+    this.socket.end();
+  }
+
+  abort(): void {
+    if (!this.socket.destroyed && this.socket.writable) this.socket.end(abortPdu(0, 0));
+    this.socket.destroy();
+  }
+
+  controlPdu(type: number, pdu: Buffer): void {
+    switch (type) {
+      case PduType.AssociateAc:
+      case PduType.AssociateRj:
+        this.requestor?.receive(pdu);
+        return;
+      case PduType.ReleaseRp:
+        this.settle(undefined);
+        return;
+      case PduType.Abort:
+        this.fail(new UnavailableError(`${this.peerName} aborted the association`));
+        return;
+      default:
+        this.fail(new UnavailableError(`${this.peerName} sent an unexpected PDU of type 0x${type.toString(16)}`));
+    }
+  }
+
+  pdvStart(_presentationContextId: number, isCommand: boolean, isLast: boolean): void {
+    if (!isCommand) throw new InvalidInputError('unexpected dataset PDV in a response');
+    this.pdvIsCommand = isCommand;
+    this.pdvIsLast = isLast;
+  }
+
+  pdvData(bytes: Buffer): void {
+    if (this.pdvIsCommand) this.commandParts.push(bytes);
+  }
+
+  pdvEnd(): void {
+    if (!this.pdvIsLast) return;
+    const command = parseCommand(Buffer.concat(this.commandParts));
+    this.commandParts = [];
+    this.settle(command);
+  }
+
+  private async negotiate(proposal: ProposedAssociation): Promise<void> {
+    const answered = this.expect<never>(); // settles only by failure while negotiating
+    this.requestor = new AssociationRequestor(proposal, (bytes) => this.write(bytes), this.peerName);
+    this.negotiated = await Promise.race([this.requestor.outcome, answered]);
+    this.waiter = undefined;
+  }
+
+  private maxSendValueLength(): number {
+    const peerMax = (this.negotiated as NegotiatedAssociation).peerMaxPduLength;
+    return (peerMax === 0 ? MAX_SEND_PDU_LENGTH : Math.min(peerMax, MAX_SEND_PDU_LENGTH)) - 6;
+  }
+
+  private async writePdv(presentationContextId: number, value: Buffer, isLast: boolean): Promise<void> {
+    if (this.failure) throw this.failure;
+    this.socket.cork();
+    this.socket.write(pDataHeader(presentationContextId, false, isLast, value.length));
+    const flowing = this.socket.write(value);
+    this.socket.uncork();
+    if (!flowing) await this.drained();
+  }
+
+  private drained(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onDrain = () => {
+        this.socket.off('close', onClose);
+        resolve();
+      };
+      const onClose = () => {
+        this.socket.off('drain', onDrain);
+        reject(this.failure ?? new UnavailableError(`${this.peerName} closed the connection`));
+      };
+      this.socket.once('drain', onDrain);
+      this.socket.once('close', onClose);
+    });
+  }
+
+  private async awaitResponse(messageId: number, commandField: number): Promise<DimseCommand> {
+    const response = await this.expect<DimseCommand>();
+    if (response.commandField !== commandField || response.messageIdBeingRespondedTo !== messageId) {
+      const error = new UnavailableError(
+        `${this.peerName} answered message ${messageId} with command 0x${response.commandField.toString(16)} for message ${response.messageIdBeingRespondedTo}`,
+      );
+      this.fail(error);
+      throw error;
+    }
+    return response;
+  }
+
+  private expect<T>(): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<T>((resolve, reject) => {
+      this.waiter = { resolve: resolve as (value: unknown) => void, reject };
+    });
+  }
+
+  private settle(value: unknown): void {
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.resolve(value);
+  }
+
+  private fail(error: Error): void {
+    if (this.releasing && !this.waiter) return; // closing after a completed release is the normal end
+    this.failure ??= error;
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.reject(this.failure);
+    this.requestor?.dispose();
+    if (!this.socket.destroyed) this.socket.destroy();
+  }
+
+  private write(bytes: Buffer): void {
+    if (this.failure) throw this.failure;
+    this.socket.write(bytes);
+  }
+
+  private nextMessageId(): number {
+    this.messageId = (this.messageId % 0xffff) + 1;
+    return this.messageId;
+  }
+}
+
+function connect(peer: DicomPeer, timeoutMs: number): Promise<net.Socket> {
+  const name = `DICOM peer ${peer.aeTitle} at ${peer.host}:${peer.port}`;
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: peer.host, port: peer.port, noDelay: true });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new UnavailableError(`${name}: no connection within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new UnavailableError(`${name}: cannot connect: ${error.message}`, error));
+    });
+  });
+}
