@@ -62,3 +62,12 @@ export function assertAccepts(manifest: ModelManifest, series: SeriesDescriptor,
   const reason = refusalReason(manifest, series, geometry);
   if (reason) throw new InvalidInputError(`model ${manifest.id}@${manifest.version} refuses this series: ${reason}`);
 }
+
+/** A descriptor from routing's SeriesTags (or any object with the same optional fields). */
+export function describeSeries(tags: {
+  readonly modality?: string;
+  readonly manufacturer?: string;
+  readonly convolutionKernel?: readonly string[];
+}): SeriesDescriptor {
+  return { modality: tags.modality ?? '', manufacturer: tags.manufacturer, convolutionKernel: tags.convolutionKernel ?? [] };
+}

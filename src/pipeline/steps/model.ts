@@ -16,6 +16,8 @@ export interface ModelStepOptions {
   readonly model: string;
   /** Overrides the engine's default execution provider for this step. */
   readonly backend?: Provider;
+  /** Lets a benchmark or test name a model whose manifest says untrained-random-weights. */
+  readonly allowUntrained?: boolean;
 }
 
 /**
@@ -31,7 +33,11 @@ export interface DescribedSliceSource extends SliceSource {
   readonly series?: SeriesDescriptor;
 }
 
-const options = z.strictObject({ model: z.string().min(1), backend: z.enum(['cpu', 'cuda']).optional() });
+const options = z.strictObject({
+  model: z.string().min(1),
+  backend: z.enum(['cpu', 'cuda']).optional(),
+  allowUntrained: z.boolean().optional(),
+});
 
 function engineFrom(context: StepContext): InferenceEngine {
   if (!isInferenceEngine(context.inference)) {
@@ -116,6 +122,11 @@ export const modelStep: StepKind<ModelStepOptions> = {
   async create(stepOptions, context): Promise<Step> {
     const engine = engineFrom(context);
     const model = engine.registry.getModel(stepOptions.model);
+    if (model.manifest.status === 'untrained-random-weights' && !stepOptions.allowUntrained) {
+      throw new ConfigError(
+        `model ${model.manifest.id} has untrained random weights (a benchmark stand-in); a rule may name it only with allowUntrained: true`,
+      );
+    }
     return new ModelStep(model, engine, stepOptions.backend ?? engine.provider, context as ModelStepContext);
   },
 };

@@ -159,3 +159,18 @@ describe('CUDA requested on a machine without it', () => {
     await expect(createBackend(bytes, { ...options, fallbackToCpu: false })).rejects.toThrow(/inference provider cuda cannot be used/);
   });
 });
+
+describe('untrained random-weight generators', () => {
+  it('cannot be named by a rule unless it says allowUntrained', async () => {
+    const engine = await engineWith([path.resolve(process.cwd(), 'models')]);
+    try {
+      const context = { inference: engine, series: SHARP_SIEMENS } as ModelStepContext;
+      await expect(modelStep.create({ model: 'sr2x-edsr2d-random' }, context)).rejects.toThrow(/untrained random weights/);
+      const step = await modelStep.create({ model: 'sr2x-edsr2d-random', allowUntrained: true }, context);
+      expect(step.label).toBe('SR2X-GAN-UNTRAINED');
+      expect(step.derivation).toContain('UNTRAINED-RANDOM-WEIGHTS, NOT A TRAINED MODEL');
+    } finally {
+      await engine.close();
+    }
+  });
+});
