@@ -1,5 +1,8 @@
 import { InvalidInputError } from '../errors.js';
 
+// Read once: in a vm context (jest) each global lookup inside a per-pixel loop costs ~40x more.
+const round = Math.round;
+
 /** How a slice stores its pixels and how stored values map to Hounsfield units. */
 export interface PixelFormat {
   readonly rescaleSlope: number;
@@ -55,8 +58,8 @@ export function huToStored(hu: Float32Array, format: PixelFormat): Int16Array | 
   const out = format.pixelRepresentation === 1 ? new Int16Array(hu.length) : new Uint16Array(hu.length);
   const { rescaleSlope: slope, rescaleIntercept: intercept } = format;
   for (let i = 0; i < hu.length; i++) {
-    const v = Math.round((hu[i] - intercept) / slope);
-    out[i] = v < min ? min : v > max ? max : Number.isNaN(v) ? min : v;
+    const v = round((hu[i] - intercept) / slope);
+    out[i] = v < min ? min : v > max ? max : v === v ? v : min; // v !== v only for NaN
   }
   return out;
 }

@@ -1,5 +1,8 @@
 import { InvalidInputError } from '../errors.js';
 
+// Read once: in a vm context (jest) each global lookup inside a per-voxel loop costs ~40x more.
+const floor = Math.floor;
+
 export interface LungMaskOptions {
   /** Voxels below this are air or lung (default -320 HU). */
   readonly airThresholdHu?: number;
@@ -118,7 +121,7 @@ function fillHoles2d(mask: Uint8Array, rows: number, columns: number): void {
   }
   while (stack.length > 0) {
     const i = stack.pop() as number;
-    const r = Math.floor(i / columns);
+    const r = floor(i / columns);
     const c = i % columns;
     if (c > 0) push(i - 1);
     if (c < columns - 1) push(i + 1);

@@ -2,6 +2,9 @@ import { InvalidInputError } from '../errors.js';
 import { applySeparable, buildTaps, type AxisTaps } from './axis-taps.js';
 import type { SliceSource } from './slice-source.js';
 
+// Read once: in a vm context (jest) each global lookup inside a per-pixel loop costs ~40x more.
+const abs = Math.abs;
+
 /** The HU window that quality is measured on; values are clipped to it first. */
 export interface HuWindow {
   readonly low: number;
@@ -43,7 +46,7 @@ function differenceSums(reference: Float32Array, test: Float32Array, window: HuW
   for (let i = 0; i < reference.length; i++) {
     const d = clip(reference[i]) - clip(test[i]);
     squared += d * d;
-    absolute += Math.abs(d);
+    absolute += abs(d);
   }
   return { squared, absolute };
 }
