@@ -123,6 +123,21 @@ describe('writeDerivedSeries', () => {
     expect(Array.from(await back.source.readSlice(2))).toEqual(Array.from(huSlices[2]));
   });
 
+  it('writes signed pixels back as signed', async () => {
+    const signedDir = join(dir, 'signed');
+    await mkdir(signedDir);
+    const signed = await openSeries(
+      await writeSyntheticSeries(signedDir, [
+        { fileName: 's.dcm', position: [0, 0, 0], stored: new Int16Array(20).fill(-3), overrides: { BitsStored: 16, HighBit: 15, RescaleIntercept: 0 } },
+      ]),
+    );
+    const hu = Float32Array.from({ length: 20 }, (_, k) => -2000 + 150 * k);
+    const result = await write({ source: signed, output: memorySource(signed.source.geometry, [hu]) });
+    const d = await parse(result.files[0]);
+    expect([d.PixelRepresentation, d.BitsStored, d.HighBit]).toEqual([1, 16, 15]);
+    expect(Array.from(await (await openSeries(result.files)).source.readSlice(0))).toEqual(Array.from(hu));
+  });
+
   it('writes the geometry of upsampled output and references the source slice at the same z', async () => {
     const result = await write({ output: nearestUpsample2x(source.source), steps: [{ label: 'SR2X-NEAREST', derivation: 'nearest 2x', generated: false }] });
     const d = await parse(result.files[1]);

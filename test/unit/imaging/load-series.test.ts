@@ -64,6 +64,11 @@ describe('openSeries refusals', () => {
     expect(message).toMatch(/is 4\.000 mm, the median gap is 2\.000 mm/);
   });
 
+  it('accepts gaps that differ by rounding only', async () => {
+    const { source } = await openSeries(await writeSyntheticSeries(dir, along([0, 2.001, 3.999, 6, 8.02])));
+    expect(source.sliceCount).toBe(5);
+  });
+
   it('refuses a tilted gantry and gives the angle', async () => {
     const slices = [0, 1, 2, 3].map((i) => ({ fileName: `t${i}.dcm`, position: [0, 0.5 * i, 2 * i] }));
     const message = await refusal(slices);
