@@ -1,0 +1,66 @@
+import { answerAssociation } from '../../../src/dicom/negotiation-policy.js';
+import { ACCEPTED_TRANSFER_SYNTAXES, DEFAULT_ACCEPTED_STORAGE_CLASSES, SopClass, TransferSyntax } from '../../../src/dicom/uids.js';
+
+const policy = {
+  aeTitle: 'NODE',
+  checkCalledAeTitle: true,
+  acceptedSopClasses: DEFAULT_ACCEPTED_STORAGE_CLASSES,
+  acceptedTransferSyntaxes: ACCEPTED_TRANSFER_SYNTAXES,
+};
+
+function request(contexts: { id: number; abstractSyntaxUid: string; transferSyntaxUids: string[] }[], calledAeTitle = 'NODE') {
+  return { callingAeTitle: 'PACS', calledAeTitle, contexts };
+}
+
+describe('answerAssociation', () => {
+  it("accepts CT storage in the requestor's first supported transfer syntax", () => {
+    const answer = answerAssociation(
+      request([
+        {
+          id: 1,
+          abstractSyntaxUid: SopClass.CtImageStorage,
+          transferSyntaxUids: ['1.2.840.10008.1.2.4.50', TransferSyntax.JpegLosslessSv1, TransferSyntax.ExplicitVrLittleEndian],
+        },
+        { id: 3, abstractSyntaxUid: SopClass.Verification, transferSyntaxUids: [TransferSyntax.ImplicitVrLittleEndian] },
+        { id: 5, abstractSyntaxUid: SopClass.EnhancedCtImageStorage, transferSyntaxUids: [TransferSyntax.RleLossless] },
+      ]),
+      policy,
+    );
+    expect(answer).toEqual({
+      kind: 'accept',
+      contexts: [
+        { id: 1, abstractSyntaxUid: SopClass.CtImageStorage, accepted: true, transferSyntaxUid: TransferSyntax.JpegLosslessSv1 },
+        { id: 3, abstractSyntaxUid: SopClass.Verification, accepted: true, transferSyntaxUid: TransferSyntax.ImplicitVrLittleEndian },
+        { id: 5, abstractSyntaxUid: SopClass.EnhancedCtImageStorage, accepted: true, transferSyntaxUid: TransferSyntax.RleLossless },
+      ],
+    });
+  });
+
+  it('refuses other SOP classes and unsupported transfer syntaxes, context by context', () => {
+    const answer = answerAssociation(
+      request([
+        { id: 1, abstractSyntaxUid: SopClass.MrImageStorage, transferSyntaxUids: [TransferSyntax.ExplicitVrLittleEndian] },
+        { id: 3, abstractSyntaxUid: SopClass.CtImageStorage, transferSyntaxUids: ['1.2.840.10008.1.2.4.50'] },
+      ]),
+      policy,
+    );
+    expect(answer.kind === 'accept' && answer.contexts.map((c) => (c.accepted ? 'accepted' : c.reason))).toEqual([
+      'abstract-syntax-not-supported',
+      'transfer-syntaxes-not-supported',
+    ]);
+  });
+
+  it('rejects an association addressed to another AE title unless told not to check', () => {
+    const proposed = request([], 'OTHER');
+    expect(answerAssociation(proposed, policy)).toEqual({ kind: 'reject', reason: 'called-ae-not-recognized' });
+    expect(answerAssociation(proposed, { ...policy, checkCalledAeTitle: false }).kind).toBe('accept');
+  });
+
+  it('accepts MR only when configured', () => {
+    const proposed = request([
+      { id: 1, abstractSyntaxUid: SopClass.MrImageStorage, transferSyntaxUids: [TransferSyntax.ExplicitVrLittleEndian] },
+    ]);
+    const answer = answerAssociation(proposed, { ...policy, acceptedSopClasses: [SopClass.MrImageStorage] });
+    expect(answer.kind === 'accept' && answer.contexts[0].accepted).toBe(true);
+  });
+});
