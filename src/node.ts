@@ -167,6 +167,8 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
       ruleReferences,
       destinations: config.destinations,
       node: { aeTitle: config.dicom.aeTitle, dicomPort: listener.port, version: '0.1.0', databaseKind: db.kind },
+      ownOutput: { uidRoot: config.derive.uidRoot, nodeName: config.derive.nodeName },
+      log,
       models: async () => inference.registry.ids().map((id) => inference.registry.getModel(id).manifest),
     });
     const api = await startApi(app, { host: config.api.host, port: config.api.port });

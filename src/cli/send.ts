@@ -7,7 +7,7 @@ export async function runSend(
 ): Promise<void> {
   const files = await listFiles(folder);
   const started = performance.now();
-  const { results } = await sendInstances({
+  const { files: results } = await sendInstances({
     callingAeTitle: options.callingAe,
     destination: { aeTitle: options.ae, host: options.host, port: options.port },
     files,

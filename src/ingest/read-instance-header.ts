@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { dcmjs, toArrayBuffer } from '../imaging/dcmjs.js';
+import { dcmjs, PIXEL_DATA_TAG, readPart10, toArrayBuffer } from '../imaging/dcmjs.js';
 import { InvalidInputError } from '../errors.js';
 
 /** The header keywords the index keeps per series: what rules match on and what people see. */
@@ -37,11 +37,7 @@ export async function readInstanceHeader(path: string): Promise<InstanceHeader> 
   const bytes = await readFile(path);
   let dataset: Record<string, unknown>;
   try {
-    const dicomDict = dcmjs.data.DicomMessage.readFile(toArrayBuffer(bytes), {
-      untilTag: '7FE00010',
-      includeUntilTagValue: false,
-      ignoreErrors: false,
-    });
+    const dicomDict = readPart10(toArrayBuffer(bytes), { untilTag: PIXEL_DATA_TAG });
     dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dicomDict.dict);
   } catch (error) {
     throw new InvalidInputError(`cannot parse DICOM header: ${(error as Error).message}`, error);

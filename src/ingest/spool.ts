@@ -1,5 +1,6 @@
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { InvalidInputError } from '../errors.js';
 
 /**
  * The durable spool: one folder per series, one file per SOP instance, named by UIDs. A file
@@ -25,7 +26,7 @@ export async function openSpool(root: string): Promise<Spool> {
 
   const seriesDir = (seriesInstanceUid: string) => {
     // UIDs become file names: anything but digits and dots could escape the spool.
-    if (!uidPattern.test(seriesInstanceUid)) throw new Error(`not a valid UID: ${JSON.stringify(seriesInstanceUid)}`);
+    if (!uidPattern.test(seriesInstanceUid)) throw new InvalidInputError(`SeriesInstanceUID is not a valid UID: ${JSON.stringify(seriesInstanceUid)}`);
     return path.join(seriesRoot, seriesInstanceUid);
   };
 
@@ -34,7 +35,7 @@ export async function openSpool(root: string): Promise<Spool> {
     incomingDir,
     seriesDir,
     async accept(tempPath, ids) {
-      if (!uidPattern.test(ids.sopInstanceUid)) throw new Error(`not a valid UID: ${JSON.stringify(ids.sopInstanceUid)}`);
+      if (!uidPattern.test(ids.sopInstanceUid)) throw new InvalidInputError(`SOPInstanceUID is not a valid UID: ${JSON.stringify(ids.sopInstanceUid)}`);
       const dir = seriesDir(ids.seriesInstanceUid);
       if (!knownDirs.has(dir)) {
         await mkdir(dir, { recursive: true });

@@ -12,7 +12,7 @@ export type SendFiles = (request: {
   destination: Destination;
   files: string[];
   timeoutMs?: number;
-}) => Promise<{ results: { path: string; ok: boolean; status: number }[] }>;
+}) => Promise<{ files: { path: string; ok: boolean; status: number }[] }>;
 
 export interface DeliveryDeps {
   db: Database;
@@ -54,7 +54,7 @@ export async function deliverSeries(deliveryId: string, deps: DeliveryDeps, atte
     if (!destination) throw new InvalidInputError(`destination '${delivery.destination}' is not configured`);
     if (!delivery.output_dir) throw new InvalidInputError('job has no derived series to deliver');
     const files = (await readdir(delivery.output_dir)).filter((name) => name.endsWith('.dcm')).sort();
-    const { results } = await deps.send({
+    const { files: results } = await deps.send({
       callingAeTitle: deps.callingAeTitle,
       destination,
       files: files.map((name) => path.join(delivery.output_dir!, name)),

@@ -1,8 +1,6 @@
 import type { Database, Queryable } from '../db/database.js';
 import { ruleSchema, type Rule } from '../routing/rule.js';
-import { parseRules, assertRuleReferences, type KnownRuleReferences } from '../routing/load-rules.js';
-import { InvalidInputError } from '../errors.js';
-import { describeIssues } from '../config/load-config.js';
+import { parseRule, parseRules, assertRuleReferences, type KnownRuleReferences } from '../routing/load-rules.js';
 
 /** Rules live in the database; config/rules.json seeds them when the table is empty. */
 export async function seedRules(db: Database, seed: readonly Rule[]): Promise<number> {
@@ -26,15 +24,14 @@ export async function getRule(db: Queryable, id: string): Promise<Rule | undefin
 
 /** Validates a rule from a person (API, CLI) and stores it, replacing one with the same id. */
 export async function saveRule(db: Queryable, input: unknown, known: KnownRuleReferences): Promise<Rule> {
-  const parsed = ruleSchema.safeParse(input);
-  if (!parsed.success) throw new InvalidInputError(`invalid rule:\n${describeIssues(parsed.error, 'rule')}`);
-  assertRuleReferences([parsed.data], known);
+  const rule = parseRule(input);
+  assertRuleReferences([rule], known);
   await db.query(
     `INSERT INTO rules (id, definition) VALUES ($1, $2)
      ON CONFLICT (id) DO UPDATE SET definition = EXCLUDED.definition, updated_at = now()`,
-    [parsed.data.id, JSON.stringify(parsed.data)],
+    [rule.id, JSON.stringify(rule)],
   );
-  return parsed.data;
+  return rule;
 }
 
 export async function deleteRule(db: Queryable, id: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { ConfigError, InvalidInputError } from '../errors.js';
 import { ruleSchema, type Rule } from './rule.js';
 
 /**
@@ -67,6 +67,16 @@ export function parseRules(json: unknown): Rule[] {
   const problems = duplicateIds(rules);
   if (problems.length > 0) throw new ConfigError(`invalid rules:\n${problems.join('\n')}`);
   return rules;
+}
+
+/** Validates one rule sent by a person (API, console); paths start at `rule`. */
+export function parseRule(json: unknown): Rule {
+  const result = ruleSchema.safeParse(json);
+  if (!result.success) {
+    const lines = result.error.issues.flatMap((issue) => formatIssue(issue, ['rule']));
+    throw new InvalidInputError(`invalid rule:\n${lines.join('\n')}`);
+  }
+  return result.data;
 }
 
 /** Reads and validates a rules file; errors name the file and each key path. */

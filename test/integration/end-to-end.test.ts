@@ -5,14 +5,15 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseConfig } from '../../src/config/load-config.js';
 import { startNode, type RunningNode } from '../../src/node.js';
 import { silentLogger } from '../../src/log.js';
-import { dcmjs, toArrayBuffer } from '../../src/imaging/dcmjs.js';
-import { freePort } from '../helpers/dcmtk.js';
+import { dcmjs, readPart10, toArrayBuffer } from '../../src/imaging/dcmjs.js';
+import { freePort, runDcmtk } from '../helpers/dcmtk.js';
 import { startOrthanc, type OrthancProcess } from '../helpers/orthanc.js';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/test-database.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -22,7 +23,6 @@ const dataDir = path.resolve(process.cwd(), '../shared/data/ct');
 const sharpSeries = path.join(dataDir, 'lung-pet-ct-dx-A0002-siemens-B70f');
 const softSeries = path.join(dataDir, 'lung-pet-ct-dx-A0002-siemens-B40f');
 const philipsSharpSeries = path.join(dataDir, 'lung-pet-ct-dx-A0001-philips-L');
-const dcmtkEnv = { ...process.env, TCP_NODELAY: '1' };
 
 interface OrthancSeries {
   ID: string;
@@ -54,7 +54,8 @@ function nodeConfig(options: { quietSeconds?: number } = {}) {
 }
 
 async function storescu(port: number, aeTitle: string, files: string[], extra: string[] = []) {
-  await run('storescu', ['-aec', aeTitle, '-aet', 'TESTSCU', ...extra, '127.0.0.1', String(port), ...files], { env: dcmtkEnv });
+  const result = await runDcmtk('storescu', ['-aec', aeTitle, '-aet', 'TESTSCU', ...extra, '127.0.0.1', String(port), ...files]);
+  if (result.code !== 0) throw new Error(`storescu exited with ${result.code}: ${result.stderr}${result.stdout}`);
 }
 
 async function filesOf(folder: string) {
@@ -82,7 +83,7 @@ async function seriesRow(seriesInstanceUid: string) {
 }
 
 function readDataset(bytes: Buffer) {
-  const dict = dcmjs.data.DicomMessage.readFile(toArrayBuffer(bytes));
+  const dict = readPart10(toArrayBuffer(bytes));
   return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict) as Record<string, unknown>;
 }
 
@@ -178,7 +179,7 @@ describe('a chest CT series through the node', () => {
   it('processes a JPEG-lossless copy to the same pixels as the uncompressed series', async () => {
     const copyDir = path.join(workDir, 'jpeg-lossless');
     await cp(sharpSeries, copyDir, { recursive: true });
-    const copyUid = `${sourceUid}.9`;
+    const copyUid = `2.25.${BigInt(`0x${randomBytes(16).toString('hex')}`)}`;
     for (const file of await filesOf(copyDir)) {
       // A new series (and new instance UIDs) so the copy is not taken for a resend of the original.
       await run('dcmodify', ['-nb', '-m', `(0020,000e)=${copyUid}`, '-gin', file]);
