@@ -1,9 +1,6 @@
-import dcmjsDimse from 'dcmjs-dimse';
 import { InvalidInputError } from '../errors.js';
-
-const { Dataset } = dcmjsDimse;
-const { CStoreRequest, CEchoRequest } = dcmjsDimse.requests;
-const { CStoreResponse, CEchoResponse } = dcmjsDimse.responses;
+import { decodeCommandSet, encodeCommandSet } from './command-set.js';
+import { SopClass } from './uids.js';
 
 /** Command Field values (PS3.7 E.1) of the services this layer speaks. */
 export const CommandField = {
@@ -14,7 +11,9 @@ export const CommandField = {
   CCancelRq: 0x0fff,
 } as const;
 
+const DATASET_PRESENT = 0x0102;
 const NO_DATASET = 0x0101;
+const PRIORITY_MEDIUM = 0x0000;
 
 /** The fields of a received command set that the listener and sender act on. */
 export interface DimseCommand {
@@ -28,42 +27,33 @@ export interface DimseCommand {
   hasDataset: boolean;
 }
 
-/** Decodes a command set (always Implicit VR Little Endian) with dcmjs-dimse. */
 export function parseCommand(commandSet: Buffer): DimseCommand {
-  let elements: Record<string, unknown>;
-  try {
-    elements = new Dataset(commandSet).getElements();
-  } catch (error) {
-    throw new InvalidInputError(`unreadable DIMSE command set of ${commandSet.length} bytes`, error);
-  }
-  const commandField = elements.CommandField;
+  const values = decodeCommandSet(commandSet);
+  const commandField = values.CommandField;
   if (typeof commandField !== 'number') {
     throw new InvalidInputError('DIMSE command set without a Command Field (0000,0100)');
   }
   return {
     commandField,
-    messageId: numberOrUndefined(elements.MessageID),
-    messageIdBeingRespondedTo: numberOrUndefined(elements.MessageIDBeingRespondedTo),
-    affectedSopClassUid: stringOrUndefined(elements.AffectedSOPClassUID),
-    affectedSopInstanceUid: stringOrUndefined(elements.AffectedSOPInstanceUID),
-    status: numberOrUndefined(elements.Status),
-    errorComment: stringOrUndefined(elements.ErrorComment),
-    hasDataset: elements.CommandDataSetType !== NO_DATASET,
+    messageId: numberOrUndefined(values.MessageID),
+    messageIdBeingRespondedTo: numberOrUndefined(values.MessageIDBeingRespondedTo),
+    affectedSopClassUid: stringOrUndefined(values.AffectedSOPClassUID),
+    affectedSopInstanceUid: stringOrUndefined(values.AffectedSOPInstanceUID),
+    status: numberOrUndefined(values.Status),
+    errorComment: stringOrUndefined(values.ErrorComment),
+    hasDataset: values.CommandDataSetType !== NO_DATASET,
   };
 }
 
-export function encodeCStoreRequest(fields: {
-  messageId: number;
-  sopClassUid: string;
-  sopInstanceUid: string;
-}): Buffer {
-  // No dataset or file argument: the dataset bytes are streamed by the caller, never parsed here.
-  const request = new CStoreRequest(undefined as unknown as string);
-  request.setAffectedSopClassUid(fields.sopClassUid);
-  request.setAffectedSopInstanceUid(fields.sopInstanceUid);
-  request.setMessageId(fields.messageId);
-  request.getCommandDataset().setElement('CommandDataSetType', 0x0102 as unknown as string);
-  return request.getCommandDataset().getDenaturalizedCommandDataset();
+export function encodeCStoreRequest(fields: { messageId: number; sopClassUid: string; sopInstanceUid: string }): Buffer {
+  return encodeCommandSet({
+    AffectedSOPClassUID: fields.sopClassUid,
+    CommandField: CommandField.CStoreRq,
+    MessageID: fields.messageId,
+    Priority: PRIORITY_MEDIUM,
+    CommandDataSetType: DATASET_PRESENT,
+    AffectedSOPInstanceUID: fields.sopInstanceUid,
+  });
 }
 
 export function encodeCStoreResponse(fields: {
@@ -73,28 +63,39 @@ export function encodeCStoreResponse(fields: {
   status: number;
   errorComment?: string;
 }): Buffer {
-  const response = new CStoreResponse(fields.status, limitComment(fields.errorComment) as string);
-  response.setAffectedSopClassUid(fields.sopClassUid);
-  response.setAffectedSopInstanceUid(fields.sopInstanceUid);
-  response.setMessageIdBeingRespondedTo(fields.messageIdBeingRespondedTo);
-  return response.getCommandDataset().getDenaturalizedCommandDataset();
+  return encodeCommandSet({
+    AffectedSOPClassUID: fields.sopClassUid,
+    CommandField: CommandField.CStoreRsp,
+    MessageIDBeingRespondedTo: fields.messageIdBeingRespondedTo,
+    CommandDataSetType: NO_DATASET,
+    Status: fields.status,
+    AffectedSOPInstanceUID: fields.sopInstanceUid,
+    ...(fields.errorComment ? { ErrorComment: errorComment(fields.errorComment) } : {}),
+  });
 }
 
 export function encodeCEchoRequest(messageId: number): Buffer {
-  const request = new CEchoRequest();
-  request.setMessageId(messageId);
-  return request.getCommandDataset().getDenaturalizedCommandDataset();
+  return encodeCommandSet({
+    AffectedSOPClassUID: SopClass.Verification,
+    CommandField: CommandField.CEchoRq,
+    MessageID: messageId,
+    CommandDataSetType: NO_DATASET,
+  });
 }
 
 export function encodeCEchoResponse(messageIdBeingRespondedTo: number, status: number): Buffer {
-  const response = new CEchoResponse(status, undefined as unknown as string);
-  response.setMessageIdBeingRespondedTo(messageIdBeingRespondedTo);
-  return response.getCommandDataset().getDenaturalizedCommandDataset();
+  return encodeCommandSet({
+    AffectedSOPClassUID: SopClass.Verification,
+    CommandField: CommandField.CEchoRsp,
+    MessageIDBeingRespondedTo: messageIdBeingRespondedTo,
+    CommandDataSetType: NO_DATASET,
+    Status: status,
+  });
 }
 
-/** Error Comment is LO: at most 64 characters. */
-function limitComment(comment: string | undefined): string | undefined {
-  return comment === undefined ? undefined : comment.slice(0, 64);
+/** Error Comment is LO: at most 64 characters, no backslash or control characters. */
+function errorComment(comment: string): string {
+  return comment.replace(/[\\\x00-\x1f]/g, ' ').slice(0, 64);
 }
 
 function numberOrUndefined(value: unknown): number | undefined {

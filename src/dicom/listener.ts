@@ -25,8 +25,8 @@ export type {
 /** dcmjs-dimse's AC writer caps the announced maximum PDU length at its implementation maximum. */
 const MAX_PDU_LENGTH = 256 * 1024;
 const MIN_PDU_LENGTH = 4096;
-/** Received bytes are written once this many wait (a CT slice of 512x512 is about 0.5 MiB). */
-const FLUSH_THRESHOLD_BYTES = 1024 * 1024;
+/** Received bytes are written once this many wait, so most of a slice (512x512: 0.5 MiB) is on its way before its last PDV. */
+const FLUSH_THRESHOLD_BYTES = 256 * 1024;
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 /**

@@ -1,3 +1,4 @@
+import dcmjsDimse from 'dcmjs-dimse';
 import { InvalidInputError, UnavailableError } from '../../../src/errors.js';
 import {
   CommandField,
@@ -71,5 +72,53 @@ describe('C-STORE status for a failed handler', () => {
 
   it('counts Success and warnings as stored', () => {
     expect([0x0000, 0xb000, 0xb007, 0x0110, 0xa700, 0xc000].map(isStoreSuccess)).toEqual([true, true, true, false, false, false]);
+  });
+});
+
+describe('hand-written command sets agree with dcmjs-dimse', () => {
+  const { Dataset } = dcmjsDimse;
+  const { CStoreResponse } = dcmjsDimse.responses;
+
+  it('writes what dcmjs-dimse reads', () => {
+    const ours = encodeCStoreResponse({
+      messageIdBeingRespondedTo: 9,
+      sopClassUid: '1.2.840.10008.5.1.4.1.1.2',
+      sopInstanceUid: '1.2.3.45',
+      status: 0x0110,
+      errorComment: 'odd',
+    });
+    const elements = new Dataset(ours).getElements();
+    expect(elements).toMatchObject({
+      CommandGroupLength: ours.length - 12,
+      AffectedSOPClassUID: '1.2.840.10008.5.1.4.1.1.2',
+      CommandField: 0x8001,
+      MessageIDBeingRespondedTo: 9,
+      CommandDataSetType: 0x0101,
+      Status: 0x0110,
+      AffectedSOPInstanceUID: '1.2.3.45',
+      ErrorComment: 'odd',
+    });
+  });
+
+  it('reads what dcmjs-dimse writes', () => {
+    const theirs = new CStoreResponse(0xa700, 'disk full');
+    theirs.setAffectedSopClassUid('1.2.840.10008.5.1.4.1.1.2');
+    theirs.setAffectedSopInstanceUid('1.2.3');
+    theirs.setMessageIdBeingRespondedTo(4);
+    expect(parseCommand(theirs.getCommandDataset().getDenaturalizedCommandDataset())).toEqual({
+      commandField: 0x8001,
+      messageId: undefined,
+      messageIdBeingRespondedTo: 4,
+      affectedSopClassUid: '1.2.840.10008.5.1.4.1.1.2',
+      affectedSopInstanceUid: '1.2.3',
+      status: 0xa700,
+      errorComment: 'disk full',
+      hasDataset: false,
+    });
+  });
+
+  it('refuses a truncated command set', () => {
+    const bytes = encodeCEchoRequest(1);
+    expect(() => parseCommand(bytes.subarray(0, bytes.length - 1))).toThrow(InvalidInputError);
   });
 });
