@@ -5,6 +5,8 @@ import path from 'node:path';
 import { startDicomListener, type AssociationEnd, type DicomListener, type ReceivedInstance } from '../../src/dicom/listener.js';
 import { readPart10Header } from '../../src/dicom/part10.js';
 import { sendInstances } from '../../src/dicom/sender.js';
+import { ScuAssociation } from '../../src/dicom/scu-association.js';
+import { UnavailableError } from '../../src/errors.js';
 import { runDcmtk } from '../helpers/dcmtk.js';
 
 const SERIES = path.resolve(process.cwd(), '../shared/data/ct/lung-pet-ct-dx-A0002-siemens-B70f');
@@ -167,5 +169,68 @@ describe('DICOM listener, fed by dcmtk', () => {
     socket.write(Buffer.from([0x01, 0x00, 0x7f, 0xff, 0xff, 0xff])); // A-ASSOCIATE-RQ of 2 GiB
     await closed;
     expect(Buffer.concat(answer)[0]).toBe(0x07); // A-ABORT
+  });
+
+  it('removes the partial file and reports the abort when the sender aborts mid-dataset', async () => {
+    const ended = nextAssociationEnd();
+    const association = await ScuAssociation.open(
+      { aeTitle: 'NODE', host: '127.0.0.1', port: listener.port },
+      { callingAeTitle: 'QUITTER', contexts: [{ abstractSyntaxUid: '1.2.840.10008.5.1.4.1.1.2', transferSyntaxUids: ['1.2.840.10008.1.2.1'] }] },
+      5000,
+    );
+    const [pcId] = [...association.contexts.keys()];
+    let sentSome: () => void = () => undefined;
+    const partSent = new Promise<void>((resolve) => (sentSome = resolve));
+    async function* halfADataset() {
+      yield Buffer.alloc(300_000);
+      sentSome();
+      await new Promise(() => undefined); // the rest never comes
+    }
+    const storing = association.store(pcId, { sopClassUid: '1.2.840.10008.5.1.4.1.1.2', sopInstanceUid: '1.2.3.4', datasetLength: 600_000 }, halfADataset());
+    storing.catch(() => undefined);
+    await partSent;
+    association.abort();
+    expect(await ended).toMatchObject({ callingAeTitle: 'QUITTER', instanceCount: 0 });
+    expect((await readdir(incomingDir)).filter((name) => name.endsWith('.part'))).toEqual([]);
+    expect(received).toHaveLength(0);
+  });
+});
+
+describe('DICOM listener shutdown', () => {
+  it('lets a store whose handler is running finish and answer before closing', async () => {
+    const work = await mkdtemp(path.join(os.tmpdir(), 'dicom-listener-close-'));
+    let releaseHandler: () => void = () => undefined;
+    let handlerStarted: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (handlerStarted = resolve));
+    const stored: ReceivedInstance[] = [];
+    const listener = await startDicomListener(
+      { aeTitle: 'NODE', port: 0, incomingDir: path.join(work, 'incoming'), logger: silent },
+      {
+        async onInstance(instance) {
+          handlerStarted();
+          await new Promise<void>((resolve) => (releaseHandler = resolve));
+          stored.push(instance);
+        },
+      },
+    );
+    try {
+      const files = ['1-01.dcm', '1-02.dcm'].map((name) => path.join(SERIES, name));
+      const destination = { aeTitle: 'NODE', host: '127.0.0.1', port: listener.port };
+      const sending = sendInstances({ callingAeTitle: 'PACS', destination, files, logger: silent });
+      sending.catch(() => undefined);
+      await started;
+      let closed = false;
+      const closing = listener.close().then(() => (closed = true));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(closed).toBe(false);
+      releaseHandler();
+      await closing;
+      expect(stored).toHaveLength(1);
+      expect((await readPart10Header(stored[0].path)).sopInstanceUid).toBe((await readPart10Header(files[0])).sopInstanceUid);
+      await expect(sending).rejects.toThrow(UnavailableError); // the second file met the closed listener
+    } finally {
+      await listener.close();
+      await rm(work, { recursive: true, force: true });
+    }
   });
 });
