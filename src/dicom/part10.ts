@@ -10,6 +10,7 @@ import { InvalidInputError } from '../errors.js';
 
 const PREAMBLE_LENGTH = 128;
 const MAGIC = 'DICM';
+const FIRST_READ = 4096;
 const MAX_META_READ = 64 * 1024;
 const LONG_LENGTH_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
 
@@ -81,12 +82,26 @@ function textValue(text: string): Buffer {
 export async function readPart10Header(path: string): Promise<Part10Header> {
   const handle = await open(path, 'r');
   try {
-    const buffer = Buffer.alloc(MAX_META_READ);
-    const { bytesRead } = await handle.read(buffer, 0, MAX_META_READ, 0);
-    return parsePart10Header(buffer.subarray(0, bytesRead), path);
+    // The file meta is a few hundred bytes; read more only when it is longer than the first read.
+    for (let length = FIRST_READ; ; length = MAX_META_READ) {
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, 0);
+      const bytes = buffer.subarray(0, bytesRead);
+      if (bytesRead < length || length === MAX_META_READ || metaFitsIn(bytes)) return parsePart10Header(bytes, path);
+    }
   } finally {
     await handle.close();
   }
+}
+
+/** Whether the group 0002 elements end inside these bytes. */
+function metaFitsIn(bytes: Buffer): boolean {
+  let pos = PREAMBLE_LENGTH + 4;
+  while (pos + 12 <= bytes.length && bytes.readUInt16LE(pos) === 0x0002) {
+    const long = LONG_LENGTH_VRS.has(bytes.toString('latin1', pos + 4, pos + 6));
+    pos += long ? 12 + bytes.readUInt32LE(pos + 8) : 8 + bytes.readUInt16LE(pos + 6);
+  }
+  return pos + 12 <= bytes.length;
 }
 
 /** Parses the file meta at the start of `bytes` (the file's first bytes); `name` names the file in errors. */

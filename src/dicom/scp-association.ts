@@ -269,9 +269,11 @@ export class ScpAssociation implements PduSink {
   /** Sends A-ABORT (as service provider) and closes; the close handler cleans up. */
   private abort(why: string, reason: number): void {
     if (this.socket.destroyed) return;
-    if (this.phase !== 'ended') this.log().info({ why }, 'aborting association');
+    if (this.phase !== 'ended') {
+      this.log().info({ why }, 'aborting association');
+      this.endReason = 'aborted';
+    }
     this.phase = 'ended';
-    this.endReason = 'aborted';
     this.suspendReading();
     if (!this.socket.writable) {
       this.socket.destroy();

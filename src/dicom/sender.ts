@@ -60,7 +60,8 @@ interface FileToSend extends Part10Header {
 export async function sendInstances(request: SendRequest): Promise<SendResult> {
   dcmjsDimse.log.setLevel('warn');
   const logger = request.logger ?? stderrDicomLogger();
-  const files = await Promise.all(request.files.map(readFileToSend));
+  const files: FileToSend[] = [];
+  for (const path of request.files) files.push(await readFileToSend(path)); // one at a time: series can be long
   const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const association = await ScuAssociation.open(
     request.destination,
@@ -70,10 +71,16 @@ export async function sendInstances(request: SendRequest): Promise<SendResult> {
   const results: SendFileResult[] = [];
   try {
     for (const file of files) results.push(await sendOne(association, file, logger));
-    await association.release();
   } catch (error) {
     association.abort();
     throw error;
+  }
+  try {
+    await association.release();
+  } catch (error) {
+    // Every file has its answer already; a release that fails changes none of them.
+    logger.warn({ peer: association.peerName, ...errorFields(error) }, 'association release failed after all stores were answered');
+    association.abort();
   }
   return { files: results, ok: results.every((r) => r.ok) };
 }

@@ -53,6 +53,24 @@ describe('Part 10 file meta', () => {
     }
   });
 
+  it('reads file meta longer than its first read', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'part10-'));
+    try {
+      const privateInformation = Buffer.alloc(12 + 6000);
+      privateInformation.writeUInt16LE(0x0002, 0);
+      privateInformation.writeUInt16LE(0x0102, 2); // (0002,0102) OB PrivateInformation
+      privateInformation.write('OB', 4, 'latin1');
+      privateInformation.writeUInt32LE(6000, 8);
+      const dataset = Buffer.from('0800050043530000', 'hex');
+      const file = path.join(dir, 'long-meta.dcm');
+      const meta = Buffer.concat([encodeFileMeta(fields), privateInformation]);
+      await writeFile(file, Buffer.concat([meta, dataset]));
+      expect(await readPart10Header(file)).toMatchObject({ sopInstanceUid: fields.sopInstanceUid, datasetOffset: meta.length });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('requires the transfer syntax', () => {
     const meta = encodeFileMeta(fields);
     const withoutSyntax = Buffer.from(meta);
