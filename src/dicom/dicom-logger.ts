@@ -24,3 +24,13 @@ export function errorFields(error: unknown): Record<string, unknown> {
   }
   return { err: String(error) };
 }
+
+/** A logger that adds `fields` to every line. */
+export function withFields(logger: DicomLogger, fields: Record<string, unknown>): DicomLogger {
+  return {
+    debug: (more, message) => logger.debug({ ...fields, ...more }, message),
+    info: (more, message) => logger.info({ ...fields, ...more }, message),
+    warn: (more, message) => logger.warn({ ...fields, ...more }, message),
+    error: (more, message) => logger.error({ ...fields, ...more }, message),
+  };
+}

@@ -57,3 +57,30 @@ function decideContext(context: ProposedContext, policy: NegotiationPolicy): Con
   }
   return { id, abstractSyntaxUid, accepted: true, transferSyntaxUid };
 }
+
+/**
+ * One log line per association request: rejected, or accepted with the refused abstract syntaxes
+ * listed once each (storescu proposes about 120 storage classes; one line per context is noise).
+ * A warning when nothing but Verification was accepted, since no instance can then arrive.
+ */
+export function describeAnswer(
+  request: AssociationRequest,
+  answer: AssociationAnswer,
+  ourAeTitle: string,
+): { level: 'info' | 'warn'; message: string; fields: Record<string, unknown> } {
+  const fields = { callingAeTitle: request.callingAeTitle, calledAeTitle: request.calledAeTitle };
+  if (answer.kind === 'reject') {
+    return { level: 'warn', message: 'rejected association: called AE title is not ours', fields: { ...fields, ourAeTitle } };
+  }
+  const refused = answer.contexts.filter((c) => !c.accepted);
+  const storage = answer.contexts.filter((c) => c.accepted && c.abstractSyntaxUid !== SopClass.Verification);
+  const refusedAbstractSyntaxes = [...new Set(refused.map((c) => c.abstractSyntaxUid))];
+  return {
+    level: storage.length === 0 && refused.length > 0 ? 'warn' : 'info',
+    message:
+      refused.length > 0
+        ? `association accepted; refused ${refused.length} presentation contexts (abstract syntax or transfer syntaxes not supported)`
+        : 'association accepted',
+    fields: { ...fields, accepted: answer.contexts.length - refused.length, refusedAbstractSyntaxes },
+  };
+}

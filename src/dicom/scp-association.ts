@@ -2,15 +2,20 @@ import type { Socket } from 'node:net';
 import { InvalidInputError } from '../errors.js';
 import { type AcceptedAssociation, answerAssociationRequest } from './dcmjs-association.js';
 import type { DicomLogger } from './dicom-logger.js';
-import { errorFields } from './dicom-logger.js';
+import { errorFields, withFields } from './dicom-logger.js';
 import { CommandField, encodeCEchoResponse, encodeCStoreResponse, parseCommand } from './dimse-commands.js';
 import { DimseStatus } from './dimse-status.js';
 import { IncomingStore, type StoreSettings } from './incoming-store.js';
 import type { AssociationEnd, DicomListenerHandlers } from './listener-types.js';
-import { type AssociationRequest, answerAssociation, type NegotiationPolicy } from './negotiation-policy.js';
+import {
+  type AssociationAnswer,
+  type AssociationRequest,
+  answerAssociation,
+  describeAnswer,
+  type NegotiationPolicy,
+} from './negotiation-policy.js';
 import { PduReader, type PduSink, PduType } from './pdu-reader.js';
 import { AbortReason, abortPdu, pDataPdu, releaseResponsePdu } from './pdu-writer.js';
-import { SopClass } from './uids.js';
 
 export interface ScpSettings {
   associationId: string;
@@ -159,23 +164,10 @@ export class ScpAssociation implements PduSink {
     );
   }
 
-  private decide(request: AssociationRequest): ReturnType<typeof answerAssociation> {
+  private decide(request: AssociationRequest): AssociationAnswer {
     const answer = answerAssociation(request, this.settings.policy);
-    const fields = { callingAeTitle: request.callingAeTitle, calledAeTitle: request.calledAeTitle };
-    if (answer.kind === 'reject') {
-      this.log().warn({ ...fields, ourAeTitle: this.settings.policy.aeTitle }, 'rejected association: called AE title is not ours');
-      return answer;
-    }
-    const refused = answer.contexts.filter((c) => !c.accepted);
-    const acceptedStorage = answer.contexts.filter((c) => c.accepted && c.abstractSyntaxUid !== SopClass.Verification);
-    const refusedAbstractSyntaxes = [...new Set(refused.map((c) => c.abstractSyntaxUid))];
-    const level = acceptedStorage.length === 0 && refused.length > 0 ? 'warn' : 'info';
-    this.log()[level](
-      { ...fields, accepted: answer.contexts.length - refused.length, refusedAbstractSyntaxes },
-      refused.length > 0
-        ? `association accepted; refused ${refused.length} presentation contexts (abstract syntax or transfer syntaxes not supported)`
-        : 'association accepted',
-    );
+    const { level, message, fields } = describeAnswer(request, answer, this.settings.policy.aeTitle);
+    this.log()[level](fields, message);
     return answer;
   }
 
@@ -311,12 +303,6 @@ export class ScpAssociation implements PduSink {
   }
 
   private log(): DicomLogger {
-    const { logger, associationId } = this.settings;
-    return {
-      debug: (fields, message) => logger.debug({ associationId, ...fields }, message),
-      info: (fields, message) => logger.info({ associationId, ...fields }, message),
-      warn: (fields, message) => logger.warn({ associationId, ...fields }, message),
-      error: (fields, message) => logger.error({ associationId, ...fields }, message),
-    };
+    return withFields(this.settings.logger, { associationId: this.settings.associationId });
   }
 }

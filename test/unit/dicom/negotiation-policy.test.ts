@@ -1,4 +1,4 @@
-import { answerAssociation } from '../../../src/dicom/negotiation-policy.js';
+import { answerAssociation, describeAnswer } from '../../../src/dicom/negotiation-policy.js';
 import { ACCEPTED_TRANSFER_SYNTAXES, DEFAULT_ACCEPTED_STORAGE_CLASSES, SopClass, TransferSyntax } from '../../../src/dicom/uids.js';
 
 const policy = {
@@ -62,5 +62,22 @@ describe('answerAssociation', () => {
     ]);
     const answer = answerAssociation(proposed, { ...policy, acceptedSopClasses: [SopClass.MrImageStorage] });
     expect(answer.kind === 'accept' && answer.contexts[0].accepted).toBe(true);
+  });
+
+describe('describeAnswer', () => {
+  it('lists each refused abstract syntax once, and warns when no storage class was accepted', () => {
+    const proposed = request([
+      { id: 1, abstractSyntaxUid: SopClass.MrImageStorage, transferSyntaxUids: [TransferSyntax.ExplicitVrLittleEndian] },
+      { id: 3, abstractSyntaxUid: SopClass.MrImageStorage, transferSyntaxUids: [TransferSyntax.ImplicitVrLittleEndian] },
+      { id: 5, abstractSyntaxUid: SopClass.Verification, transferSyntaxUids: [TransferSyntax.ImplicitVrLittleEndian] },
+    ]);
+    const summary = describeAnswer(proposed, answerAssociation(proposed, policy), 'NODE');
+    expect(summary.level).toBe('warn');
+    expect(summary.fields).toMatchObject({ accepted: 1, refusedAbstractSyntaxes: [SopClass.MrImageStorage] });
+    const withCt = request([
+      ...proposed.contexts,
+      { id: 7, abstractSyntaxUid: SopClass.CtImageStorage, transferSyntaxUids: [TransferSyntax.ExplicitVrLittleEndian] },
+    ]);
+    expect(describeAnswer(withCt, answerAssociation(withCt, policy), 'NODE').level).toBe('info');
   });
 });
