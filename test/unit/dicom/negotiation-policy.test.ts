@@ -63,6 +63,7 @@ describe('answerAssociation', () => {
     const answer = answerAssociation(proposed, { ...policy, acceptedSopClasses: [SopClass.MrImageStorage] });
     expect(answer.kind === 'accept' && answer.contexts[0].accepted).toBe(true);
   });
+});
 
 describe('describeAnswer', () => {
   it('lists each refused abstract syntax once, and warns when no storage class was accepted', () => {
