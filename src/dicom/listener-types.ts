@@ -40,6 +40,11 @@ export interface DicomListenerOptions {
   host?: string;
   /** 0 picks a free port; DicomListener.port tells which. */
   port: number;
+  /**
+   * Where received files are written: `<associationId>-<n>.dcm`, with a `.part` suffix while the
+   * dataset arrives. A file here that no onInstance call resolved for was never acknowledged
+   * (the sender will send it again), so whatever is left here at start-up may be deleted.
+   */
   incomingDir: string;
   /** Largest P-DATA-TF PDU we accept (announced in A-ASSOCIATE-AC); default 256 KiB, at most 256 KiB. */
   maxPduLength?: number;
