@@ -25,6 +25,8 @@ export interface RunningNode {
   readonly db: Database;
   /** Runs the series-completion check now instead of waiting for the next tick. */
   checkCompletion(): Promise<void>;
+  /** Resolves when every instance received so far is indexed. */
+  whenIndexed(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -119,7 +121,7 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
     }
 
     const spool = await openSpool(path.join(config.dataDir, 'spool'));
-    const ingest = startIngest({
+    const ingest = await startIngest({
       db,
       spool,
       log,
@@ -151,9 +153,10 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
         port: config.dicom.port,
         incomingDir: spool.incomingDir,
         maxPduLength: config.dicom.maxPduLength,
+        logger: log,
       },
       {
-        onInstance: (received) => ingest.acceptInstance(received),
+        onInstance: async (received) => ingest.acceptInstance(received),
         onAssociationEnd: (ended) => ingest.associationEnded(ended.associationId),
       },
     );
@@ -180,6 +183,7 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
       apiPort: api.port,
       db,
       checkCompletion: () => ingest.checkCompletion(),
+      whenIndexed: () => ingest.drained(),
       stop: stopAll,
     };
   } catch (error) {

@@ -20,7 +20,7 @@ export const configSchema = z.object({
       aeTitle: aeTitle.default('CTPREP'),
       host: z.string().default('127.0.0.1'),
       port: port.default(11112),
-      maxPduLength: z.number().int().min(4096).max(4 * 1024 * 1024).default(262144),
+      maxPduLength: z.number().int().min(4096).max(262144).default(262144),
     })
     .prefault({}),
   api: z

@@ -1,4 +1,4 @@
-import type { Database } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import type { InstanceHeader } from './read-instance-header.js';
 
 export interface IndexedInstance {
@@ -16,65 +16,99 @@ export interface IndexOutcome {
 }
 
 /**
- * Records one spooled instance and its series. A new instance of a series that was already routed
- * reopens the series with the next generation, so that its completion makes a superseding job.
+ * Records a batch of instances in one transaction with one statement for all instances and one per
+ * series, so that indexing keeps up with the network (embedded Postgres runs each statement on the
+ * main thread). A new instance of a series that was already routed reopens the series with the next
+ * generation, so that its completion makes a superseding job. Outcomes follow the entries' order.
  */
-export async function indexInstance(db: Database, entry: IndexedInstance): Promise<IndexOutcome> {
-  const { header } = entry;
-  const tags = header.seriesTags;
+export async function indexInstances(db: Database, entries: readonly IndexedInstance[]): Promise<IndexOutcome[]> {
+  // One row per SOP instance: within a batch, a resend replaces the earlier copy.
+  const latest = new Map(entries.map((entry) => [entry.header.sopInstanceUid, entry]));
   return db.transaction(async (tx) => {
-    const instance = await tx.query<{ inserted: boolean }>(
-      `INSERT INTO instances (sop_instance_uid, series_instance_uid, study_instance_uid, sop_class_uid,
-         transfer_syntax_uid, instance_number, path, size_bytes, calling_ae, received_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (sop_instance_uid) DO UPDATE SET
-         transfer_syntax_uid = EXCLUDED.transfer_syntax_uid, path = EXCLUDED.path,
-         size_bytes = EXCLUDED.size_bytes, calling_ae = EXCLUDED.calling_ae, received_at = EXCLUDED.received_at
-       RETURNING (xmax = 0) AS inserted`,
-      [
-        header.sopInstanceUid,
-        header.seriesInstanceUid,
-        header.studyInstanceUid,
-        header.sopClassUid,
-        entry.transferSyntaxUid,
-        header.instanceNumber,
-        entry.path,
-        entry.sizeBytes,
-        entry.callingAeTitle,
-        entry.receivedAt,
-      ],
-    );
-    const newInstance = instance.rows[0]?.inserted === true;
-    await tx.query(
-      `INSERT INTO series (series_instance_uid, study_instance_uid, patient_id, modality, manufacturer,
-         convolution_kernel, rows, columns, slice_thickness, body_part_examined, series_description,
-         calling_ae, tags, state, instance_count, first_received_at, last_received_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'receiving', 1, $14, $14)
-       ON CONFLICT (series_instance_uid) DO UPDATE SET
-         last_received_at = GREATEST(series.last_received_at, EXCLUDED.last_received_at),
-         instance_count = series.instance_count + CASE WHEN $15 THEN 1 ELSE 0 END,
-         generation = series.generation + CASE WHEN $15 AND series.state = 'routed' THEN 1 ELSE 0 END,
-         state = CASE WHEN $15 THEN 'receiving' ELSE series.state END`,
-      [
-        header.seriesInstanceUid,
-        header.studyInstanceUid,
-        text(tags.PatientID),
-        text(tags.Modality),
-        text(tags.Manufacturer),
-        text(tags.ConvolutionKernel),
-        integer(tags.Rows),
-        integer(tags.Columns),
-        number(tags.SliceThickness),
-        text(tags.BodyPartExamined),
-        text(tags.SeriesDescription),
-        entry.callingAeTitle,
-        JSON.stringify(tags),
-        entry.receivedAt,
-        newInstance,
-      ],
-    );
-    return { newInstance };
+    const inserted = await upsertInstances(tx, [...latest.values()]);
+    const bySeries = new Map<string, IndexedInstance[]>();
+    for (const entry of latest.values()) {
+      const list = bySeries.get(entry.header.seriesInstanceUid) ?? [];
+      list.push(entry);
+      bySeries.set(entry.header.seriesInstanceUid, list);
+    }
+    for (const list of bySeries.values()) {
+      await upsertSeries(tx, list, list.filter((entry) => inserted.has(entry.header.sopInstanceUid)).length);
+    }
+    const seen = new Set<string>();
+    return entries.map((entry) => {
+      const uid = entry.header.sopInstanceUid;
+      const first = !seen.has(uid);
+      seen.add(uid);
+      return { newInstance: first && inserted.has(uid) };
+    });
   });
+}
+
+export async function indexInstance(db: Database, entry: IndexedInstance): Promise<IndexOutcome> {
+  return (await indexInstances(db, [entry]))[0]!;
+}
+
+/** Returns the SOP Instance UIDs that were not in the index before. */
+async function upsertInstances(tx: Queryable, entries: readonly IndexedInstance[]): Promise<Set<string>> {
+  const column = <T>(pick: (entry: IndexedInstance) => T) => entries.map(pick);
+  const { rows } = await tx.query<{ sop_instance_uid: string; inserted: boolean }>(
+    `INSERT INTO instances (sop_instance_uid, series_instance_uid, study_instance_uid, sop_class_uid,
+       transfer_syntax_uid, instance_number, path, size_bytes, calling_ae, received_at)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[],
+       $8::bigint[], $9::text[], $10::timestamptz[])
+     ON CONFLICT (sop_instance_uid) DO UPDATE SET
+       transfer_syntax_uid = EXCLUDED.transfer_syntax_uid, path = EXCLUDED.path,
+       size_bytes = EXCLUDED.size_bytes, calling_ae = EXCLUDED.calling_ae, received_at = EXCLUDED.received_at
+     RETURNING sop_instance_uid, (xmax = 0) AS inserted`,
+    [
+      column((entry) => entry.header.sopInstanceUid),
+      column((entry) => entry.header.seriesInstanceUid),
+      column((entry) => entry.header.studyInstanceUid),
+      column((entry) => entry.header.sopClassUid),
+      column((entry) => entry.transferSyntaxUid),
+      column((entry) => entry.header.instanceNumber),
+      column((entry) => entry.path),
+      column((entry) => entry.sizeBytes),
+      column((entry) => entry.callingAeTitle),
+      column((entry) => entry.receivedAt),
+    ],
+  );
+  return new Set(rows.filter((row) => row.inserted).map((row) => row.sop_instance_uid));
+}
+
+async function upsertSeries(tx: Queryable, entries: readonly IndexedInstance[], newInstances: number): Promise<void> {
+  const { header } = entries[0]!;
+  const tags = header.seriesTags;
+  const lastReceived = new Date(Math.max(...entries.map((entry) => entry.receivedAt.getTime())));
+  await tx.query(
+    `INSERT INTO series (series_instance_uid, study_instance_uid, patient_id, modality, manufacturer,
+       convolution_kernel, rows, columns, slice_thickness, body_part_examined, series_description,
+       calling_ae, tags, state, instance_count, first_received_at, last_received_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'receiving', $15, $14, $14)
+     ON CONFLICT (series_instance_uid) DO UPDATE SET
+       last_received_at = GREATEST(series.last_received_at, EXCLUDED.last_received_at),
+       instance_count = series.instance_count + $15,
+       generation = series.generation + CASE WHEN $15 > 0 AND series.state = 'routed' THEN 1 ELSE 0 END,
+       state = CASE WHEN $15 > 0 THEN 'receiving' ELSE series.state END`,
+    [
+      header.seriesInstanceUid,
+      header.studyInstanceUid,
+      text(tags.PatientID),
+      text(tags.Modality),
+      text(tags.Manufacturer),
+      text(tags.ConvolutionKernel),
+      integer(tags.Rows),
+      integer(tags.Columns),
+      number(tags.SliceThickness),
+      text(tags.BodyPartExamined),
+      text(tags.SeriesDescription),
+      entries[0]!.callingAeTitle,
+      JSON.stringify(tags),
+      lastReceived,
+      newInstances,
+    ],
+  );
 }
 
 function text(value: unknown): string | null {

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { dcmjs, PIXEL_DATA_TAG, readPart10, toArrayBuffer } from '../imaging/dcmjs.js';
 import { InvalidInputError } from '../errors.js';
 
@@ -28,20 +28,25 @@ export interface InstanceHeader {
   sopInstanceUid: string;
   sopClassUid: string;
   instanceNumber: number | null;
+  transferSyntaxUid: string;
+  /** SourceApplicationEntityTitle of the file meta: the AE that sent it to us. */
+  sourceAeTitle: string | undefined;
   /** Series-level tags by keyword (see seriesHeaderKeywords), as dcmjs naturalizes them. */
   seriesTags: Record<string, unknown>;
 }
 
-/** Parses a received Part 10 file up to its pixel data and checks the identifying UIDs. */
+/** Headers end well before this in CT files; a longer one is read again in full. */
+const HEADER_PREFIX_BYTES = 32 * 1024;
+
+/**
+ * Parses a received Part 10 file up to its pixel data and checks the identifying UIDs. Only the
+ * first bytes are read and parsed when the header ends inside them: the pixel data is not needed.
+ */
 export async function readInstanceHeader(path: string): Promise<InstanceHeader> {
-  const bytes = await readFile(path);
-  let dataset: Record<string, unknown>;
-  try {
-    const dicomDict = readPart10(toArrayBuffer(bytes), { untilTag: PIXEL_DATA_TAG });
-    dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dicomDict.dict);
-  } catch (error) {
-    throw new InvalidInputError(`cannot parse DICOM header: ${(error as Error).message}`, error);
-  }
+  const prefix = await readPrefix(path, HEADER_PREFIX_BYTES);
+  const { dataset, meta } =
+    (prefix.wholeFile ? undefined : parseHeader(prefix.bytes, false)) ??
+    parseHeader(prefix.wholeFile ? prefix.bytes : await readFile(path), true)!;
   const required = (keyword: string): string => {
     const value = dataset[keyword];
     if (typeof value !== 'string' || value.trim() === '') {
@@ -60,6 +65,38 @@ export async function readInstanceHeader(path: string): Promise<InstanceHeader> 
     sopInstanceUid: required('SOPInstanceUID'),
     sopClassUid: required('SOPClassUID'),
     instanceNumber: Number.isFinite(instanceNumber) ? instanceNumber : null,
+    transferSyntaxUid: String(meta.TransferSyntaxUID ?? ''),
+    sourceAeTitle: typeof meta.SourceApplicationEntityTitle === 'string' ? meta.SourceApplicationEntityTitle.trim() : undefined,
     seriesTags,
   };
+}
+
+/**
+ * Parses the dataset up to PixelData. With a prefix of the file, a parse that fails or does not
+ * reach PixelData (the header goes on past the prefix) returns undefined; with the whole file it
+ * throws a clear InvalidInputError.
+ */
+function parseHeader(bytes: Buffer, wholeFile: boolean): { dataset: Record<string, unknown>; meta: Record<string, unknown> } | undefined {
+  try {
+    const dicomDict = readPart10(toArrayBuffer(bytes), { untilTag: PIXEL_DATA_TAG });
+    if (!wholeFile && !dicomDict.dict[PIXEL_DATA_TAG]) return undefined;
+    return {
+      dataset: dcmjs.data.DicomMetaDictionary.naturalizeDataset(dicomDict.dict),
+      meta: dcmjs.data.DicomMetaDictionary.naturalizeDataset(dicomDict.meta),
+    };
+  } catch (error) {
+    if (!wholeFile) return undefined;
+    throw new InvalidInputError(`cannot parse DICOM header: ${(error as Error).message}`, error);
+  }
+}
+
+async function readPrefix(path: string, length: number): Promise<{ bytes: Buffer; wholeFile: boolean }> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, 0);
+    return { bytes: buffer.subarray(0, bytesRead), wholeFile: bytesRead < length };
+  } finally {
+    await handle.close();
+  }
 }

@@ -1,18 +1,25 @@
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
 
 /**
- * The durable spool: one folder per series, one file per SOP instance, named by UIDs. A file
- * reaches its final name by rename (atomic on one file system), and the folder is fsync'ed so the
- * name survives a crash. Resending an instance replaces its file.
+ * The durable spool. The DICOM listener writes each instance into incoming/ and fsyncs it before
+ * the node answers Success; the ingest queue then indexes it and moves it to
+ * series/<SeriesInstanceUID>/<SOPInstanceUID>.dcm (a rename: atomic on one file system). A file
+ * still in incoming/ is acknowledged but not yet indexed, and is indexed again after a restart.
+ * Files that cannot be indexed go to rejected/ with a .reason.txt beside them.
  */
 export interface Spool {
   readonly root: string;
   readonly incomingDir: string;
-  /** Moves a complete, fsync'ed file from incomingDir into the spool and returns its final path. */
-  accept(tempPath: string, ids: { seriesInstanceUid: string; sopInstanceUid: string }): Promise<string>;
   seriesDir(seriesInstanceUid: string): string;
+  /** Where an instance lives once indexed. */
+  placeFor(ids: { seriesInstanceUid: string; sopInstanceUid: string }): string;
+  /** Renames files to their places (a resend replaces the older file), then fsyncs their folders. */
+  moveIn(moves: readonly { from: string; to: string }[]): Promise<void>;
+  reject(file: string, reason: string): Promise<string>;
+  /** Acknowledged files not yet indexed (left by a stop or crash), oldest name first. */
+  unindexedFiles(): Promise<string[]>;
 }
 
 const uidPattern = /^[0-9.]{1,64}$/;
@@ -20,8 +27,8 @@ const uidPattern = /^[0-9.]{1,64}$/;
 export async function openSpool(root: string): Promise<Spool> {
   const incomingDir = path.join(root, 'incoming');
   const seriesRoot = path.join(root, 'series');
-  await mkdir(incomingDir, { recursive: true });
-  await mkdir(seriesRoot, { recursive: true });
+  const rejectedDir = path.join(root, 'rejected');
+  for (const dir of [incomingDir, seriesRoot, rejectedDir]) await mkdir(dir, { recursive: true });
   const knownDirs = new Set<string>();
 
   const seriesDir = (seriesInstanceUid: string) => {
@@ -34,18 +41,34 @@ export async function openSpool(root: string): Promise<Spool> {
     root,
     incomingDir,
     seriesDir,
-    async accept(tempPath, ids) {
+    placeFor(ids) {
       if (!uidPattern.test(ids.sopInstanceUid)) throw new InvalidInputError(`SOPInstanceUID is not a valid UID: ${JSON.stringify(ids.sopInstanceUid)}`);
-      const dir = seriesDir(ids.seriesInstanceUid);
-      if (!knownDirs.has(dir)) {
+      return path.join(seriesDir(ids.seriesInstanceUid), `${ids.sopInstanceUid}.dcm`);
+    },
+    async moveIn(moves) {
+      const dirs = new Set(moves.map((move) => path.dirname(move.to)));
+      for (const dir of dirs) {
+        if (knownDirs.has(dir)) continue;
         await mkdir(dir, { recursive: true });
         await fsyncPath(seriesRoot);
         knownDirs.add(dir);
       }
-      const finalPath = path.join(dir, `${ids.sopInstanceUid}.dcm`);
-      await rename(tempPath, finalPath);
-      await fsyncPath(dir);
-      return finalPath;
+      for (const move of moves) await rename(move.from, move.to);
+      // One fsync per folder for the whole batch; until it returns, a crash leaves a file in
+      // incoming/ (indexed again at start-up) or under its new name: never lost.
+      await Promise.all([...dirs].map((dir) => fsyncPath(dir)));
+    },
+    async reject(file, reason) {
+      const target = path.join(rejectedDir, path.basename(file));
+      await rename(file, target);
+      await writeFile(`${target}.reason.txt`, `${reason}\n`);
+      return target;
+    },
+    async unindexedFiles() {
+      const names = await readdir(incomingDir);
+      // .part files were never acknowledged (the sender will send them again).
+      for (const name of names.filter((n) => n.endsWith('.part'))) await rm(path.join(incomingDir, name), { force: true });
+      return names.filter((name) => name.endsWith('.dcm')).sort().map((name) => path.join(incomingDir, name));
     },
   };
 }
@@ -57,8 +80,4 @@ export async function fsyncPath(target: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-export async function discard(file: string): Promise<void> {
-  await rm(file, { force: true });
 }

@@ -1,15 +1,12 @@
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
-import { readInstanceHeader } from './read-instance-header.js';
-import { indexInstance } from './instance-index.js';
 import { SeriesCompletion } from './series-completion.js';
+import { IngestQueue } from './ingest-queue.js';
 import type { Spool } from './spool.js';
 
 /** What the DICOM listener reports for each stored instance (a complete, fsync'ed Part 10 file). */
 export interface ReceivedInstance {
   path: string;
-  sizeBytes: number;
-  transferSyntaxUid: string;
   callingAeTitle: string;
   associationId: string;
   receivedAt: Date;
@@ -27,23 +24,39 @@ export interface IngestDeps {
 }
 
 export interface Ingest {
-  /** Spools and indexes one instance; resolves only when both are durable (then the node answers Success). */
-  acceptInstance(received: ReceivedInstance): Promise<void>;
+  /**
+   * Takes an instance the listener has made durable in the spool's incoming folder (so the node
+   * may answer Success) and queues it for indexing.
+   */
+  acceptInstance(received: ReceivedInstance): void;
   associationEnded(associationId: string): void;
+  /** Resolves when every instance accepted so far is indexed. */
+  drained(): Promise<void>;
   /** Checks once for complete series (the loop calls this; tests call it directly). */
   checkCompletion(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export function startIngest(deps: IngestDeps): Ingest {
+/**
+ * Ingest: indexes what the listener received (queued, in batches), decides when series are
+ * complete, and on start indexes what an earlier run acknowledged but had not indexed yet.
+ */
+export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   const completion = new SeriesCompletion(deps.db, {
     quietMs: deps.quietMs,
     openAssociationLimitMs: Math.max(10 * 60_000, 20 * deps.quietMs),
     clock: deps.clock,
   });
 
+  const queue = new IngestQueue({ db: deps.db, spool: deps.spool, completion, log: deps.log });
+  const leftOver = await deps.spool.unindexedFiles();
+  if (leftOver.length > 0) deps.log.info({ instances: leftOver.length }, 'indexing instances received before the last stop');
+  for (const path of leftOver) queue.push({ kind: 'instance', path, associationId: 'before-restart', receivedAt: deps.clock() });
+
   let checking: Promise<void> | undefined;
   const checkCompletion = async () => {
+    // A series is complete only once everything received has been indexed.
+    if (!queue.idle) return;
     for (const seriesInstanceUid of await completion.findCompleteSeries()) {
       try {
         await deps.onSeriesComplete(seriesInstanceUid);
@@ -62,26 +75,22 @@ export function startIngest(deps: IngestDeps): Ingest {
   }, deps.checkIntervalMs);
 
   return {
-    async acceptInstance(received) {
-      const header = await readInstanceHeader(received.path);
-      const path = await deps.spool.accept(received.path, header);
-      await indexInstance(deps.db, {
-        header,
-        path,
-        sizeBytes: received.sizeBytes,
-        transferSyntaxUid: received.transferSyntaxUid,
-        callingAeTitle: received.callingAeTitle,
-        receivedAt: received.receivedAt,
-      });
-      completion.noteInstance(received.associationId, header.seriesInstanceUid);
+    acceptInstance(received) {
+      queue.push({ kind: 'instance', ...received });
     },
     associationEnded(associationId) {
-      completion.associationEnded(associationId);
+      // Through the queue, so the association ends only after its instances are indexed.
+      queue.push({ kind: 'association-end', associationId });
     },
-    checkCompletion,
+    drained: () => queue.drained(),
+    async checkCompletion() {
+      await queue.drained();
+      await checkCompletion();
+    },
     async stop() {
       clearInterval(timer);
       await checking;
+      await queue.stop();
     },
   };
 }

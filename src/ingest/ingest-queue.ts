@@ -1,0 +1,123 @@
+import { stat } from 'node:fs/promises';
+import type { Database } from '../db/database.js';
+import type { Logger } from '../log.js';
+import { InvalidInputError } from '../errors.js';
+import { readInstanceHeader, type InstanceHeader } from './read-instance-header.js';
+import { indexInstances } from './instance-index.js';
+import type { SeriesCompletion } from './series-completion.js';
+import type { Spool } from './spool.js';
+
+export type IngestItem =
+  | {
+      kind: 'instance';
+      /** A complete, fsync'ed Part 10 file in the spool's incoming folder. */
+      path: string;
+      callingAeTitle?: string;
+      associationId: string;
+      receivedAt: Date;
+    }
+  | { kind: 'association-end'; associationId: string };
+
+export interface IngestQueueDeps {
+  db: Database;
+  spool: Spool;
+  completion: SeriesCompletion;
+  log: Logger;
+  maxBatch?: number;
+  retryDelayMs?: number;
+}
+
+interface Prepared {
+  item: Extract<IngestItem, { kind: 'instance' }>;
+  header: InstanceHeader;
+  place: string;
+  sizeBytes: number;
+}
+
+/**
+ * Indexes acknowledged instances off the C-STORE critical path, in arrival order and in batches
+ * (one database commit and one fsync per folder for many instances). A file whose header cannot be
+ * read goes to the spool's rejected/ folder with its reason. When the database fails, the batch
+ * waits and is tried again: its files stay in incoming/ until they are indexed.
+ */
+export class IngestQueue {
+  private readonly items: IngestItem[] = [];
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly deps: IngestQueueDeps) {}
+
+  push(item: IngestItem): void {
+    this.items.push(item);
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  /** Nothing waiting and nothing being indexed: every acknowledged instance is in the index. */
+  get idle(): boolean {
+    return this.items.length === 0 && this.running === undefined;
+  }
+
+  async drained(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.items.length > 0 && !this.stopped) {
+      const batch = this.items.splice(0, this.deps.maxBatch ?? 64);
+      try {
+        await this.process(batch);
+      } catch (error) {
+        this.items.unshift(...batch);
+        this.deps.log.error({ err: error, instances: batch.length }, 'indexing received instances failed; will try again');
+        await new Promise((resolve) => setTimeout(resolve, this.deps.retryDelayMs ?? 2000));
+      }
+    }
+  }
+
+  private async process(batch: IngestItem[]): Promise<void> {
+    const prepared: Prepared[] = [];
+    for (const item of batch) {
+      if (item.kind !== 'instance') continue;
+      const ready = await this.prepare(item);
+      if (ready) prepared.push(ready);
+    }
+    if (prepared.length > 0) {
+      await indexInstances(
+        this.deps.db,
+        prepared.map(({ item, header, place, sizeBytes }) => ({
+          header,
+          path: place,
+          sizeBytes,
+          transferSyntaxUid: header.transferSyntaxUid,
+          callingAeTitle: item.callingAeTitle ?? header.sourceAeTitle ?? '',
+          receivedAt: item.receivedAt,
+        })),
+      );
+      // Indexed first, moved second: a crash in between leaves the file in incoming/, indexed again.
+      await this.deps.spool.moveIn(prepared.map(({ item, place }) => ({ from: item.path, to: place })));
+    }
+    for (const { item, header } of prepared) this.deps.completion.noteInstance(item.associationId, header.seriesInstanceUid);
+    for (const item of batch) if (item.kind === 'association-end') this.deps.completion.associationEnded(item.associationId);
+  }
+
+  private async prepare(item: Extract<IngestItem, { kind: 'instance' }>): Promise<Prepared | undefined> {
+    try {
+      const header = await readInstanceHeader(item.path);
+      const place = this.deps.spool.placeFor(header);
+      const { size } = await stat(item.path);
+      return { item, header, place, sizeBytes: size };
+    } catch (error) {
+      const reason = error instanceof InvalidInputError ? error.message : `unreadable: ${(error as Error).message}`;
+      const rejected = await this.deps.spool.reject(item.path, reason);
+      this.deps.log.warn({ file: rejected, callingAeTitle: item.callingAeTitle, reason }, 'received instance rejected');
+      return undefined;
+    }
+  }
+}
