@@ -1,0 +1,68 @@
+/**
+ * Nothing acknowledged is lost: an instance the node answered Success for but had not indexed when
+ * it stopped is indexed at the next start, and a malformed file is set aside with its reason while
+ * the rest of its batch is indexed. Real PostgreSQL.
+ */
+import { copyFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { openDatabase } from '../../src/db/open-database.js';
+import type { Database } from '../../src/db/database.js';
+import { openSpool, type Spool } from '../../src/ingest/spool.js';
+import { startIngest } from '../../src/ingest/start-ingest.js';
+import { silentLogger } from '../../src/log.js';
+import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/test-database.js';
+
+const seriesDir = path.resolve(process.cwd(), '../shared/data/ct/lung-pet-ct-dx-A0002-siemens-B70f');
+const schema = uniqueSchema('ingest');
+let db: Database;
+let spool: Spool;
+let sources: string[];
+
+function ingestDeps(onSeriesComplete: (uid: string) => Promise<void> = async () => undefined) {
+  return { db, spool, log: silentLogger(), clock: () => new Date(), quietMs: 60_000, checkIntervalMs: 60_000, onSeriesComplete };
+}
+
+async function indexedCount(): Promise<number> {
+  const { rows } = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM instances');
+  return rows[0]!.count;
+}
+
+beforeAll(async () => {
+  db = await openDatabase({ kind: 'postgres', url: testDatabaseUrl, schema });
+  spool = await openSpool(await mkdtemp(path.join(os.tmpdir(), 'ctprep-ingest-')));
+  sources = (await readdir(seriesDir)).sort().map((name) => path.join(seriesDir, name));
+});
+afterAll(async () => {
+  await db?.close();
+  await dropSchemas(schema);
+});
+
+it('indexes at start-up what was acknowledged but not indexed before a stop', async () => {
+  // As the listener leaves them: complete files in incoming/, plus a never-acknowledged .part.
+  for (const [index, source] of sources.slice(0, 3).entries()) {
+    await copyFile(source, path.join(spool.incomingDir, `assoc-${index}.dcm`));
+  }
+  await writeFile(path.join(spool.incomingDir, 'assoc-9.dcm.part'), 'half an instance');
+  const ingest = await startIngest(ingestDeps());
+  await ingest.drained();
+  expect(await indexedCount()).toBe(3);
+  expect(await readdir(spool.incomingDir)).toEqual([]);
+  const { rows } = await db.query<{ path: string }>('SELECT path FROM instances');
+  for (const row of rows) expect(row.path.startsWith(path.join(spool.root, 'series'))).toBe(true);
+  await ingest.stop();
+});
+
+it('sets a malformed file aside with its reason and indexes the rest of the batch', async () => {
+  const ingest = await startIngest(ingestDeps());
+  const broken = path.join(spool.incomingDir, 'assoc-a-1.dcm');
+  await writeFile(broken, Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), Buffer.from('not a dataset')]));
+  const good = path.join(spool.incomingDir, 'assoc-a-2.dcm');
+  await copyFile(sources[3]!, good);
+  for (const file of [broken, good]) ingest.acceptInstance({ path: file, callingAeTitle: 'PACS', associationId: 'a', receivedAt: new Date() });
+  await ingest.drained();
+  expect(await indexedCount()).toBe(4);
+  const reason = await readFile(path.join(spool.root, 'rejected', 'assoc-a-1.dcm.reason.txt'), 'utf8');
+  expect(reason).toMatch(/cannot parse DICOM header/);
+  await ingest.stop();
+});
