@@ -87,11 +87,11 @@ export interface RunningServer {
 }
 
 /**
- * Starts a dcmtk server (storescp...) on a free loopback port: `args(port)` builds its arguments.
- * Resolves when it accepts connections.
+ * Starts a dcmtk server (storescp...) on a free loopback port, or on `port` when given: `args(port)`
+ * builds its arguments. Resolves when it accepts connections.
  */
-export async function startDcmtkServer(tool: string, args: (port: number) => string[]): Promise<RunningServer> {
-  const port = await freePort();
+export async function startDcmtkServer(tool: string, args: (port: number) => string[], fixedPort?: number): Promise<RunningServer> {
+  const port = fixedPort ?? (await freePort());
   const child = spawn(tool, args(port), { env: dcmtkEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   const output: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
