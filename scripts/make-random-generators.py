@@ -73,8 +73,9 @@ def manifest(model_id, task, dims, rf, channels, blocks, scale=1, neighbours=0, 
         "normalization": {"huWindow": HU_WINDOW},
         "receptiveField": {"inPlane": rf, "z": 0},
         "halo": {"inPlane": rf, "z": 0},
-        "tile": {"inPlane": 256, "z": 1},
-        "batch": 4,
+        # Full-width strips: two per 512x512 slice, so the halo is paid only between them.
+        "tile": {"inPlane": [256, 512], "z": 1},
+        "batch": 2,
         "padding": "reflect",
         "training": {"data": "none: random weights", "metrics": {}},
     }

@@ -49,8 +49,11 @@ export const manifestSchema = z
     receptiveField: z.object({ inPlane: nonNegativeInt, z: nonNegativeInt }),
     /** Context added around each tile on every side; must cover the receptive field. */
     halo: z.object({ inPlane: nonNegativeInt, z: nonNegativeInt }),
-    /** Preferred tile: in-plane edge in input pixels; z = output slices per slab (3d). */
-    tile: z.object({ inPlane: positiveInt, z: positiveInt.default(1) }),
+    /**
+     * Preferred tile in input pixels: an edge, or [rows, columns] (full-width strips pay the halo
+     * only between strips); z = output slices per slab (3d).
+     */
+    tile: z.object({ inPlane: z.union([positiveInt, z.tuple([positiveInt, positiveInt])]), z: positiveInt.default(1) }),
     /** Most tiles sent in one run call. */
     batch: positiveInt.default(4),
     /** How the image is extended beyond its edges, identically for tiled and whole-image runs. */

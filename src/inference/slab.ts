@@ -139,7 +139,7 @@ export async function runSlab(runner: Runner, spec: TilingSpec, input: SlabInput
     spec,
     input,
     normalized: input.slices.map((slice) => normalize(slice, spec.huWindow)),
-    tiles: planTiles(input.rows, input.columns, spec.tile.inPlane),
+    tiles: planTiles(input.rows, input.columns, spec.tile),
     outputs: Array.from({ length: spec.scale.z * (input.z1 - input.z0) }, () => new Float32Array(outSize)),
   };
   const tiles = spec.dimensionality === '3d' ? await runVolumetric(runner, prepared) : await runPlanar(runner, prepared);

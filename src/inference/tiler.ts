@@ -15,8 +15,8 @@ export interface TilingSpec {
   /** 2.5d: slices on each side given as channels. */
   readonly neighbourSlices: number;
   readonly halo: { readonly inPlane: number; readonly z: number };
-  /** inPlane: tile edge in input pixels; z: output slices (in input slice units) per 3d slab. */
-  readonly tile: { readonly inPlane: number; readonly z: number };
+  /** Tile rows and columns in input pixels; z: output slices (in input slice units) per 3d slab. */
+  readonly tile: { readonly rows: number; readonly columns: number; readonly z: number };
   readonly scale: { readonly inPlane: number; readonly z: number };
   readonly padding: Padding;
   readonly huWindow: readonly [number, number];
@@ -29,12 +29,22 @@ export function tilingSpec(manifest: ModelManifest): TilingSpec {
     dimensionality: manifest.dimensionality,
     neighbourSlices: manifest.neighbourSlices,
     halo: { ...manifest.halo },
-    tile: { ...manifest.tile },
+    tile: { rows: tileRows(manifest), columns: tileColumns(manifest), z: manifest.tile.z },
     scale: { ...manifest.output.scale },
     padding: manifest.padding,
     huWindow: [...manifest.normalization.huWindow],
     batch: manifest.batch,
   };
+}
+
+export function tileRows(manifest: ModelManifest): number {
+  const { inPlane } = manifest.tile;
+  return typeof inPlane === 'number' ? inPlane : inPlane[0];
+}
+
+export function tileColumns(manifest: ModelManifest): number {
+  const { inPlane } = manifest.tile;
+  return typeof inPlane === 'number' ? inPlane : inPlane[1];
 }
 
 /** Maps an index outside [0, n) back inside, as the padding mode extends the image. */
@@ -72,16 +82,16 @@ export interface TileRect {
   readonly width: number;
 }
 
-export function planTiles(rows: number, columns: number, tile: number): TileRect[] {
-  const height = Math.min(tile, rows);
-  const width = Math.min(tile, columns);
-  return axisStarts(rows, tile).flatMap((y0) => axisStarts(columns, tile).map((x0) => ({ y0, x0, height, width })));
+export function planTiles(rows: number, columns: number, tile: { rows: number; columns: number }): TileRect[] {
+  const height = Math.min(tile.rows, rows);
+  const width = Math.min(tile.columns, columns);
+  return axisStarts(rows, tile.rows).flatMap((y0) => axisStarts(columns, tile.columns).map((x0) => ({ y0, x0, height, width })));
 }
 
 /** Output slices (in input slice units) computed per slab: one 3d tile depth, or enough 2d slices to fill a batch. */
 export function slabDepth(spec: TilingSpec, rows: number, columns: number): number {
   if (spec.dimensionality === '3d') return spec.tile.z;
-  return Math.max(1, Math.floor(spec.batch / planTiles(rows, columns, spec.tile.inPlane).length));
+  return Math.max(1, Math.floor(spec.batch / planTiles(rows, columns, spec.tile).length));
 }
 
 /** Input slice range [first, end) a slab of output range [z0, z1) reads, clipped to the series. */

@@ -7,7 +7,7 @@ import { isInferenceEngine, type InferenceEngine } from '../../inference/engine.
 import type { ModelManifest } from '../../inference/manifest.js';
 import type { ModelEntry } from '../../inference/registry.js';
 import { TiledSource } from '../../inference/tiled-source.js';
-import { tilingSpec } from '../../inference/tiler.js';
+import { tileColumns, tileRows, tilingSpec } from '../../inference/tiler.js';
 import type { SlabResult } from '../../inference/worker-pool.js';
 import type { Step, StepContext, StepKind } from './step.js';
 
@@ -57,7 +57,7 @@ function derivation(manifest: ModelManifest): string {
   return (
     `${manifest.task === 'harmonize' ? 'Kernel harmonization' : 'Super-resolution'} by model ` +
     `${manifest.id}@${manifest.version} (${manifest.dimensionality};${status} HU window ${low}..${high}; tiled ` +
-    `${manifest.tile.inPlane} px, halo ${manifest.halo.inPlane} px)`
+    `${tileRows(manifest)}x${tileColumns(manifest)} px, halo ${manifest.halo.inPlane} px)`
   );
 }
 

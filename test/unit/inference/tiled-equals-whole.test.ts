@@ -30,7 +30,7 @@ async function open(id: string): Promise<{ entry: ModelEntry; backend: Inference
   return { entry, backend };
 }
 
-async function tiledVersusWhole(id: string, tile: { inPlane: number; z: number }, slices: number, halo?: number) {
+async function tiledVersusWhole(id: string, tile: TilingSpec['tile'], slices: number, halo?: number) {
   const { entry, backend } = await open(id);
   try {
     const base = tilingSpec(entry.manifest);
@@ -48,22 +48,24 @@ async function tiledVersusWhole(id: string, tile: { inPlane: number; z: number }
 }
 
 describe('tiled output equals whole-image output', () => {
-  const cases: Array<[string, number, number]> = [
-    // model id, tile edge (16 divides 48x64, 20 and 40 do not), z tile (3d)
-    ['test-2d-rf4', 16, 1],
-    ['test-2d-rf4', 20, 1],
-    ['test-25d-rf3', 16, 1],
-    ['test-25d-rf3', 40, 1],
-    ['test-3d-rf4x3', 16, 4],
-    ['test-3d-rf4x3', 20, 3],
-    ['test-sr2d-rf3', 16, 1],
-    ['test-sr2d-rf3', 20, 1],
-    ['test-sr3d-rf1', 16, 4],
-    ['test-sr3d-rf1', 20, 3],
+  const cases: Array<[string, number, number, number]> = [
+    // model id, tile rows x columns (16 divides 48x64, 20 and 40 do not; 20x64 are strips), z tile (3d; 3 does not divide 8)
+    ['test-2d-rf4', 16, 16, 1],
+    ['test-2d-rf4', 20, 20, 1],
+    ['test-2d-rf4', 20, 64, 1],
+    ['test-25d-rf3', 16, 16, 1],
+    ['test-25d-rf3', 40, 40, 1],
+    ['test-3d-rf4x3', 16, 16, 4],
+    ['test-3d-rf4x3', 20, 20, 3],
+    ['test-sr2d-rf3', 16, 16, 1],
+    ['test-sr2d-rf3', 20, 20, 1],
+    ['test-sr2d-rf3', 20, 64, 1],
+    ['test-sr3d-rf1', 16, 16, 4],
+    ['test-sr3d-rf1', 20, 20, 3],
   ];
-  it.each(cases)('%s with %ix%i tiles', async (id, edge, z) => {
+  it.each(cases)('%s with %ix%ix%i tiles', async (id, rows, columns, z) => {
     const slices = 8;
-    const { difference, tiles, output } = await tiledVersusWhole(id, { inPlane: edge, z }, slices);
+    const { difference, tiles, output } = await tiledVersusWhole(id, { rows, columns, z }, slices);
     expect(difference).toBeLessThanOrEqual(1e-4);
     expect(tiles).toBeGreaterThan(slices);
     const { manifest } = (await loadModelFolder(path.join(FIXTURE_MODELS, id)));
@@ -72,7 +74,7 @@ describe('tiled output equals whole-image output', () => {
   });
 
   it('differs from the whole image when the halo is below the receptive field (the check can fail)', async () => {
-    const { difference } = await tiledVersusWhole('test-2d-rf4', { inPlane: 16, z: 1 }, 2, 2);
+    const { difference } = await tiledVersusWhole('test-2d-rf4', { rows: 16, columns: 16, z: 1 }, 2, 2);
     expect(difference).toBeGreaterThan(1e-3);
   });
 });

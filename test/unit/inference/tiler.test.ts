@@ -6,7 +6,7 @@ const spec2d: TilingSpec = {
   dimensionality: '2d',
   neighbourSlices: 0,
   halo: { inPlane: 4, z: 0 },
-  tile: { inPlane: 16, z: 1 },
+  tile: { rows: 16, columns: 16, z: 1 },
   scale: { inPlane: 1, z: 1 },
   padding: 'reflect',
   huWindow: [-1150, 350],
@@ -24,15 +24,19 @@ describe('tiler', () => {
     expect(axisStarts(64, 16)).toEqual([0, 16, 32, 48]);
     expect(axisStarts(48, 20)).toEqual([0, 20, 28]);
     expect(axisStarts(10, 16)).toEqual([0]);
-    const tiles = planTiles(48, 64, 20);
+    const tiles = planTiles(48, 64, { rows: 20, columns: 20 });
     expect(tiles).toHaveLength(12);
     expect(new Set(tiles.map((t) => `${t.height}x${t.width}`))).toEqual(new Set(['20x20']));
+    expect(planTiles(48, 64, { rows: 24, columns: 64 })).toEqual([
+      { y0: 0, x0: 0, height: 24, width: 64 },
+      { y0: 24, x0: 0, height: 24, width: 64 },
+    ]);
   });
 
   it('sizes slabs from the batch (2d) or the z tile (3d), with z context', () => {
     expect(slabDepth(spec2d, 48, 64)).toBe(1);
-    expect(slabDepth({ ...spec2d, tile: { inPlane: 64, z: 1 } }, 48, 64)).toBe(4);
-    const spec3d: TilingSpec = { ...spec2d, dimensionality: '3d', halo: { inPlane: 4, z: 3 }, tile: { inPlane: 16, z: 4 } };
+    expect(slabDepth({ ...spec2d, tile: { rows: 64, columns: 64, z: 1 } }, 48, 64)).toBe(4);
+    const spec3d: TilingSpec = { ...spec2d, dimensionality: '3d', halo: { inPlane: 4, z: 3 }, tile: { rows: 16, columns: 16, z: 4 } };
     expect(slabDepth(spec3d, 48, 64)).toBe(4);
     expect(slabInputRange(spec3d, 10, 4, 8)).toEqual([1, 10]);
     expect(slabInputRange({ ...spec2d, dimensionality: '2.5d', neighbourSlices: 2 }, 10, 0, 1)).toEqual([0, 3]);
