@@ -52,6 +52,8 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   const leftOver = await deps.spool.unindexedFiles();
   if (leftOver.length > 0) deps.log.info({ instances: leftOver.length }, 'indexing instances received before the last stop');
   for (const path of leftOver) queue.push({ kind: 'instance', path, associationId: 'before-restart', receivedAt: deps.clock() });
+  // Their associations ended with the last run.
+  queue.push({ kind: 'association-end', associationId: 'before-restart' });
 
   let checking: Promise<void> | undefined;
   const checkCompletion = async () => {

@@ -20,7 +20,7 @@ let spool: Spool;
 let sources: string[];
 
 function ingestDeps(onSeriesComplete: (uid: string) => Promise<void> = async () => undefined) {
-  return { db, spool, log: silentLogger(), clock: () => new Date(), quietMs: 60_000, checkIntervalMs: 60_000, onSeriesComplete };
+  return { db, spool, log: silentLogger(), clock: () => new Date(), quietMs: 0, checkIntervalMs: 60_000, onSeriesComplete };
 }
 
 async function indexedCount(): Promise<number> {
@@ -44,9 +44,13 @@ it('indexes at start-up what was acknowledged but not indexed before a stop', as
     await copyFile(source, path.join(spool.incomingDir, `assoc-${index}.dcm`));
   }
   await writeFile(path.join(spool.incomingDir, 'assoc-9.dcm.part'), 'half an instance');
-  const ingest = await startIngest(ingestDeps());
+  const completed: string[] = [];
+  const ingest = await startIngest(ingestDeps(async (uid) => void completed.push(uid)));
   await ingest.drained();
   expect(await indexedCount()).toBe(3);
+  // The associations of a stopped run are over: the series is not held back waiting for them.
+  await ingest.checkCompletion();
+  expect(completed).toHaveLength(1);
   expect(await readdir(spool.incomingDir)).toEqual([]);
   const { rows } = await db.query<{ path: string }>('SELECT path FROM instances');
   for (const row of rows) expect(row.path.startsWith(path.join(spool.root, 'series'))).toBe(true);
