@@ -1,7 +1,5 @@
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../worker-thread.js';
 import { ConfigError, UnavailableError } from '../errors.js';
 import type { Provider } from './backend.js';
 import type { SlabInput, SlabOutput } from './slab.js';
@@ -33,20 +31,6 @@ interface Task {
 interface Slot {
   readonly worker: Worker;
   task?: Task & { id: number };
-}
-
-/**
- * Starts the worker entry beside this file: compiled JS under dist/ as it is; the TypeScript source
- * (under tsx or jest) through tsx's loader, since Node 20 workers ignore an `--import tsx` execArgv
- * for their own entry file.
- */
-function startWorkerThread(workerData: WorkerSettings): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData });
-  const tsxPackage = createRequire(import.meta.url).resolve('tsx/package.json');
-  const tsxApi = pathToFileURL(path.join(path.dirname(tsxPackage), 'dist/esm/api/index.mjs')).href;
-  const entry = new URL('./worker.ts', import.meta.url).href;
-  const bootstrap = `import { tsImport } from ${JSON.stringify(tsxApi)}; await tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), { workerData });
 }
 
 /**
@@ -95,7 +79,7 @@ export class InferenceWorkerPool {
 
   private startWorker(): Slot {
     const settings: WorkerSettings = { threads: this.options.threads, fallbackToCpu: this.options.fallbackToCpu ?? true };
-    const slot: Slot = { worker: startWorkerThread(settings) };
+    const slot: Slot = { worker: startModuleWorker(import.meta.url, 'worker', settings) };
     slot.worker.on('message', (reply: WorkerReply) => this.onReply(slot, reply));
     slot.worker.on('error', (error) => this.onWorkerGone(slot, new UnavailableError(`inference worker failed: ${error.message}`, error)));
     slot.worker.on('exit', (code) => this.onWorkerGone(slot, new UnavailableError(`inference worker exited with code ${code}`)));

@@ -65,9 +65,8 @@ export function describeSeries(header: Record<string, unknown>): SeriesDescripto
   const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
   const kernel = header.ConvolutionKernel;
   return {
-    modality: text(header.Modality),
+    modality: text(header.Modality) ?? '',
     manufacturer: text(header.Manufacturer),
     convolutionKernel: (Array.isArray(kernel) ? kernel : kernel === undefined ? [] : [kernel]).map(String),
-    seriesDescription: text(header.SeriesDescription),
   };
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInferenceEngine } from '../../src/inference/engine.js';
-import { modelStep, type ModelStepContext } from '../../src/pipeline/steps/model.js';
+import { modelStep } from '../../src/pipeline/steps/model.js';
 import { memorySource, syntheticGeometry, syntheticVolume } from '../unit/inference/helpers.js';
 
 /** Sends requests one after another until stopped; returns each one's latency in ms. */
@@ -26,7 +26,7 @@ describe('inference and the event loop', () => {
     const { port } = server.address() as AddressInfo;
     const engine = await createInferenceEngine({ modelRoots: [path.resolve(process.cwd(), 'models')], provider: 'cpu', threads: 2, workers: 1 });
     try {
-      const context = { inference: engine, series: { modality: 'CT', manufacturer: 'SIEMENS', convolutionKernel: ['B70f'] } } as ModelStepContext;
+      const context = { inference: engine, series: { modality: 'CT', manufacturer: 'SIEMENS', convolutionKernel: ['B70f'] } };
       const step = await modelStep.create({ model: 'harmonize-resnet25d-random', allowUntrained: true }, context);
       const output = await step.apply(memorySource(syntheticVolume(512, 512, 3), syntheticGeometry(512, 512, 3)));
       let finished = false;

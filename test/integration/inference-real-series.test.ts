@@ -6,7 +6,7 @@ import type { SliceSource } from '../../src/imaging/slice-source.js';
 import { openSeries } from '../../src/imaging/load-series.js';
 import { describeSeries } from '../../src/inference/accepts.js';
 import { createInferenceEngine, type InferenceEngine } from '../../src/inference/engine.js';
-import { modelStep, type ModelStepContext } from '../../src/pipeline/steps/model.js';
+import { modelStep } from '../../src/pipeline/steps/model.js';
 import { seriesTagsFromHeader } from '../../src/routing/series-tags.js';
 
 const DATA = path.resolve(process.cwd(), '../shared/data/ct');
@@ -32,7 +32,7 @@ describe('random-weight generators on real chest CT', () => {
 
   it('harmonizes a sharp Siemens B70f series in worker threads and records the backend', async () => {
     const { source, series } = await open('lung-pet-ct-dx-A0002-siemens-B70f');
-    const context = { inference: engine, series } as ModelStepContext;
+    const context = { inference: engine, series };
     const step = await modelStep.create({ model: 'harmonize-resnet25d-random', allowUntrained: true }, context);
     const output = await step.apply(firstSlices(source, 2));
     expect(output.geometry.rows).toBe(512);
@@ -44,7 +44,7 @@ describe('random-weight generators on real chest CT', () => {
 
   it('refuses to harmonize a soft B30f series, naming the kernel', async () => {
     const { source, series } = await open('tcga-thca-DE-A4MA-siemens-B30f');
-    const step = await modelStep.create({ model: 'harmonize-resnet25d-random', allowUntrained: true }, { inference: engine, series } as ModelStepContext);
+    const step = await modelStep.create({ model: 'harmonize-resnet25d-random', allowUntrained: true }, { inference: engine, series });
     const refusal = step.apply(source);
     await expect(refusal).rejects.toThrow(InvalidInputError);
     await expect(step.apply(source)).rejects.toThrow(/kernel B30f \(SIEMENS, family soft\) is not one it accepts/);
@@ -52,7 +52,7 @@ describe('random-weight generators on real chest CT', () => {
 
   it('super-resolves 512 to 1024 with half the pixel spacing', async () => {
     const { source, series } = await open('lung-pet-ct-dx-A0001-philips-B');
-    const step = await modelStep.create({ model: 'sr2x-edsr2d-random', allowUntrained: true }, { inference: engine, series } as ModelStepContext);
+    const step = await modelStep.create({ model: 'sr2x-edsr2d-random', allowUntrained: true }, { inference: engine, series });
     const output = await step.apply(firstSlices(source, 1));
     expect([output.geometry.rows, output.geometry.columns]).toEqual([1024, 1024]);
     expect(output.geometry.pixelSpacing[0]).toBeCloseTo(source.geometry.pixelSpacing[0] / 2, 6);

@@ -20,14 +20,6 @@ export interface ModelStepOptions {
   readonly allowUntrained?: boolean;
 }
 
-/**
- * The series tags the manifest check needs. Until StepContext carries them, the worker passes a
- * context with this extra field; a model step's output carries them on to the next model step.
- */
-export interface ModelStepContext extends StepContext {
-  readonly series?: SeriesDescriptor;
-}
-
 /** A SliceSource that also says what series it is (kernel family after harmonization, say). */
 export interface DescribedSliceSource extends SliceSource {
   readonly series?: SeriesDescriptor;
@@ -83,7 +75,7 @@ class ModelStep implements Step {
     private readonly model: ModelEntry,
     private readonly engine: InferenceEngine,
     private readonly provider: Provider,
-    private readonly context: ModelStepContext,
+    private readonly context: StepContext,
   ) {
     this.label = label(model.manifest);
     this.derivation = derivation(model.manifest);
@@ -127,6 +119,6 @@ export const modelStep: StepKind<ModelStepOptions> = {
         `model ${model.manifest.id} has untrained random weights (a benchmark stand-in); a rule may name it only with allowUntrained: true`,
       );
     }
-    return new ModelStep(model, engine, stepOptions.backend ?? engine.provider, context as ModelStepContext);
+    return new ModelStep(model, engine, stepOptions.backend ?? engine.provider, context as StepContext);
   },
 };

@@ -1,17 +1,12 @@
 import type { z } from 'zod';
 import type { SliceSource } from '../../imaging/slice-source.js';
+import type { SeriesDescriptor } from '../../inference/accepts.js';
 
-/** Tags of the series being processed, for steps that check what they accept (a model's manifest). */
-export interface SeriesDescriptor {
-  readonly modality?: string;
-  readonly manufacturer?: string;
-  readonly convolutionKernel: readonly string[];
-  readonly seriesDescription?: string;
-}
+export type { SeriesDescriptor };
 
 /** What a step may use besides its input; filled in by the worker that runs the pipeline. */
 export interface StepContext {
-  /** The series this job processes. */
+  /** Tags of the series this job processes, for steps that check what they accept (a model's manifest). */
   readonly series?: SeriesDescriptor;
   readonly signal?: AbortSignal;
   /** Present when the node has an inference engine configured (see src/inference). */

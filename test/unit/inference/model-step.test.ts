@@ -9,7 +9,7 @@ import { runSlab } from '../../../src/inference/slab.js';
 import { TiledSource } from '../../../src/inference/tiled-source.js';
 import { tilingSpec } from '../../../src/inference/tiler.js';
 import type { SeriesDescriptor } from '../../../src/inference/accepts.js';
-import { modelStep, type ModelStepContext } from '../../../src/pipeline/steps/model.js';
+import { modelStep } from '../../../src/pipeline/steps/model.js';
 import { FIXTURE_MODELS, maxNormalizedDifference, memorySource, readAll, syntheticGeometry, syntheticVolume } from './helpers.js';
 
 const SHARP_SIEMENS: SeriesDescriptor = { modality: 'CT', manufacturer: 'SIEMENS', convolutionKernel: ['B70f'] };
@@ -41,7 +41,7 @@ describe('model step', () => {
   it('runs a model in worker threads, equal to the in-process tiler, and reports the backend', async () => {
     const volume = syntheticVolume(40, 52, 5);
     const input = memorySource(volume, syntheticGeometry(40, 52, 5));
-    const step = await modelStep.create({ model: 'test-2d-rf4' }, { inference: engine, series: SHARP_SIEMENS } as ModelStepContext);
+    const step = await modelStep.create({ model: 'test-2d-rf4' }, { inference: engine, series: SHARP_SIEMENS });
     const output = await step.apply(input);
     const slices = await readAll(output);
 
@@ -60,7 +60,7 @@ describe('model step', () => {
 
   it('chains harmonization then 2x super-resolution, keeping geometry right', async () => {
     const input = memorySource(syntheticVolume(32, 32, 3), syntheticGeometry(32, 32, 3, 0.8));
-    const context = { inference: engine, series: SHARP_SIEMENS } as ModelStepContext;
+    const context = { inference: engine, series: SHARP_SIEMENS };
     const harmonize = await modelStep.create({ model: 'test-25d-rf3' }, context);
     const superres = await modelStep.create({ model: 'test-sr2d-rf3' }, context);
     const output = await superres.apply(await harmonize.apply(input));
@@ -94,7 +94,7 @@ describe('model step refusals', () => {
   afterAll(() => engine.close());
 
   async function refusal(model: string, series: SeriesDescriptor, size: number, spacing = 0.7): Promise<unknown> {
-    const step = await modelStep.create({ model }, { inference: engine, series } as ModelStepContext);
+    const step = await modelStep.create({ model }, { inference: engine, series });
     const geometry = syntheticGeometry(size, size, 2, spacing);
     return step.apply({ geometry, sliceCount: 2, readSlice: async () => new Float32Array(size * size) }).then(
       () => undefined,
@@ -138,7 +138,7 @@ describe('CUDA requested on a machine without it', () => {
     const lines: string[] = [];
     const engine = await engineWith([FIXTURE_MODELS], (line) => lines.push(line), 'cuda');
     try {
-      const step = await modelStep.create({ model: 'test-2d-rf4' }, { inference: engine, series: SHARP_SIEMENS } as ModelStepContext);
+      const step = await modelStep.create({ model: 'test-2d-rf4' }, { inference: engine, series: SHARP_SIEMENS });
       await readAll(await step.apply(memorySource(syntheticVolume(24, 24, 4), syntheticGeometry(24, 24, 4))));
       expect(step.report?.()).toEqual(expect.objectContaining({ backend: 'cpu' }));
       expect(lines).toHaveLength(1);
@@ -164,7 +164,7 @@ describe('untrained random-weight generators', () => {
   it('cannot be named by a rule unless it says allowUntrained', async () => {
     const engine = await engineWith([path.resolve(process.cwd(), 'models')]);
     try {
-      const context = { inference: engine, series: SHARP_SIEMENS } as ModelStepContext;
+      const context = { inference: engine, series: SHARP_SIEMENS };
       await expect(modelStep.create({ model: 'sr2x-edsr2d-random' }, context)).rejects.toThrow(/untrained random weights/);
       const step = await modelStep.create({ model: 'sr2x-edsr2d-random', allowUntrained: true }, context);
       expect(step.label).toBe('SR2X-GAN-UNTRAINED');
