@@ -78,7 +78,9 @@ function seriesFacts(input: DerivedSeriesInput): DerivedSeriesFacts {
     seriesInstanceUid: deterministicUid(input.uidRoot, 'series', String(header.SeriesInstanceUID), derivations),
     seriesNumber: input.seriesNumber ?? (Number(header.SeriesNumber) || 0) + 1000,
     seriesDescription: describeSeries(typeof header.SeriesDescription === 'string' ? header.SeriesDescription : '', labels),
-    derivationDescription: fitText(derivations, VR_LIMIT.ST),
+    // Names the node first: how a PACS rule (see config/orthanc-forward-to-node.lua) and the node's
+    // own routing recognise its output.
+    derivationDescription: fitText(`${nodeName}: ${derivations}`, VR_LIMIT.ST),
     imageComments: fitText(
       `Derived by ${nodeName}: ${labels}. ${generated ? 'Made by a trained image generator. ' : ''}` +
         'For automated analysis, not for primary diagnosis.',

@@ -151,7 +151,15 @@ describe('a chest CT series through the node', () => {
     const tags = await orthanc.get<Record<string, string>>(`/instances/${derived.Instances[0]}/simplified-tags`);
     expect(tags.StudyInstanceUID).toBe(source.StudyInstanceUID);
     expect(tags.ImageType).toMatch(/^DERIVED\\SECONDARY/);
-    expect(tags.DerivationDescription).toMatch(/Gaussian/i);
+    expect(tags.DerivationDescription).toMatch(/^ct-preprocessing-node: Gaussian/);
+
+    // Orthanc's Lua script does not forward the node's own output back: once the derived series is
+    // stable, the only store job Orthanc ran is the one that sent the source series to the node.
+    await waitFor('the derived series to become stable in Orthanc', async () =>
+      (await orthanc.get<{ IsStable: boolean }>(`/series/${derived.ID}`)).IsStable,
+    );
+    const jobs = await orthanc.get<{ Type: string }[]>('/jobs?expand');
+    expect(jobs.filter((job) => job.Type === 'DicomModalityStore')).toHaveLength(1);
   });
 
   it('does not route its own derived series again when it is sent back', async () => {

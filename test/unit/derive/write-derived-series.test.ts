@@ -74,7 +74,7 @@ describe('writeDerivedSeries', () => {
       expect(d.InstanceNumber).toBe(i + 1);
       expect(d.SeriesNumber).toBe(1003);
       expect(d.SeriesDescription).toBe('Chest 1.0 B70f [GAUSS-SOFT1.0]');
-      expect(d.DerivationDescription).toBe('Gaussian smoothing baseline, sigma 1.0 mm');
+      expect(d.DerivationDescription).toBe('ct-preprocessing-node: Gaussian smoothing baseline, sigma 1.0 mm');
       expect(d.ImageComments).toBe('Derived by ct-preprocessing-node: GAUSS-SOFT1.0. For automated analysis, not for primary diagnosis.');
       expect(d.SourceImageSequence).toEqual([
         expect.objectContaining({ ReferencedSOPClassUID: from.sopClassUid, ReferencedSOPInstanceUID: from.sopInstanceUid }),
