@@ -1,0 +1,163 @@
+"""Shared pieces of the training commands: seeds, the node's Gaussian and SSIM, ONNX export, model cards."""
+import json
+import math
+import os
+import random
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from scipy.ndimage import correlate1d
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+
+def seed_everything(seed):
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+class Log:
+    """Prints and appends to a log file, with the time since start."""
+
+    def __init__(self, path):
+        self.path = path
+        self.start = time.time()
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        open(path, "w").close()
+
+    def __call__(self, line):
+        text = f"[{time.time() - self.start:7.1f}s] {line}"
+        print(text, flush=True)
+        with open(self.path, "a") as handle:
+            handle.write(text + "\n")
+
+    def elapsed(self):
+        return time.time() - self.start
+
+
+def node_gaussian_kernel(sigma_px):
+    """src/imaging/gaussian-soften.ts gaussianKernel: radius max(1, ceil(4 sigma)), normalised."""
+    radius = max(1, math.ceil(4 * sigma_px))
+    x = torch.arange(-radius, radius + 1, dtype=torch.float32)
+    k = torch.exp(-(x**2) / (2 * sigma_px**2))
+    return k / k.sum()
+
+
+def separable_blur(images, kernel):
+    """Separable blur of N x C x H x W images with edge replication (as the node's applySeparable)."""
+    r = (kernel.numel() - 1) // 2
+    n, c, h, w = images.shape
+    x = images.reshape(n * c, 1, h, w)
+    x = F.conv2d(F.pad(x, (r, r, 0, 0), mode="replicate"), kernel.view(1, 1, 1, -1))
+    x = F.conv2d(F.pad(x, (0, 0, r, r), mode="replicate"), kernel.view(1, 1, -1, 1))
+    return x.reshape(n, c, h, w)
+
+
+def gaussian_soften(hu, sigma_mm, spacing_mm):
+    """The node's Gaussian baseline on slices x H x W (square pixels, edges replicated)."""
+    k = node_gaussian_kernel(sigma_mm / spacing_mm).numpy().astype(np.float64)
+    a = np.asarray(hu, dtype=np.float32)
+    return torch.from_numpy(correlate1d(correlate1d(a, k, axis=2, mode="nearest"), k, axis=1, mode="nearest").astype(np.float32))
+
+
+def _ssim_kernel():
+    x = np.arange(11, dtype=np.float64) - 5
+    k = np.exp(-(x**2) / (2 * 1.5**2))
+    return k / k.sum()
+
+
+def ssim_per_slice(reference_hu, test_hu, window=(-1150.0, 350.0)):
+    """src/imaging/metrics.ts ssim: window clipped to [0, 1], Gaussian 11 / 1.5, valid mode, mean map."""
+    low, high = window
+    a = (np.clip(np.asarray(reference_hu, dtype=np.float64), low, high) - low) / (high - low)
+    b = (np.clip(np.asarray(test_hu, dtype=np.float64), low, high) - low) / (high - low)
+    k = _ssim_kernel()
+
+    def blur(v):
+        return correlate1d(correlate1d(v, k, axis=2, mode="constant"), k, axis=1, mode="constant")[:, 5:-5, 5:-5]
+
+    mx, my = blur(a), blur(b)
+    vx, vy, cxy = blur(a * a) - mx * mx, blur(b * b) - my * my, blur(a * b) - mx * my
+    c1, c2 = 0.01**2, 0.03**2
+    s = ((2 * mx * my + c1) * (2 * cxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))
+    return torch.from_numpy(s.mean(axis=(1, 2)))
+
+
+def quality(reference_hu, test_hu, window=(-1150.0, 350.0)):
+    """PSNR (pooled), mean SSIM, MAE in HU on the window, as the node's compareSeries."""
+    low, high = window
+    d = reference_hu.clamp(low, high) - test_hu.clamp(low, high)
+    mse = float((d.double() ** 2).mean())
+    ssim_values = torch.cat([ssim_per_slice(reference_hu[i : i + 8], test_hu[i : i + 8], window) for i in range(0, len(reference_hu), 8)])
+    return {"psnr": 10 * math.log10((high - low) ** 2 / mse), "ssim": float(ssim_values.mean()), "mae_hu": float(d.abs().double().mean())}
+
+
+def tune_gaussian_sigma(sharp_hu, soft_hu, spacing_mm, log):
+    """The sigma (mm) maximising mean SSIM of the Gaussian-smoothed sharp series vs the soft one."""
+    def score(sigma):
+        return float(torch.cat([ssim_per_slice(soft_hu[i : i + 8], gaussian_soften(sharp_hu[i : i + 8], sigma, spacing_mm)) for i in range(0, len(sharp_hu), 8)]).mean())
+
+    grid = [round(0.2 * k, 2) for k in range(1, 16)]
+    scores = {s: score(s) for s in grid}
+    best = max(scores, key=scores.get)
+    fine = [round(best + 0.05 * k, 3) for k in range(-3, 4) if best + 0.05 * k > 0.05]
+    scores.update({s: score(s) for s in fine})
+    best = max(scores, key=scores.get)
+    log(f"gaussian sigma tuned on the training pair: {best} mm (SSIM {scores[best]:.4f})")
+    return best, scores[best]
+
+
+def conv_flops_per_output_voxel(model, input_shape):
+    """2 x multiply-adds of every conv / transposed conv per output voxel, counted by forward hooks."""
+    total = [0]
+
+    def hook(module, inputs, output):
+        if isinstance(module, torch.nn.ConvTranspose2d):
+            x = inputs[0]
+            total[0] += 2 * x.shape[1] * module.out_channels * module.kernel_size[0] * module.kernel_size[1] * x.shape[2] * x.shape[3] * x.shape[0]
+        elif isinstance(module, torch.nn.Conv2d):
+            total[0] += 2 * module.in_channels * module.out_channels * module.kernel_size[0] * module.kernel_size[1] * output.shape[2] * output.shape[3] * output.shape[0]
+
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))]
+    with torch.no_grad():
+        out = model(torch.zeros(input_shape))
+    for h in handles:
+        h.remove()
+    return total[0] / out.numel()
+
+
+def export_onnx(model, channels, path, opset=17):
+    """ONNX with tensors input/output and dynamic batch, height and width; Constant nodes folded
+    into initializers so that the node's graph analyser can read the receptive field."""
+    import onnx
+    from onnx import numpy_helper
+
+    model.eval()
+    dummy = torch.zeros(1, channels, 64, 64)
+    torch.onnx.export(
+        model, dummy, path, input_names=["input"], output_names=["output"], opset_version=opset,
+        dynamic_axes={"input": {0: "batch", 2: "height", 3: "width"}, "output": {0: "batch", 2: "out_height", 3: "out_width"}},
+        do_constant_folding=True,
+    )
+    graph = onnx.load(path)
+    kept = []
+    for node in graph.graph.node:
+        if node.op_type == "Constant":
+            value = numpy_helper.to_array(node.attribute[0].t)
+            graph.graph.initializer.append(numpy_helper.from_array(value, node.output[0]))
+        else:
+            kept.append(node)
+    del graph.graph.node[:]
+    graph.graph.node.extend(kept)
+    onnx.checker.check_model(graph)
+    onnx.save(graph, path)
+    return sorted({n.op_type for n in graph.graph.node})
+
+
+def write_json(path, value):
+    with open(path, "w") as handle:
+        json.dump(value, handle, indent=2)
+        handle.write("\n")

@@ -1,0 +1,136 @@
+#!/usr/bin/python3
+"""Writes models/<id>/README.md (the model card) for every trained model from its manifest, its
+train.log and the JSON line of the node's own evaluation:
+
+    npm run eval | tail -n 1 > /tmp/eval.json
+    /usr/bin/python3 training/write_cards.py /tmp/eval.json
+"""
+import json
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import REPO  # noqa: E402
+
+CITATION = (
+    "Data: Lung-PET-CT-Dx (Li et al. 2020, TCIA, doi:10.7937/TCIA.2020.NNC2-0461, CC BY 4.0) and "
+    "TCGA-THCA patient TCGA-DE-A4MA (TCIA, CC BY 3.0), see ../shared/data/ct/README.md."
+)
+
+HARMONIZE_ARCH = (
+    "2.5D residual network (the architecture of harmonize-resnet25d-random, smaller: {c} channels, {b} "
+    "residual blocks instead of 32 and 8, for CPU training time): slices z-1, z, z+1 as 3 channels -> conv3x3 to "
+    "{c} -> {b} x (conv3x3, ReLU, conv3x3, x0.1, + skip) -> conv3x3 + long skip -> ReLU -> conv3x3 to 1 channel, "
+    "added to the centre slice (the network predicts a correction to the sharp input). Zero padding inside; the "
+    "node's tiler pads outside by reflection."
+)
+SR_ARCH = (
+    "EDSR-style 2D network (the architecture of sr2x-edsr2d-random, smaller: {c} channels, {b} residual blocks "
+    "instead of 32 and 8): conv3x3 to {c} -> {b} x (conv3x3, ReLU, conv3x3, x0.1, + skip) -> conv3x3 + long skip "
+    "-> conv3x3 to {c4} -> DepthToSpace(2) (sub-pixel) -> ReLU -> conv3x3 to 1 channel at 2x, plus a fixed "
+    "bilinear 2x upsampling of the input (ConvTranspose 4x4, stride 2, frozen weights) as a global skip."
+)
+
+
+def table(fold, task):
+    if task == "harmonize":
+        rows = ["| method | PSNR dB | SSIM | MAE HU | LAA-950 % | LAA-950 diff pp | noise HU |", "|---|---|---|---|---|---|---|"]
+        for method in ("model", "input", "gaussian", "gaussian_px"):
+            m = fold[method]
+            rows.append(f"| {method} | {m['psnr']:.2f} | {m['ssim']:.4f} | {m['mae_hu']:.2f} | {m['laa950']:.2f} | {m['laa950_diff']:+.2f} | {m['noise_hu']:.1f} |")
+        rows.append(f"| reference (real soft) | | | | {fold['reference_laa950']:.2f} | | {fold['reference_noise_hu']:.1f} |")
+    else:
+        rows = ["| method | PSNR dB | SSIM | MAE HU | data consistency 512->1024, MAE HU |", "|---|---|---|---|---|"]
+        for method in ("model", "bicubic", "nearest"):
+            m = fold[method]
+            dc = f"{m['dc_mae_hu']:.2f}" if "dc_mae_hu" in m else ""
+            rows.append(f"| {method} | {m['psnr']:.2f} | {m['ssim']:.4f} | {m['mae_hu']:.2f} | {dc} |")
+    return "\n".join(rows)
+
+
+def training_lines(folder):
+    with open(os.path.join(folder, "train.log")) as handle:
+        lines = handle.read().splitlines()
+    command = lines[0].split("command: ", 1)[1]
+    done = [line for line in lines if "done in" in line][-1]
+    seconds = re.search(r"done in (\d+) s \(training (\d+) s\)", done)
+    held = [re.sub(r"^\[[^\]]*\] ", "", line) for line in lines if "held-out" in line]
+    last_step = [re.sub(r"^\[[^\]]*\] ", "", line) for line in lines if line.split("] ", 1)[-1].startswith("step ")][-1]
+    return command, int(seconds.group(1)), int(seconds.group(2)), held, last_step
+
+
+def card(model_id, manifest, fold, eval_command):
+    folder = os.path.join(REPO, "models", model_id)
+    metrics = manifest["training"]["metrics"]
+    command, total_s, train_s, held, last_step = training_lines(folder)
+    task = manifest["task"]
+    desc = manifest["description"]
+    c, b = (int(v) for v in re.search(r"\((\d+) channels, (\d+) residual blocks", desc).groups())
+    arch = HARMONIZE_ARCH.format(c=c, b=b) if task == "harmonize" else SR_ARCH.format(c=c, b=b, c4=4 * c)
+    size = os.path.getsize(os.path.join(folder, "model.onnx"))
+    rf = manifest["receptiveField"]["inPlane"]
+    lines = [
+        f"# {model_id}",
+        "",
+        f"{desc} Status: trained (short CPU training, see below). Output is for automated analysis, not for primary diagnosis.",
+        "",
+        "## Data and split",
+        f"- Training: {manifest['training']['data']}.",
+        f"- Held out (never seen in training, also not for model selection): patient {metrics['heldOut']}. Split by patient, fold {metrics['fold']} of 2.",
+    ]
+    if task == "harmonize":
+        lines += [
+            f"- Simulated pairs: the resolution-and-noise model of kernel_model.py fitted to the training pair (kernel-fit.json: radial transfer function and residual noise power), applied with a random strength exponent in [0.5, 2], frequency stretch in [0.75, 1.33] and noise amplitude in [0.4, 2.5] x the fitted one; neighbour slices 5-8 mm apart.",
+            f"- Gaussian baseline: sigma {metrics['gaussianSigmaMm']} mm, the SSIM optimum on the training pair ({metrics['gaussianSigmaTunedOn']}); `gaussian_px` is the same sigma in pixels of the training series ({metrics['trainPixelSpacingMm']:.3f} mm), i.e. scaled by the pixel-size ratio.",
+        ]
+    else:
+        d = metrics["degradation"]
+        lines += [
+            f"- Degradation 512 -> 256 (training/degrade.py, same in scripts/eval-models.ts): Gaussian blur sigma {d['trainBlurSigmaPx512'][0]}-{d['trainBlurSigmaPx512'][1]} px of the 512 grid (the node's Gaussian kernel), {d['sampling']}, white noise {d['trainNoiseHu'][0]}-{d['trainNoiseHu'][1]} HU; evaluation at blur {d['blurSigmaPx512']} px, noise {d['noiseHu']} HU (seeded).",
+        ]
+    lines += [
+        "",
+        "## Training",
+        f"- Command (from the repository root): `{command}`",
+        f"- Wall time: {total_s} s in all ({train_s} s until the end of training, the rest is the PyTorch held-out check and export), on this project's shared 2-core CPU machine, 1 thread, beside other jobs.",
+        f"- Seed {metrics['seed']}, {metrics['steps']} Adam steps, cosine learning-rate decay; last logged: {last_step}.",
+        "- Losses: " + ("L1 + 0.5 x image-gradient difference + 0.003 x least-squares adversarial (patch discriminator, from 20 % of the steps)." if task == "harmonize" else "L1 + 0.5 x image-gradient difference + 0.1 x data consistency (L1 of the output averaged 2x2 vs the input)."),
+        "- PyTorch check at the end of training (whole slices, not the node):",
+        *[f"  - {h}" for h in held],
+        "",
+        "## Architecture",
+        f"- {arch}",
+        f"- Input `input`: N x {3 if task == 'harmonize' else 1} x H x W, HU clipped to [-1150, 350] and mapped to [-1, 1]; output `output`: N x 1 x {'H x W' if task == 'harmonize' else '2H x 2W'}, same scale.",
+        f"- Receptive-field radius: {rf} input pixels (manifest receptiveField and halo; the node's registry checks it against the graph).",
+        f"- Parameters: {metrics['parameters']}; FLOPs per output voxel: {metrics['flopsPerOutputVoxel']} (2 x multiply-adds of the convolutions); ONNX opset 17, {size / 1024:.0f} KiB.",
+        "",
+        f"## Evaluation by the node (`{eval_command}`)",
+        f"Held-out patient {fold['heldOut']}, {fold['slices']} slices, HU window [-1150, 350], through the node's inference engine (tiled, worker thread, onnxruntime-node)."
+        + (" Reference: the real soft-kernel reconstruction, paired by ImagePositionPatient. LAA-950 diff = method minus reference, lung mask from the reference; noise = HU std in a 15x15 soft-tissue ROI found by a low-gradient search on the reference (same ROI for all)." if task == "harmonize" else " Both reconstructions of the held-out patient, degraded 512 -> 256 and restored to 512, compared with the original 512."),
+        "",
+        table(fold, task),
+        "",
+        CITATION,
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main():
+    with open(sys.argv[1]) as handle:
+        results = json.loads(handle.read().strip().splitlines()[-1])
+    eval_command = sys.argv[2] if len(sys.argv) > 2 else "npm run eval"
+    for model_id, result in results.items():
+        folder = os.path.join(REPO, "models", model_id)
+        if not os.path.exists(os.path.join(folder, "manifest.json")):
+            continue  # an aggregate key (the model family)
+        with open(os.path.join(folder, "manifest.json")) as handle:
+            manifest = json.load(handle)
+        with open(os.path.join(folder, "README.md"), "w") as handle:
+            handle.write(card(model_id, manifest, result["folds"][0], eval_command))
+        print(f"wrote models/{model_id}/README.md")
+
+
+if __name__ == "__main__":
+    main()
