@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Trains the sharp-to-soft kernel harmonizer for one fold, evaluates it on the held-out patient and
-exports models/<id>/ (model.onnx, manifest.json, kernel-fit.json, train.log).
+exports models/<id>/ (model.onnx, manifest.json, kernel-fit.json, train-log.txt).
 
     /usr/bin/python3 training/train_harmonize.py --fold 1     # train A0001 (Philips L->B), hold out A0002
     /usr/bin/python3 training/train_harmonize.py --fold 2     # train A0002 (Siemens B70f->B40f), hold out A0001
@@ -149,7 +149,7 @@ def main():
     model_id = args.id or f"harmonize-v1-fold{args.fold}"
     folder = os.path.join(REPO, "models", model_id)
     os.makedirs(folder, exist_ok=True)
-    log = Log(os.path.join(folder, "train.log"))
+    log = Log(os.path.join(folder, "train-log.txt"))
     log(f"command: /usr/bin/python3 training/{os.path.basename(__file__)} {' '.join(sys.argv[1:])}")
     log(f"fold {args.fold}: train {train_patient} (+ simulated from {train_patient}-soft and B30f), hold out {held_out}")
 

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Trains the 2x in-plane super-resolution generator for one fold, evaluates it on the held-out
-patient and exports models/<id>/ (model.onnx, manifest.json, train.log).
+patient and exports models/<id>/ (model.onnx, manifest.json, train-log.txt).
 
     /usr/bin/python3 training/train_sr.py --fold 1     # train A0001 (L and B) + B30f, hold out A0002
     /usr/bin/python3 training/train_sr.py --fold 2     # train A0002 (B70f and B40f) + B30f, hold out A0001
@@ -72,7 +72,7 @@ def main():
     model_id = args.id or f"sr2x-v1-fold{args.fold}"
     folder = os.path.join(REPO, "models", model_id)
     os.makedirs(folder, exist_ok=True)
-    log = Log(os.path.join(folder, "train.log"))
+    log = Log(os.path.join(folder, "train-log.txt"))
     log(f"command: /usr/bin/python3 training/{os.path.basename(__file__)} {' '.join(sys.argv[1:])}")
     train_keys = [f"{train_patient}-sharp", f"{train_patient}-soft", "B30f"]
     log(f"fold {args.fold}: train on {', '.join(SERIES[k] for k in train_keys)}; hold out {held_out}")
