@@ -8,11 +8,13 @@ const RULES_FILE = path.resolve(process.cwd(), 'config/rules.json');
 const notOwn = (): boolean => false;
 
 describe('config/rules.json', () => {
-  it('parses, with super-resolution disabled by default', async () => {
+  it('parses, with only the Gaussian harmonization enabled by default', async () => {
     const rules = await loadRulesFile(RULES_FILE);
     expect(rules.map((rule) => [rule.id, rule.enabled])).toEqual([
       ['harmonize-sharp-chest-ct', true],
+      ['harmonize-sharp-chest-ct-generator', false],
       ['superres-soft-chest-ct', false],
+      ['harmonize-then-superres-chest-ct', false],
     ]);
   });
 
@@ -31,7 +33,8 @@ describe('config/rules.json', () => {
   it('says why the B40f series is not harmonized', async () => {
     const rules = await loadRulesFile(RULES_FILE);
     const tags = seriesTagsFromHeader(firstHeader('lung-pet-ct-dx-A0002-siemens-B40f'), 'ORTHANC', notOwn);
-    expect(routeSeries(rules, tags).evaluations[0]).toEqual({
+    const evaluations = routeSeries(rules, tags).evaluations;
+    expect(evaluations.find((evaluation) => evaluation.ruleId === 'harmonize-sharp-chest-ct')).toEqual({
       ruleId: 'harmonize-sharp-chest-ct',
       matched: false,
       failedCondition: 'convolutionKernel family sharp required, got medium (B40f)',
