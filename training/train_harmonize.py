@@ -239,8 +239,9 @@ def manifest(args, model_id, model, train_patient, held_out, sharp_s, soft_s, si
         "normalization": {"huWindow": list(HU_WINDOW)},
         "receptiveField": {"inPlane": rf, "z": 0},
         "halo": {"inPlane": rf, "z": 0},
-        "tile": {"inPlane": 256, "z": 1},
-        "batch": 4,
+        # Full-width strips: the halo costs 7% more pixels instead of 15% for 256x256 tiles.
+        "tile": {"inPlane": [256, 512], "z": 1},
+        "batch": 2,
         "padding": "reflect",
         "training": {
             "data": f"real pairs {train_patient} {sharp_s.kernel}->{soft_s.kernel} (by ImagePositionPatient) + simulated pairs from {train_patient} {soft_s.kernel} and TCGA-DE-A4MA B30f",

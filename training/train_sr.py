@@ -154,8 +154,9 @@ def manifest(args, model_id, model, train_patient, held_out, train_keys, train_s
         "normalization": {"huWindow": list(HU_WINDOW)},
         "receptiveField": {"inPlane": rf, "z": 0},
         "halo": {"inPlane": rf, "z": 0},
-        "tile": {"inPlane": 256, "z": 1},
-        "batch": 4,
+        # Full-width strips: the halo costs 7% more pixels instead of 15% for 256x256 tiles.
+        "tile": {"inPlane": [256, 512], "z": 1},
+        "batch": 2,
         "padding": "reflect",
         "training": {
             "data": f"{', '.join(SERIES[k] for k in train_keys)}: 512 slices degraded to 256 and restored",
