@@ -10,8 +10,11 @@ import { openDatabase } from '../../src/db/open-database.js';
 import type { Database } from '../../src/db/database.js';
 import { openSpool, type Spool } from '../../src/ingest/spool.js';
 import { startIngest } from '../../src/ingest/start-ingest.js';
+import { IngestQueue } from '../../src/ingest/ingest-queue.js';
+import { SeriesCompletion } from '../../src/ingest/series-completion.js';
 import { silentLogger } from '../../src/log.js';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/test-database.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const seriesDir = path.resolve(process.cwd(), '../shared/data/ct/lung-pet-ct-dx-A0002-siemens-B70f');
 const schema = uniqueSchema('ingest');
@@ -69,4 +72,38 @@ it('sets a malformed file aside with its reason and indexes the rest of the batc
   const reason = await readFile(path.join(spool.root, 'rejected', 'assoc-a-1.dcm.reason.txt'), 'utf8');
   expect(reason).toMatch(/cannot parse DICOM header/);
   await ingest.stop();
+});
+
+describe('while instances stream in', () => {
+  const completion = () => new SeriesCompletion(db, { quietMs: 0, openAssociationLimitMs: 60_000, clock: () => new Date() });
+  const queueWith = (options: { idleMs: number; backlogLimit: number }) =>
+    new IngestQueue({ db, spool, completion: completion(), log: silentLogger(), ...options });
+  const received = async (name: string, source: string) => {
+    const file = path.join(spool.incomingDir, name);
+    await copyFile(source, file);
+    return { kind: 'instance' as const, path: file, callingAeTitle: 'PACS', associationId: name, receivedAt: new Date() };
+  };
+
+  it('waits for the link to go quiet, and indexes at once when the association ends', async () => {
+    const before = await indexedCount();
+    const queue = queueWith({ idleMs: 60_000, backlogLimit: 100 });
+    queue.push(await received('b-1.dcm', sources[4]!));
+    expect(queue.idle).toBe(false);
+    expect(await indexedCount()).toBe(before);
+    queue.push({ kind: 'association-end', associationId: 'b-1.dcm' });
+    await queue.drained();
+    expect(await indexedCount()).toBe(before + 1);
+    await queue.stop();
+  });
+
+  it('indexes at once when the backlog limit is reached, link busy or not', async () => {
+    const before = await indexedCount();
+    const queue = queueWith({ idleMs: 60_000, backlogLimit: 2 });
+    queue.push(await received('c-1.dcm', sources[5]!));
+    queue.push(await received('c-2.dcm', sources[6]!));
+    // Started by the second push: without it, nothing would happen for a minute (idleMs).
+    await waitFor('the backlog to be indexed', async () => (await indexedCount()) === before + 2, { timeoutMs: 5000, intervalMs: 20 });
+    expect(queue.idle).toBe(true);
+    await queue.stop();
+  });
 });
