@@ -15,7 +15,7 @@ import { routeCompleteSeries } from './pipeline/route-series.js';
 import { startPipelineWorkers } from './pipeline/start-workers.js';
 import { retryDelivery, retryJob } from './pipeline/retry.js';
 import { defaultStepKinds } from './pipeline/steps/index.js';
-import { createInferenceEngine } from './inference/engine.js';
+import { createInferenceEngine, type InferenceEngine } from './inference/engine.js';
 import { createApi } from './api/create-api.js';
 import { startApi } from './api/start-api.js';
 
@@ -81,13 +81,7 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
     });
     stops.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
 
-    const inference = await createInferenceEngine({
-      modelRoots: [config.inference.modelsDir],
-      provider: config.inference.provider,
-      threads: config.inference.threads,
-      workers: config.inference.workers,
-      log: (line) => log.info(line),
-    });
+    const inference = await startInferenceEngine(config, (line) => log.info(line));
     stops.push(() => inference.close());
 
     if (options.runWorkers !== false) {
@@ -190,6 +184,17 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
     await stopAll();
     throw error;
   }
+}
+
+/** The inference engine as the configuration sets it up (the node and offline processing alike). */
+export function startInferenceEngine(config: NodeConfig, log: (line: string) => void): Promise<InferenceEngine> {
+  return createInferenceEngine({
+    modelRoots: [config.inference.modelsDir],
+    provider: config.inference.provider,
+    threads: config.inference.threads,
+    workers: config.inference.workers,
+    log,
+  });
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -9,7 +9,8 @@ import { seriesTagsFromHeader } from '../routing/series-tags.js';
 import type { Rule } from '../routing/rule.js';
 import { defaultStepKinds } from '../pipeline/steps/index.js';
 import { runSteps } from '../pipeline/run-steps.js';
-import { createInferenceEngine } from '../inference/engine.js';
+import { isUnderOwnRoot } from '../pipeline/route-series.js';
+import { startInferenceEngine } from '../node.js';
 import { listFiles } from './list-dicom-files.js';
 
 interface SeriesFiles {
@@ -30,13 +31,7 @@ export async function runProcessFolder(input: string, output: string, options: {
   if (options.rule && !forced) throw new InvalidInputError(`no rule '${options.rule}' in ${config.rulesFile}`);
 
   const seriesList = await groupBySeries(await listFiles(input));
-  const inference = await createInferenceEngine({
-    modelRoots: [config.inference.modelsDir],
-    provider: config.inference.provider,
-    threads: config.inference.threads,
-    workers: config.inference.workers,
-    log: (line) => console.error(line),
-  });
+  const inference = await startInferenceEngine(config, (line) => console.error(line));
   const stepKinds = defaultStepKinds();
   let failures = 0;
   try {
@@ -93,7 +88,6 @@ async function groupBySeries(files: string[]): Promise<Map<string, SeriesFiles>>
 }
 
 function matchingRules(rules: readonly Rule[], header: InstanceHeader, uidRoot: string): Rule[] {
-  const isOwnUid = (uid: string) => uidRoot !== '2.25' && uid.startsWith(`${uidRoot}.`);
-  const tags = seriesTagsFromHeader(header.seriesTags, undefined, isOwnUid);
+  const tags = seriesTagsFromHeader(header.seriesTags, undefined, (uid) => isUnderOwnRoot(uid, uidRoot));
   return routeSeries(rules, tags).matched.map(({ rule }) => rule);
 }

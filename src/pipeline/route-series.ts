@@ -64,8 +64,16 @@ export async function routeCompleteSeries(seriesInstanceUid: string, deps: Routi
   });
 }
 
+/**
+ * Whether a UID lies under the node's own UID root. Under 2.25 (UUID-derived UIDs, shared with the
+ * whole world) the root tells nothing, and only the record of derived series can.
+ */
+export function isUnderOwnRoot(uid: string, uidRoot: string): boolean {
+  return uidRoot !== '2.25' && uid.startsWith(`${uidRoot}.`);
+}
+
 async function isDerivedByNode(tx: Queryable, seriesInstanceUid: string, uidRoot: string): Promise<boolean> {
-  if (uidRoot !== '2.25' && seriesInstanceUid.startsWith(`${uidRoot}.`)) return true;
+  if (isUnderOwnRoot(seriesInstanceUid, uidRoot)) return true;
   const { rows } = await tx.query('SELECT 1 FROM derived_series WHERE series_instance_uid = $1', [seriesInstanceUid]);
   return rows.length > 0;
 }
