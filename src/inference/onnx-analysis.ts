@@ -67,6 +67,10 @@ class Walker {
       }
       case 'Slice':
         return this.slice(node, input());
+      case 'Softmax':
+        // Across channels it is per voxel, like an element-wise op; across a spatial axis it is not.
+        if (int(node, 'axis', -1) !== 1) throw new Error('ONNX analysis: only Softmax across channels (axis 1) is supported');
+        return this.elementwise(node);
       case 'Concat': {
         const parts = node.inputs.map((n) => this.value(n));
         const shape = [...parts[0].shape];

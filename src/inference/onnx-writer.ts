@@ -47,6 +47,7 @@ export interface OnnxNodeSpec {
   readonly inputs: string[];
   readonly outputs: string[];
   readonly intsAttributes?: Record<string, number[]>;
+  readonly intAttributes?: Record<string, number>;
 }
 
 export interface OnnxModelSpec {
@@ -59,6 +60,7 @@ export interface OnnxModelSpec {
 }
 
 const FLOAT = 1;
+const ATTRIBUTE_INT = 2;
 const ATTRIBUTE_INTS = 7;
 
 function valueInfo(w: Writer, value: { name: string; dims: Array<number | string> }): void {
@@ -86,6 +88,9 @@ export function writeOnnxModel(spec: OnnxModelSpec, opset = 17): Uint8Array {
               a.string(1, name).int(20, ATTRIBUTE_INTS);
               values.forEach((v) => a.int(8, v));
             });
+          }
+          for (const [name, value] of Object.entries(node.intAttributes ?? {})) {
+            n.message(5, (a) => a.string(1, name).int(20, ATTRIBUTE_INT).int(3, value));
           }
         });
       }
