@@ -18,6 +18,10 @@ SERIES = {
     "B30f": "tcga-thca-DE-A4MA-siemens-B30f",
 }
 
+# What a harmonizer trained on a patient's soft series produces, as written to the derived series'
+# ConvolutionKernel (VR SH: at most 16 characters).
+SOFT_KERNEL_LABEL = {"A0001": "Philips B-like", "A0002": "B40f-like soft"}
+
 
 class Series:
     """HU slices sorted along the slice normal, with their positions and pixel spacing."""

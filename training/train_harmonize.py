@@ -4,6 +4,7 @@ exports models/<id>/ (model.onnx, manifest.json, kernel-fit.json, train-log.txt)
 
     /usr/bin/python3 training/train_harmonize.py --fold 1     # train A0001 (Philips L->B), hold out A0002
     /usr/bin/python3 training/train_harmonize.py --fold 2     # train A0002 (Siemens B70f->B40f), hold out A0001
+    /usr/bin/python3 training/train_harmonize.py --fold 1 --arch adaptive --real-fraction 0.25 --steps 2400   # harmonize-v2
 
 Each batch is half real pairs of the training patient (sharp slices z-1, z, z+1 -> soft slice z,
 paired by ImagePositionPatient) and half simulated pairs: soft slices (the training patient's soft
@@ -21,9 +22,9 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import REPO, Log, conv_flops_per_output_voxel, export_onnx, gaussian_soften, quality, seed_everything, tune_gaussian_sigma, write_json  # noqa: E402
-from ctdata import HU_WINDOW, fold_patients, paired, read_series  # noqa: E402
+from ctdata import HU_WINDOW, SOFT_KERNEL_LABEL, fold_patients, paired, read_series  # noqa: E402
 from kernel_model import fit_kernel_pair, simulate_sharp  # noqa: E402
-from nets import Harmonizer, PatchDiscriminator, parameter_count  # noqa: E402
+from nets import AdaptiveHarmonizer, Harmonizer, PatchDiscriminator, parameter_count  # noqa: E402
 
 LOW, HIGH = HU_WINDOW
 
@@ -44,12 +45,14 @@ def parse_args():
     p.add_argument("--patch", type=int, default=64)
     p.add_argument("--channels", type=int, default=16)
     p.add_argument("--blocks", type=int, default=5)
+    p.add_argument("--arch", choices=["resnet", "adaptive"], default="resnet", help="resnet: harmonize-v1; adaptive: harmonize-v2 (blur bank chosen per pixel)")
+    p.add_argument("--real-fraction", type=float, default=0.5, help="share of each batch from the real training pair; the rest is simulated")
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--adv-weight", type=float, default=0.003)
     p.add_argument("--gdl-weight", type=float, default=0.5)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--version", default="1.0.0")
+    p.add_argument("--version", default=None)
     p.add_argument("--id", default=None)
     return p.parse_args()
 
@@ -112,9 +115,10 @@ class Sampler:
         m = slice(self.MARGIN, self.MARGIN + self.patch)
         return sharp[:, :, m, m], soft[:, 1:2, m, m]
 
-    def batch(self, n):
-        ri, rt = self.real(n // 2)
-        si, st = self.simulated(n - n // 2)
+    def batch(self, n, real_fraction):
+        n_real = round(n * real_fraction)
+        ri, rt = self.real(n_real)
+        si, st = self.simulated(n - n_real)
         x, t = torch.cat([ri, si]), torch.cat([rt, st])
         if self._int(2):
             x, t = x.flip(-1), t.flip(-1)
@@ -141,12 +145,39 @@ def run_volume(model, sharp_hu):
     return torch.stack(out)
 
 
+ADAPTATION_GAMMAS = (0.5, 0.66, 1.0, 1.5)
+
+
+def adaptation_check(model, soft, fit, spacing_mm, seed, log):
+    """Training data only: slices of the training patient's soft series made sharp by the kernel
+    model at several strengths (no noise scaling, no stretch), the model vs the Gaussian whose sigma
+    is best for that very strength (an oracle). A model that reads the input kernel from the image
+    should match or beat the oracle at every strength; a fixed filter can only match one."""
+    generator = torch.Generator().manual_seed(seed + 100)
+    centre = list(range(10, 18))
+    stacks = torch.stack([Sampler._stack(soft, k, 1) for k in centre])
+    target = soft[centre]
+    n = len(centre)
+    rows = {}
+    for gamma in ADAPTATION_GAMMAS:
+        sharp = simulate_sharp(stacks, fit, torch.full((n,), gamma), torch.ones(n), torch.ones(n), generator)
+        with torch.no_grad():
+            output = denorm(model(norm(sharp)))[:, 0]
+        scores = {round(0.1 * k, 1): quality(target, gaussian_soften(sharp[:, 1], 0.1 * k, spacing_mm))["ssim"] for k in range(2, 21)}
+        sigma = max(scores, key=scores.get)
+        rows[str(gamma)] = {"modelSsim": round(quality(target, output)["ssim"], 4), "oracleGaussianSsim": round(scores[sigma], 4), "oracleSigmaMm": sigma}
+        log(f"adaptation check (training patient, simulated strength {gamma}): model SSIM {rows[str(gamma)]['modelSsim']:.4f}, best Gaussian ({sigma} mm) {scores[sigma]:.4f}")
+    return rows
+
+
 def main():
     args = parse_args()
     torch.set_num_threads(args.threads)
     seed_everything(args.seed)
     train_patient, held_out = fold_patients(args.fold)
-    model_id = args.id or f"harmonize-v1-fold{args.fold}"
+    generation = {"resnet": 1, "adaptive": 2}[args.arch]
+    args.version = args.version or f"{generation}.0.0"
+    model_id = args.id or f"harmonize-v{generation}-fold{args.fold}"
     folder = os.path.join(REPO, "models", model_id)
     os.makedirs(folder, exist_ok=True)
     log = Log(os.path.join(folder, "train-log.txt"))
@@ -166,7 +197,7 @@ def main():
     generator = torch.Generator().manual_seed(args.seed)
     sampler = Sampler(sharp, soft, sources, fit, args.patch, generator)
 
-    model = Harmonizer(args.channels, args.blocks)
+    model = Harmonizer(args.channels, args.blocks) if args.arch == "resnet" else AdaptiveHarmonizer(args.channels)
     disc = PatchDiscriminator()
     opt_g = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.99))
     opt_d = torch.optim.Adam(disc.parameters(), lr=2e-4, betas=(0.5, 0.99))
@@ -177,7 +208,7 @@ def main():
     for step in range(1, args.steps + 1):
         for group in opt_g.param_groups:
             group["lr"] = args.lr * schedule(step)
-        x, t = sampler.batch(args.batch)
+        x, t = sampler.batch(args.batch, args.real_fraction)
         y = model(x)
         l1 = (y - t).abs().mean()
         gdl = gradient_difference(y, t)
@@ -203,6 +234,7 @@ def main():
 
     model.eval()
     train_seconds = log.elapsed()
+    adaptation = adaptation_check(model, soft, fit, sharp_s.spacing[0], args.seed, log)
     sharp_h, soft_h = paired(held_out)
     held_sharp, held_soft = torch.from_numpy(sharp_h.hu), torch.from_numpy(soft_h.hu)
     evaluation = {
@@ -216,18 +248,23 @@ def main():
     ops = export_onnx(model, 3, os.path.join(folder, "model.onnx"))
     flops = conv_flops_per_output_voxel(model, (1, 3, 128, 128))
     log(f"exported ONNX ops {ops}; {flops:.0f} FLOPs per output voxel")
-    write_json(os.path.join(folder, "manifest.json"), manifest(args, model_id, model, train_patient, held_out, sharp_s, soft_s, sigma_mm, sigma_ssim, train_seconds, flops, evaluation))
+    write_json(os.path.join(folder, "manifest.json"), manifest(args, model_id, model, train_patient, held_out, sharp_s, soft_s, sigma_mm, sigma_ssim, train_seconds, flops, evaluation, adaptation))
     log(f"done in {log.elapsed():.0f} s (training {train_seconds:.0f} s)")
 
 
-def manifest(args, model_id, model, train_patient, held_out, sharp_s, soft_s, sigma_mm, sigma_ssim, train_seconds, flops, evaluation):
+def manifest(args, model_id, model, train_patient, held_out, sharp_s, soft_s, sigma_mm, sigma_ssim, train_seconds, flops, evaluation, adaptation):
+    architecture = (
+        f"2.5D residual network ({args.channels} channels, {args.blocks} residual blocks)"
+        if args.arch == "resnet"
+        else f"2.5D adaptive blur-bank network ({args.channels} channels, dilated residual blocks, {len(AdaptiveHarmonizer.SIGMAS_PX)} Gaussian widths mixed per pixel)"
+    )
     rf = model.receptive_field
     return {
         "id": model_id,
         "version": args.version,
         "status": "trained",
         "task": "harmonize",
-        "description": f"Sharp-to-soft kernel harmonizer, 2.5D residual network ({args.channels} channels, {args.blocks} residual blocks), fold {args.fold}: trained on {train_patient}, held out {held_out}.",
+        "description": f"Sharp-to-soft kernel harmonizer, {architecture}, fold {args.fold}: trained on {train_patient}, held out {held_out}.",
         "file": "model.onnx",
         "modelCard": "README.md",
         "seriesLabel": "SOFT-GAN",
@@ -235,7 +272,7 @@ def manifest(args, model_id, model, train_patient, held_out, sharp_s, soft_s, si
         "dimensionality": "2.5d",
         "neighbourSlices": 1,
         "accepts": {"modalities": ["CT"], "kernelFamilies": ["sharp", "medium"], "matrixSizes": [[512, 512]], "pixelSpacingMm": [0.4, 1.0]},
-        "output": {"targetKernel": "B40f-like soft", "kernelFamily": "soft", "scale": {"inPlane": 1, "z": 1}},
+        "output": {"targetKernel": SOFT_KERNEL_LABEL[train_patient], "kernelFamily": "soft", "scale": {"inPlane": 1, "z": 1}},
         "normalization": {"huWindow": list(HU_WINDOW)},
         "receptiveField": {"inPlane": rf, "z": 0},
         "halo": {"inPlane": rf, "z": 0},
@@ -257,6 +294,8 @@ def manifest(args, model_id, model, train_patient, held_out, sharp_s, soft_s, si
                 "trainSeconds": round(train_seconds),
                 "flopsPerOutputVoxel": round(flops),
                 "parameters": parameter_count(model),
+                "realFraction": args.real_fraction,
+                "adaptationCheck": adaptation,
                 "pythonHeldOut": {k: {m: round(v, 4) for m, v in q.items()} for k, q in evaluation.items()},
             },
         },

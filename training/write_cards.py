@@ -25,6 +25,16 @@ HARMONIZE_ARCH = (
     "added to the centre slice (the network predicts a correction to the sharp input). Zero padding inside; the "
     "node's tiler pads outside by reflection."
 )
+ADAPTIVE_ARCH = (
+    "2.5D adaptive blur-bank network: slices z-1, z, z+1 as 3 channels -> conv3x3 to {c} -> 5 dilated residual "
+    "blocks (dilations 1, 2, 4, 2, 1; conv3x3, ReLU, conv3x3, x0.1, + skip) -> ReLU -> features. From the features "
+    "(a) conv3x3 to 6 logits, softmax across them: per-pixel weights of 6 fixed Gaussian blurs of the centre slice "
+    "(sigma 0, 0.6, 0.9, 1.3, 1.8, 2.5 px; separable, radius 8, frozen), summed by a fixed 1x1 convolution; "
+    "(b) conv3x3 to 1 channel, a learned correction (zero at initialisation), added. The network decides per "
+    "pixel how much low-pass the input kernel needs, from a 45 px wide view of its sharpness and noise; the frozen "
+    "bank makes the filter itself cheap to learn (210 of the parameters below are the fixed bank and sum). Zero "
+    "padding inside; the node's tiler pads outside by reflection."
+)
 SR_ARCH = (
     "EDSR-style 2D network (the architecture of sr2x-edsr2d-random, smaller: {c} channels, {b} residual blocks "
     "instead of 32 and 8): conv3x3 to {c} -> {b} x (conv3x3, ReLU, conv3x3, x0.1, + skip) -> conv3x3 + long skip "
@@ -32,12 +42,22 @@ SR_ARCH = (
     "bilinear 2x upsampling of the input (ConvTranspose 4x4, stride 2, frozen weights) as a global skip."
 )
 
-NOTES_HARMONIZE = [
+NOTES_HARMONIZE_V1 = [
     "Notes:",
     "- The output's noise follows the soft kernel of the training patient (Philips B for fold 1, Siemens B40f for fold 2): the model cannot know which soft kernel the held-out site uses, and LAA-950 follows that noise. What would close the LAA gap: real pairs with several vendors' soft kernels, or a model conditioned on the target kernel (noise level / MTF) so that a site can ask for its own reference.",
     "- `gaussian_px` is an extra, stronger baseline (the DESIGN.md cross-tuned figures match it); the issue's baseline is `gaussian` (sigma tuned in mm).",
     "- The simulation ranges (about a factor 2 either way of the training pair's fit) were set before any held-out result; both real pairs' kernel fits had been looked at when choosing them. No hyper-parameter was chosen on held-out results; one training run per fold.",
-    "- `trainPixelSpacingMm` was added to this manifest by hand after the run (the training script writes it now).",
+    "- `trainPixelSpacingMm` was added to this manifest by hand after the run (the training script writes it now), and so was the fold 1 `output.targetKernel` (written to the derived series' ConvolutionKernel): it said B40f-like for both folds; fold 1 learns Philips B.",
+]
+NOTES_HARMONIZE_V2 = [
+    "Notes:",
+    "- Why a v2: v1's LAA-950 misses could have been a model that does not read the input kernel from the image and applies one fixed filter. v2 gives the network fixed blurs to choose from per pixel, a 45 px wide view of the input's sharpness and noise, and three quarters of each batch simulated at random kernel strengths (v1: half). The adaptation check above (training data only) puts it at or above the Gaussian that is best for each strength. The same check run on v1 afterwards (same seed and slices): fold 1 0.9622 / 0.9675 / 0.9761 / 0.9782, fold 2 0.9820 / 0.9842 / 0.9878 / 0.9878 at strengths 0.5 / 0.66 / 1 / 1.5, so v1 adapted too, less well on fold 1.",
+    "- What v2 changed on the held-out patients: PSNR +1.32 dB on A0002 and +0.31 dB on A0001 over v1, SSIM and MAE better on both; LAA-950 not (A0002 -0.94 pp as v1; A0001 +1.17 pp against v1's +1.12).",
+    "- Why LAA-950 misses: on its own training patient each model is within 0.4 pp (PyTorch, whole slices, not held-out figures: v2-fold1 on A0001 +0.05 pp, v2-fold2 on A0002 +0.38 pp; v1 +0.01 and +0.27), and on the other patient about 1 pp off, in opposite directions: a model trained towards Philips B smooths Siemens B70f more than B40f does (LAA too low), one trained towards Siemens B40f smooths Philips L less than Philips B does (LAA too high). The miss is the difference between the two vendors' soft kernels, which a model trained on one patient cannot know; reading the input kernel better (v2) does not remove it. A 20-step smoke run of this script (run to check that it trains and exports) printed SSIM 0.9880 on A0002 for an almost untrained blur mix, above this fully trained fold 1 model: training towards Philips B moves the output away from B40f.",
+    "- What would meet the LAA-950 target: a real pair with the held-out vendor's soft kernel in training (a second patient per scanner), or one reference kernel for every vendor in the evaluation (the product's B20f-like target) so that the model is judged against what it was asked to produce.",
+    "- `output.targetKernel` (written to the derived series' ConvolutionKernel) names the training patient's soft kernel: Philips B-like for fold 1, B40f-like for fold 2.",
+    "- `gaussian_px` is an extra, stronger baseline (the DESIGN.md cross-tuned figures match it); the issue's baseline is `gaussian` (sigma tuned in mm).",
+    "- The architecture, the 25 % real share and the 5000 steps were fixed before either run; one training run per fold; nothing was chosen on held-out results (the smoke run's held-out line was printed, not used).",
 ]
 NOTES_SR = [
     "Notes:",
@@ -85,6 +105,23 @@ def targets(fold, task):
     ]
 
 
+def adaptation_lines(metrics):
+    """The training-data-only check that the model adapts its filter to the input kernel."""
+    check = metrics.get("adaptationCheck")
+    if not check:
+        return []
+    lines = ["- Adaptation check (training data only: the training patient's soft slices made sharp by the kernel model at several strengths; the model vs the Gaussian best for each strength, an oracle no fixed filter can be at every strength):"]
+    for gamma, row in check.items():
+        lines.append(f"  - strength {gamma}: model SSIM {row['modelSsim']:.4f}, best Gaussian ({row['oracleSigmaMm']} mm) {row['oracleGaussianSsim']:.4f}")
+    return lines
+
+
+def notes(task, adaptive):
+    if task != "harmonize":
+        return NOTES_SR
+    return NOTES_HARMONIZE_V2 if adaptive else NOTES_HARMONIZE_V1
+
+
 def training_lines(folder):
     with open(os.path.join(folder, "train-log.txt")) as handle:
         lines = handle.read().splitlines()
@@ -102,8 +139,12 @@ def card(model_id, manifest, fold, eval_command):
     command, total_s, train_s, held, last_step = training_lines(folder)
     task = manifest["task"]
     desc = manifest["description"]
-    c, b = (int(v) for v in re.search(r"\((\d+) channels, (\d+) residual blocks", desc).groups())
-    arch = HARMONIZE_ARCH.format(c=c, b=b) if task == "harmonize" else SR_ARCH.format(c=c, b=b, c4=4 * c)
+    adaptive = "adaptive blur-bank" in desc
+    if adaptive:
+        arch = ADAPTIVE_ARCH.format(c=int(re.search(r"\((\d+) channels", desc).group(1)))
+    else:
+        c, b = (int(v) for v in re.search(r"\((\d+) channels, (\d+) residual blocks", desc).groups())
+        arch = HARMONIZE_ARCH.format(c=c, b=b) if task == "harmonize" else SR_ARCH.format(c=c, b=b, c4=4 * c)
     size = os.path.getsize(os.path.join(folder, "model.onnx"))
     rf = manifest["receptiveField"]["inPlane"]
     lines = [
@@ -118,6 +159,7 @@ def card(model_id, manifest, fold, eval_command):
     if task == "harmonize":
         lines += [
             f"- Simulated pairs: the resolution-and-noise model of kernel_model.py fitted to the training pair (kernel-fit.json: radial transfer function and residual noise power), applied with a random strength exponent in [0.5, 2], frequency stretch in [0.75, 1.33] and noise amplitude in [0.4, 2.5] x the fitted one; neighbour slices 5-8 mm apart.",
+            f"- Batches: {round(100 * metrics.get('realFraction', 0.5))} % real pairs of the training patient, the rest simulated.",
             f"- Gaussian baseline: sigma {metrics['gaussianSigmaMm']} mm, the SSIM optimum on the training pair ({metrics['gaussianSigmaTunedOn']}); `gaussian_px` is the same sigma in pixels of the training series ({metrics['trainPixelSpacingMm']:.3f} mm), i.e. scaled by the pixel-size ratio.",
         ]
     else:
@@ -132,6 +174,7 @@ def card(model_id, manifest, fold, eval_command):
         f"- Wall time: {total_s} s in all ({train_s} s until the end of training, the rest is the PyTorch held-out check and export), on this project's shared 2-core CPU machine, 1 thread, beside other jobs.",
         f"- Seed {metrics['seed']}, {metrics['steps']} Adam steps, cosine learning-rate decay; last logged: {last_step}.",
         "- Losses: " + ("L1 + 0.5 x image-gradient difference + 0.003 x least-squares adversarial (patch discriminator, from 20 % of the steps)." if task == "harmonize" else "L1 + 0.5 x image-gradient difference + 0.1 x data consistency (L1 of the output averaged 2x2 vs the input)."),
+        *adaptation_lines(metrics),
         "- PyTorch check at the end of training (whole slices, not the node):",
         *[f"  - {h}" for h in held],
         "",
@@ -150,7 +193,7 @@ def card(model_id, manifest, fold, eval_command):
         "Targets of the issue on this fold:",
         *targets(fold, task),
         "",
-        *(NOTES_HARMONIZE if task == "harmonize" else NOTES_SR),
+        *notes(task, adaptive),
         "",
         CITATION,
         "",
