@@ -26,7 +26,8 @@ type Fold = { heldOut: string } & Record<string, Metrics>;
 type Results = Record<string, { task: string; folds: Fold[] }>;
 
 const ROOT = process.cwd();
-const TRAINED = ['harmonize-v1-fold1', 'harmonize-v1-fold2', 'sr2x-v1-fold1', 'sr2x-v1-fold2'];
+const HARMONIZERS = ['harmonize-v1', 'harmonize-v2'];
+const TRAINED = [...HARMONIZERS.flatMap((family) => [`${family}-fold1`, `${family}-fold2`]), 'sr2x-v1-fold1', 'sr2x-v1-fold2'];
 
 function byPatient(results: Results, family: string): Record<string, Fold> {
   return Object.fromEntries(results[family].folds.map((fold) => [fold.heldOut, fold]));
@@ -56,13 +57,13 @@ describe('trained generators on held-out patients, through the node engine', () 
   });
 
   it('reports one fold per held-out patient for each model family', () => {
-    for (const family of ['harmonize-v1', 'sr2x-v1']) {
+    for (const family of [...HARMONIZERS, 'sr2x-v1']) {
       expect(Object.keys(byPatient(results, family)).sort()).toEqual(['A0001', 'A0002']);
     }
   });
 
-  it('harmonization beats the untouched input and the cross-tuned Gaussian in SSIM and PSNR on both folds', () => {
-    for (const fold of Object.values(byPatient(results, 'harmonize-v1'))) {
+  it.each(HARMONIZERS)('%s beats the untouched input and the cross-tuned Gaussian in SSIM and PSNR on both folds', (family) => {
+    for (const fold of Object.values(byPatient(results, family))) {
       expect(fold.model.ssim).toBeGreaterThan(fold.input.ssim);
       expect(fold.model.ssim).toBeGreaterThan(fold.gaussian.ssim);
       expect(fold.model.psnr).toBeGreaterThan(fold.gaussian.psnr);
@@ -70,16 +71,24 @@ describe('trained generators on held-out patients, through the node engine', () 
     }
   });
 
-  it('harmonization LAA-950: beats the input on both folds and the Gaussian on A0001; guards the misses', () => {
-    const folds = byPatient(results, 'harmonize-v1');
+  it('harmonize-v2 keeps its gain over v1 on A0002 (PSNR +1.3 dB on all 30 slices)', () => {
+    const v1 = byPatient(results, 'harmonize-v1');
+    const v2 = byPatient(results, 'harmonize-v2');
+    // 8 slices: v2 37.54 dB vs v1 36.17 dB.
+    expect(v2.A0002.model.psnr - v1.A0002.model.psnr).toBeGreaterThan(0.8);
+    expect(v2.A0001.model.psnr).toBeGreaterThan(v1.A0001.model.psnr);
+  });
+
+  it.each(HARMONIZERS)('%s LAA-950: beats the input on both folds and the Gaussian on A0001; guards the misses', (family) => {
+    const folds = byPatient(results, family);
     const laa = (fold: Fold, method: string) => Math.abs(fold[method].laa950_diff as number);
     for (const fold of Object.values(folds)) expect(laa(fold, 'model')).toBeLessThan(laa(fold, 'input'));
     expect(laa(folds.A0001, 'model')).toBeLessThan(laa(folds.A0001, 'gaussian'));
-    // Targets not met (model card): on A0002 the model is 0.09 pp behind the Gaussian (|diff| 1.06
-    // on these 8 slices, 0.94 on all 30), and on A0001 |diff| is 1.31 pp here (1.12 on all 64), not
-    // below 1. Guard the measured values with a small margin.
+    // Targets not met (docs/models.md says why): on A0002 both generations are about 0.1 pp behind
+    // the Gaussian (|diff| 1.06 / 1.07 on these 8 slices, 0.94 on all 30), and on A0001 |diff| is
+    // 1.31 / 1.38 pp here (1.12 / 1.17 on all 64), not below 1. Guard the measured values.
     expect(laa(folds.A0002, 'model')).toBeLessThan(1.25);
-    expect(laa(folds.A0001, 'model')).toBeLessThan(1.5);
+    expect(laa(folds.A0001, 'model')).toBeLessThan(1.55);
   });
 
   it('super-resolution beats bicubic by at least 1 dB PSNR and in SSIM on both folds, and is closer to its input at 512 -> 1024', () => {
