@@ -167,10 +167,10 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
       ownOutput: { uidRoot: config.derive.uidRoot, nodeName: config.derive.nodeName },
       log,
       models: async () => inference.registry.ids().map((id) => inference.registry.getModel(id).manifest),
-    });
+    }, { apiToken: config.api.token });
     const api = await startApi(app, { host: config.api.host, port: config.api.port });
     stops.push(() => api.close());
-    log.info({ host: config.api.host, port: api.port }, 'API and console ready');
+    log.info({ host: config.api.host, port: api.port, token: config.api.token !== undefined ? 'required' : 'none (loopback only)' }, 'API and console ready');
 
     return {
       dicomPort: listener.port,

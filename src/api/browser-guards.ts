@@ -27,8 +27,8 @@ function hostOf(origin: string): string | undefined {
 }
 
 /**
- * The API has no login (it binds loopback by default): refuse changes a browser sends on behalf of
- * another site's page, which would carry that site's Origin header. Behind a reverse proxy the
+ * Without a token the API binds loopback only, and a browser on this machine would send any site's
+ * request with no credentials to check: refuse changes a browser sends on behalf of another site's page, which would carry that site's Origin header. Behind a reverse proxy the
  * console's host arrives as X-Forwarded-Host; a page elsewhere cannot add that header without a
  * CORS preflight, which this API never grants.
  */

@@ -2,6 +2,7 @@ import express from 'express';
 import { Registry } from 'prom-client';
 import type { ApiDeps } from './api-deps.js';
 import { securityHeaders, sameOriginWrites } from './browser-guards.js';
+import { requireToken } from './require-token.js';
 import { errorHandler, unknownRoute } from './error-handler.js';
 import { registerDatabaseMetrics } from './database-metrics.js';
 import { defaultConsoleDir } from './console-dir.js';
@@ -19,15 +20,17 @@ const JSON_BODY_LIMIT = '256kb';
 
 /**
  * The REST API under /api, Prometheus metrics at /metrics, and the web console (static files of
- * console/) at /. Nothing listens yet: startApi does that.
+ * console/) at /; with apiToken, /api (but its health probe) and /metrics ask for it. Nothing
+ * listens yet: startApi does that.
  */
-export function createApi(deps: ApiDeps, options: { consoleDir?: string } = {}): express.Express {
+export function createApi(deps: ApiDeps, options: { consoleDir?: string; apiToken?: string } = {}): express.Express {
   const registry = deps.metrics ?? new Registry();
   registerDatabaseMetrics(registry, deps.db);
 
   const app = express();
   app.disable('x-powered-by');
   app.use(securityHeaders);
+  app.use(requireToken(options.apiToken));
   app.use(sameOriginWrites);
   app.use(express.json({ limit: JSON_BODY_LIMIT }));
   app.use(healthRoutes(deps));

@@ -9,7 +9,7 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-/** Listens on host (default 127.0.0.1: the API has no login) and port (0 picks a free one). */
+/** Listens on host (default 127.0.0.1; the configuration asks for a token elsewhere) and port (0 picks a free one). */
 export async function startApi(app: Express, options: { host?: string; port: number }): Promise<RunningApi> {
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {

@@ -60,5 +60,10 @@ function applyEnvironment(raw: Record<string, unknown>, env: NodeJS.ProcessEnv):
   if (env.CTPREP_DICOM_HOST) dicom.host = env.CTPREP_DICOM_HOST;
   result.dicom = dicom;
   if (env.CTPREP_DATA_DIR) result.dataDir = env.CTPREP_DATA_DIR;
+  const api = { ...((raw.api as Record<string, unknown>) ?? {}) };
+  if (env.CTPREP_API_HOST) api.host = env.CTPREP_API_HOST;
+  if (env.CTPREP_API_PORT) api.port = Number(env.CTPREP_API_PORT);
+  if (env.CTPREP_API_TOKEN) api.token = env.CTPREP_API_TOKEN;
+  result.api = api;
   return result;
 }

@@ -7,6 +7,11 @@ const aeTitle = z
 
 const port = z.number().int().min(0).max(65535);
 
+/** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
 export const destinationSchema = z.object({
   aeTitle,
   host: z.string().min(1),
@@ -27,8 +32,17 @@ export const configSchema = z.object({
     .object({
       host: z.string().default('127.0.0.1'),
       port: port.default(8080),
+      /**
+       * Bearer token the API and /metrics ask for (Authorization: Bearer <token>). Required when
+       * host is not a loopback address; better given as CTPREP_API_TOKEN than written here.
+       */
+      token: z.string().min(16, 'an API token has at least 16 characters').regex(/^[\x21-\x7e]+$/, 'an API token is printable ASCII without spaces').optional(),
     })
-    .prefault({}),
+    .prefault({})
+    .refine((api) => api.token !== undefined || isLoopbackHost(api.host), {
+      path: ['token'],
+      message: 'the API listens beyond this machine (api.host is not a loopback address): set an API token (api.token or CTPREP_API_TOKEN)',
+    }),
   /** Where received instances, derived series and the embedded database live. */
   dataDir: z.string().default('var'),
   /** A postgres:// URL; when absent the node runs on embedded Postgres under dataDir. */

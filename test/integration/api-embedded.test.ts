@@ -78,3 +78,30 @@ it('serves the database gauges', async () => {
   expect(text).toMatch(/^ctprep_instances_received_bytes 525000$/m);
   expect(text).toMatch(/^ctprep_deliveries\{state="superseded"\} 1$/m);
 });
+
+it('with a token, answers /api and /metrics only to requests that carry it; the console and health stay open', async () => {
+  const token = 'test-token-0123456789abcdef';
+  const guarded = await startApi(createApi(apiDeps(db, boss), { apiToken: token }), { port: 0 });
+  try {
+    const get = (route: string, headers: Record<string, string> = {}) => fetch(`http://127.0.0.1:${guarded.port}${route}`, { headers });
+    const bearer = (value: string) => ({ Authorization: `Bearer ${value}` });
+    expect((await get('/api/health')).status).toBe(200);
+    expect((await get('/')).status).toBe(200);
+    const missing = await get('/api/series');
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(await missing.json()).toMatchObject({ error: { code: 'unauthorized', message: expect.stringMatching(/asks for an API token/) } });
+    const wrong = await get('/api/series', bearer('test-token-0123456789abcdeX'));
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toMatchObject({ error: { message: expect.stringMatching(/not the one/) } });
+    expect((await get('/api/series', bearer(token))).status).toBe(200);
+    expect((await get('/metrics')).status).toBe(401);
+    expect((await get('/metrics', bearer(token))).status).toBe(200);
+    const before = await call('/api/rules');
+    const write = await fetch(`http://127.0.0.1:${guarded.port}/api/rules/${sharpRule.id}`, { method: 'DELETE' });
+    expect(write.status).toBe(401);
+    expect((await call('/api/rules')).body).toEqual(before.body);
+  } finally {
+    await guarded.close();
+  }
+});

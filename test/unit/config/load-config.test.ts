@@ -20,6 +20,14 @@ describe('configuration', () => {
     expect(attempt).toThrow(/destinations\.pacs\.port/);
   });
 
+  it('refuses an API beyond loopback without a token, and takes the token from CTPREP_API_TOKEN', async () => {
+    expect(() => parseConfig({ api: { host: '0.0.0.0' } })).toThrow(/api\.token: the API listens beyond this machine/);
+    expect(() => parseConfig({ api: { host: '127.0.0.1', token: 'short' } })).toThrow(/api\.token: an API token has at least 16 characters/);
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost']) expect(parseConfig({ api: { host } }).api.token).toBeUndefined();
+    const config = await loadConfig(undefined, { CTPREP_API_HOST: '0.0.0.0', CTPREP_API_TOKEN: 'a-token-of-24-characters' });
+    expect(config.api).toMatchObject({ host: '0.0.0.0', token: 'a-token-of-24-characters' });
+  });
+
   it('reads the file once and lets DATABASE_URL override it', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ctprep-config-'));
     const file = path.join(dir, 'node.json');
