@@ -73,13 +73,39 @@ function clearMessage() {
 
 // ---------- API ----------
 
+// A node that listens beyond loopback asks for a token; the console keeps it for this tab only.
+const TOKEN_KEY = 'ctprep-api-token';
+
+function authHeaders() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+function askForToken() {
+  byId('token-form').hidden = false;
+  byId('token-input').focus();
+}
+
+function useToken(event) {
+  event.preventDefault();
+  const token = byId('token-input').value.trim();
+  if (!token) return;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  byId('token-input').value = '';
+  byId('token-form').hidden = true;
+  clearMessage();
+  detectModels().catch(() => undefined);
+  refreshActive();
+}
+
 async function api(path, options = {}) {
-  const init = { method: options.method ?? 'GET', headers: { Accept: 'application/json' } };
+  const init = { method: options.method ?? 'GET', headers: { Accept: 'application/json', ...authHeaders() } };
   if (options.body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(options.body);
   }
   const response = await fetch(path, init);
+  if (response.status === 401) askForToken();
   if (response.status === 204) return undefined;
   const payload = await response.json().catch(() => undefined);
   if (!response.ok) {
@@ -402,7 +428,7 @@ async function refreshModels() {
 }
 
 async function detectModels() {
-  const response = await fetch('/api/models');
+  const response = await fetch('/api/models', { headers: authHeaders() });
   document.querySelector('.tab[data-section="models"]').hidden = !response.ok;
 }
 
@@ -437,6 +463,7 @@ function showSection(section) {
 }
 
 function start() {
+  byId('token-form').addEventListener('submit', useToken);
   for (const tab of document.querySelectorAll('.tab')) tab.addEventListener('click', () => showSection(tab.dataset.section));
   byId('series-state').addEventListener('change', refreshActive);
   byId('jobs-state').addEventListener('change', refreshActive);
