@@ -103,6 +103,8 @@ describe('while instances stream in', () => {
     queue.push(await received('c-2.dcm', sources[6]!));
     // Started by the second push: without it, nothing would happen for a minute (idleMs).
     await waitFor('the backlog to be indexed', async () => (await indexedCount()) === before + 2, { timeoutMs: 5000, intervalMs: 20 });
+    // The rows are visible once their batch commits, a moment before the drain that wrote them ends.
+    await queue.drained();
     expect(queue.idle).toBe(true);
     await queue.stop();
   });
