@@ -2,9 +2,11 @@
  * Seconds from the last instance of a series received by the node to its derived series stored in
  * Orthanc, split into stages (quiet time until routed, waiting in the queue, processing, delivery).
  * The node runs as `npm start` runs it: embedded database and config/node.json, with the real
- * Orthanc of the tests as its PACS. Usage: npm run bench:latency [-- --runs 3]
+ * Orthanc of the tests as its PACS. Usage: npm run bench:latency [-- --runs 3] [-- --rule <id>]
+ * --rule runs only that rule of config/rules.json, enabled (default: the rules as committed, where
+ * the Gaussian baseline is the enabled one), e.g. --rule harmonize-sharp-chest-ct-generator.
  */
-import { copyFile, mkdir, mkdtemp, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,18 +34,20 @@ interface JobTimes {
   delivered_at: Date;
 }
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, rule: { type: 'string' } } });
 const seriesDir = path.resolve(process.cwd(), '../shared/data/ct/lung-pet-ct-dx-A0002-siemens-B70f');
 const workDir = await mkdtemp(path.join(os.tmpdir(), 'ctprep-latency-'));
 const nodePort = await freePort();
 const orthanc = await startOrthanc({ nodeAeTitle: 'CTPREP', nodePort });
 const config = await loadConfig(path.resolve('config/node.json'), {});
+const rulesFile = values.rule ? await onlyRule(config.rulesFile, values.rule) : config.rulesFile;
 const node = await startNode(
   {
     ...config,
     dicom: { ...config.dicom, port: nodePort },
     api: { ...config.api, port: 0 },
     dataDir: path.join(workDir, 'node'),
+    rulesFile,
     destinations: { pacs: { aeTitle: orthanc.aeTitle, host: '127.0.0.1', port: orthanc.dicomPort } },
   },
   { log: silentLogger() },
@@ -62,8 +66,18 @@ try {
 
 const median = (key: keyof Stages) => results.map((result) => result[key]).sort((a, b) => a - b)[Math.floor(results.length / 2)]!;
 const summary = Object.fromEntries((Object.keys(results[0]!) as (keyof Stages)[]).map((key) => [key, round(median(key))]));
-console.log(`B70f, 30 slices, gaussian-soften rule; quiet time ${config.completion.quietSeconds} s; medians of ${results.length} runs`);
-console.log(JSON.stringify({ runs: results.length, quiet_s: config.completion.quietSeconds, ...summary }));
+console.log(`B70f, 30 slices, rule ${values.rule ?? 'as committed (gaussian-soften)'}; quiet time ${config.completion.quietSeconds} s; medians of ${results.length} runs`);
+console.log(JSON.stringify({ runs: results.length, rule: values.rule ?? null, quiet_s: config.completion.quietSeconds, ...summary }));
+
+/** A rules file holding only the named rule of the committed one, enabled. */
+async function onlyRule(file: string, id: string): Promise<string> {
+  const { rules } = JSON.parse(await readFile(file, 'utf8')) as { rules: Array<{ id: string; enabled: boolean }> };
+  const rule = rules.find((candidate) => candidate.id === id);
+  if (!rule) throw new Error(`no rule ${id} in ${file}; there are ${rules.map((r) => r.id).join(', ')}`);
+  const out = path.join(workDir, 'rules.json');
+  await writeFile(out, JSON.stringify({ rules: [{ ...rule, enabled: true }] }));
+  return out;
+}
 
 /** Sends a fresh copy of the series (new UIDs, so it is not a resend) and times its way back. */
 async function measureOnce(node: RunningNode, orthanc: OrthancProcess, run: number): Promise<Stages> {
