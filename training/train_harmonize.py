@@ -4,13 +4,13 @@ exports models/<id>/ (model.onnx, manifest.json, kernel-fit.json, train-log.txt)
 
     /usr/bin/python3 training/train_harmonize.py --fold 1     # train A0001 (Philips L->B), hold out A0002
     /usr/bin/python3 training/train_harmonize.py --fold 2     # train A0002 (Siemens B70f->B40f), hold out A0001
-    /usr/bin/python3 training/train_harmonize.py --fold 1 --arch adaptive --real-fraction 0.25 --steps 2400   # harmonize-v2
+    /usr/bin/python3 training/train_harmonize.py --fold 1 --arch adaptive --real-fraction 0.25 --steps 5000   # harmonize-v2
 
-Each batch is half real pairs of the training patient (sharp slices z-1, z, z+1 -> soft slice z,
-paired by ImagePositionPatient) and half simulated pairs: soft slices (the training patient's soft
-series and the TCGA B30f series) made sharp by the kernel model fitted to the training pair
-(kernel_model.py) with a random strength, frequency stretch and noise level, so that the model
-sees many kernels. Loss: L1 + gradient-difference + least-squares adversarial (patch discriminator).
+Each batch mixes real pairs of the training patient (sharp slices z-1, z, z+1 -> soft slice z,
+paired by ImagePositionPatient; --real-fraction, half for v1 and a quarter for v2) with simulated
+pairs: soft slices (the training patient's soft series and the TCGA B30f series) made sharp by the
+kernel model fitted to the training pair (kernel_model.py) with a random strength, frequency
+stretch and noise level, so that the model sees many kernels. Loss: L1 + gradient-difference + least-squares adversarial (patch discriminator).
 """
 import argparse
 import math
