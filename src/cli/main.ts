@@ -38,10 +38,11 @@ program
   .command('process')
   .description('process a folder offline to a folder: same rules and steps, no network, no database')
   .argument('<input>', 'folder with DICOM files of one or more series')
-  .argument('<output>', 'folder for the derived series (one sub-folder per series and rule)')
+  .argument('<output>', 'folder for the derived series (one sub-folder per series and rule, process-log.jsonl)')
   .option('-c, --config <file>', 'configuration file (rules file, UID root, models)', 'config/node.json')
   .option('--rule <id>', 'apply this rule to every series, whether or not it matches')
-  .action(async (input: string, output: string, options: { config: string; rule?: string }) =>
+  .option('--redo', 'process series again whose derived series an earlier run finished')
+  .action(async (input: string, output: string, options: { config: string; rule?: string; redo?: boolean }) =>
     runProcessFolder(input, output, options),
   );
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { access } from 'node:fs/promises';
+import { access, appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { loadConfig } from '../config/load-config.js';
 import { InvalidInputError } from '../errors.js';
 import { readInstanceHeader, type InstanceHeader } from '../ingest/read-instance-header.js';
@@ -18,32 +18,64 @@ interface SeriesFiles {
   files: string[];
 }
 
+interface ProcessOptions {
+  config: string;
+  rule?: string;
+  /** Process series again whose derived series an earlier run finished. */
+  redo?: boolean;
+}
+
+/** What <output>/process-log.jsonl records for each series and rule, one JSON line each. */
+interface Outcome {
+  series: string;
+  rule?: string;
+  status: 'done' | 'already-done' | 'failed' | 'no-rule';
+  outputDir?: string;
+  files?: number;
+  seconds?: number;
+  error?: string;
+}
+
 /**
- * Offline processing for people without a PACS at hand: every series in the input folder goes
- * through the same rules and steps as on the node, and each derived series is written to
- * <output>/<source series UID>.<rule id>/.
+ * Offline processing for people without a PACS at hand, and for archives harmonizing a whole
+ * collection: every series in the input folder goes through the same rules and steps as on the
+ * node, and each derived series is written to <output>/<source series UID>.<rule id>/. A finished
+ * one gets <output>/<series UID>.<rule id>.done.json beside it, so that a run stopped half-way (or
+ * run again on a grown collection) starts where it left off; every outcome is appended to
+ * <output>/process-log.jsonl.
  */
-export async function runProcessFolder(input: string, output: string, options: { config: string; rule?: string }): Promise<void> {
+export async function runProcessFolder(input: string, output: string, options: ProcessOptions): Promise<void> {
   const file = await access(options.config).then(() => options.config, () => undefined);
   const config = await loadConfig(file);
   const rules = await loadRulesFile(config.rulesFile);
   const forced = options.rule ? rules.find((rule) => rule.id === options.rule) : undefined;
   if (options.rule && !forced) throw new InvalidInputError(`no rule '${options.rule}' in ${config.rulesFile}`);
 
-  const seriesList = await groupBySeries(await listFiles(input));
+  const seriesList = [...(await groupBySeries(await listFiles(input))).values()];
+  await mkdir(output, { recursive: true });
+  const record = (outcome: Outcome) => appendFile(path.join(output, 'process-log.jsonl'), `${JSON.stringify({ at: new Date().toISOString(), ...outcome })}\n`);
   const inference = await startInferenceEngine(config, (line) => console.error(line));
   const stepKinds = defaultStepKinds();
   let failures = 0;
   try {
-    for (const series of seriesList.values()) {
+    for (const [index, series] of seriesList.entries()) {
       const uid = series.header.seriesInstanceUid;
+      const progress = `[${index + 1}/${seriesList.length}] ${uid}`;
       const matched = forced ? [forced] : matchingRules(rules, series.header, config.derive.uidRoot);
       if (matched.length === 0) {
-        console.log(`${uid}: no rule matches (${series.files.length} files); left alone`);
+        console.log(`${progress}: no rule matches (${series.files.length} files); left alone`);
+        await record({ series: uid, status: 'no-rule' });
         continue;
       }
       for (const rule of matched) {
         const outputDir = path.join(output, `${uid}.${rule.id}`);
+        const marker = `${outputDir}.done.json`;
+        const earlier = options.redo ? undefined : await readMarker(marker);
+        if (earlier) {
+          console.log(`${progress}: rule ${rule.id} already done (${earlier.files} files in ${outputDir}); skipped`);
+          await record({ series: uid, rule: rule.id, status: 'already-done', outputDir, files: earlier.files });
+          continue;
+        }
         const started = performance.now();
         try {
           const result = await runSteps({
@@ -56,11 +88,15 @@ export async function runProcessFolder(input: string, output: string, options: {
             nodeName: config.derive.nodeName,
             clock: () => new Date(),
           });
-          const seconds = ((performance.now() - started) / 1000).toFixed(1);
-          console.log(`${uid}: rule ${rule.id} -> ${result.files.length} files in ${outputDir} (${seconds} s)`);
+          const seconds = Math.round(performance.now() - started) / 1000;
+          await writeMarker(marker, { sourceSeriesInstanceUid: uid, ruleId: rule.id, derivedSeriesInstanceUid: result.seriesInstanceUid, files: result.files.length, seconds, steps: result.steps });
+          console.log(`${progress}: rule ${rule.id} -> ${result.files.length} files in ${outputDir} (${seconds.toFixed(1)} s)`);
+          await record({ series: uid, rule: rule.id, status: 'done', outputDir, files: result.files.length, seconds });
         } catch (error) {
           failures++;
-          console.error(`${uid}: rule ${rule.id} failed: ${(error as Error).message}`);
+          const message = (error as Error).message;
+          console.error(`${progress}: rule ${rule.id} failed: ${message}`);
+          await record({ series: uid, rule: rule.id, status: 'failed', error: message });
         }
       }
     }
@@ -68,6 +104,25 @@ export async function runProcessFolder(input: string, output: string, options: {
     await inference.close();
   }
   if (failures > 0) process.exitCode = 1;
+}
+
+interface Marker {
+  files: number;
+}
+
+async function readMarker(file: string): Promise<Marker | undefined> {
+  try {
+    const marker = JSON.parse(await readFile(file, 'utf8')) as Partial<Marker>;
+    return typeof marker.files === 'number' ? (marker as Marker) : undefined;
+  } catch {
+    return undefined; // absent or cut short: the series is processed (again)
+  }
+}
+
+/** Written after the derived series, and renamed into place, so that it exists only when that is whole. */
+async function writeMarker(file: string, content: Record<string, unknown>): Promise<void> {
+  await writeFile(`${file}.tmp`, `${JSON.stringify({ ...content, finishedAt: new Date().toISOString() }, null, 2)}\n`);
+  await rename(`${file}.tmp`, file);
 }
 
 async function groupBySeries(files: string[]): Promise<Map<string, SeriesFiles>> {
