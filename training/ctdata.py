@@ -18,8 +18,8 @@ SERIES = {
     "B30f": "tcga-thca-DE-A4MA-siemens-B30f",
 }
 
-# What a harmonizer trained on a patient's soft series produces, as written to the derived series'
-# ConvolutionKernel (VR SH: at most 16 characters).
+# What a harmonizer trained on a patient's soft series produces (manifest output.targetKernel: what a
+# chained step after it sees as the series' kernel).
 SOFT_KERNEL_LABEL = {"A0001": "Philips B-like", "A0002": "B40f-like soft"}
 
 
