@@ -1,6 +1,6 @@
 import { open, readFile } from 'node:fs/promises';
-import { dcmjs, PIXEL_DATA_TAG, readPart10, toArrayBuffer } from '../imaging/dcmjs.js';
 import { InvalidInputError } from '../errors.js';
+import { parseHeaderTags, type HeaderKeyword, type ParsedHeader } from './parse-header-tags.js';
 
 /** The header keywords the index keeps per series: what rules match on and what people see. */
 export const seriesHeaderKeywords = [
@@ -20,7 +20,7 @@ export const seriesHeaderKeywords = [
   'SeriesNumber',
   'ImageType',
   'DerivationDescription',
-] as const;
+] as const satisfies readonly HeaderKeyword[];
 
 export interface InstanceHeader {
   studyInstanceUid: string;
@@ -47,7 +47,7 @@ export async function readInstanceHeader(path: string): Promise<InstanceHeader> 
   const { dataset, meta } =
     (prefix.wholeFile ? undefined : parseHeader(prefix.bytes, false)) ??
     parseHeader(prefix.wholeFile ? prefix.bytes : await readFile(path), true)!;
-  const required = (keyword: string): string => {
+  const required = (keyword: HeaderKeyword): string => {
     const value = dataset[keyword];
     if (typeof value !== 'string' || value.trim() === '') {
       throw new InvalidInputError(`instance lacks ${keyword}`);
@@ -76,14 +76,10 @@ export async function readInstanceHeader(path: string): Promise<InstanceHeader> 
  * reach PixelData (the header goes on past the prefix) returns undefined; with the whole file it
  * throws a clear InvalidInputError.
  */
-function parseHeader(bytes: Buffer, wholeFile: boolean): { dataset: Record<string, unknown>; meta: Record<string, unknown> } | undefined {
+function parseHeader(bytes: Buffer, wholeFile: boolean): ParsedHeader | undefined {
   try {
-    const dicomDict = readPart10(toArrayBuffer(bytes), { untilTag: PIXEL_DATA_TAG });
-    if (!wholeFile && !dicomDict.dict[PIXEL_DATA_TAG]) return undefined;
-    return {
-      dataset: dcmjs.data.DicomMetaDictionary.naturalizeDataset(dicomDict.dict),
-      meta: dcmjs.data.DicomMetaDictionary.naturalizeDataset(dicomDict.meta),
-    };
+    const parsed = parseHeaderTags(bytes);
+    return wholeFile || parsed.reachedPixelData ? parsed : undefined;
   } catch (error) {
     if (!wholeFile) return undefined;
     throw new InvalidInputError(`cannot parse DICOM header: ${(error as Error).message}`, error);

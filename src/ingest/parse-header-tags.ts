@@ -1,0 +1,101 @@
+import dicomParser, { type DataSet } from 'dicom-parser';
+
+/**
+ * The few header elements ingest needs, read with dicom-parser: it indexes element offsets and
+ * decodes only what is asked for, about 12x faster per instance than dcmjs, which decodes and
+ * naturalizes every element (0.12 vs 1.46 ms on the 269-slice CT). Values come out as dcmjs
+ * naturalizes them (a single value bare, several as an array; DS, IS and US as numbers), because
+ * the index and the rules have always stored and matched that form; a test holds the two equal on
+ * every series in the shared data.
+ */
+type ValueKind = 'string' | 'number' | 'uint16';
+
+export interface HeaderTag {
+  readonly tag: string;
+  readonly kind: ValueKind;
+}
+
+const PIXEL_DATA = 'x7fe00010';
+
+export const HEADER_TAGS = {
+  PatientID: { tag: 'x00100020', kind: 'string' },
+  StudyInstanceUID: { tag: 'x0020000d', kind: 'string' },
+  SeriesInstanceUID: { tag: 'x0020000e', kind: 'string' },
+  SOPInstanceUID: { tag: 'x00080018', kind: 'string' },
+  SOPClassUID: { tag: 'x00080016', kind: 'string' },
+  InstanceNumber: { tag: 'x00200013', kind: 'number' },
+  Modality: { tag: 'x00080060', kind: 'string' },
+  Manufacturer: { tag: 'x00080070', kind: 'string' },
+  ManufacturerModelName: { tag: 'x00081090', kind: 'string' },
+  ConvolutionKernel: { tag: 'x00181210', kind: 'string' },
+  Rows: { tag: 'x00280010', kind: 'uint16' },
+  Columns: { tag: 'x00280011', kind: 'uint16' },
+  PixelSpacing: { tag: 'x00280030', kind: 'number' },
+  SliceThickness: { tag: 'x00180050', kind: 'number' },
+  BodyPartExamined: { tag: 'x00180015', kind: 'string' },
+  SeriesDescription: { tag: 'x0008103e', kind: 'string' },
+  SeriesNumber: { tag: 'x00200011', kind: 'number' },
+  ImageType: { tag: 'x00080008', kind: 'string' },
+  DerivationDescription: { tag: 'x00082111', kind: 'string' },
+} as const satisfies Record<string, HeaderTag>;
+
+const META_TAGS = {
+  TransferSyntaxUID: { tag: 'x00020010', kind: 'string' },
+  SourceApplicationEntityTitle: { tag: 'x00020016', kind: 'string' },
+} as const satisfies Record<string, HeaderTag>;
+
+export type HeaderKeyword = keyof typeof HEADER_TAGS;
+
+export interface ParsedHeader {
+  dataset: Partial<Record<HeaderKeyword, unknown>>;
+  meta: Partial<Record<keyof typeof META_TAGS, unknown>>;
+  /** Whether the parse got as far as PixelData (a prefix of a file may end before it). */
+  reachedPixelData: boolean;
+}
+
+/** Parses a Part 10 file, or a prefix of one, up to PixelData; throws dicom-parser's error on bad bytes. */
+export function parseHeaderTags(bytes: Uint8Array): ParsedHeader {
+  let dataSet: DataSet;
+  try {
+    dataSet = dicomParser.parseDicom(bytes, { untilTag: PIXEL_DATA });
+  } catch (thrown) {
+    throw new Error(parserMessage(thrown));
+  }
+  return {
+    dataset: readTags(dataSet, HEADER_TAGS),
+    meta: readTags(dataSet, META_TAGS),
+    reachedPixelData: dataSet.elements[PIXEL_DATA] !== undefined,
+  };
+}
+
+/** dicom-parser throws strings, or { exception, dataSet } when a data set breaks off. */
+function parserMessage(thrown: unknown): string {
+  if (thrown instanceof Error) return thrown.message;
+  if (typeof thrown === 'object' && thrown !== null && 'exception' in thrown) return parserMessage(thrown.exception);
+  return String(thrown);
+}
+
+function readTags<K extends string>(dataSet: DataSet, tags: Record<K, HeaderTag>): Partial<Record<K, unknown>> {
+  const values: Partial<Record<K, unknown>> = {};
+  for (const [keyword, spec] of Object.entries(tags) as [K, HeaderTag][]) {
+    const element = dataSet.elements[spec.tag];
+    if (element === undefined) continue;
+    values[keyword] = naturalized(valuesOf(dataSet, spec, element.length));
+  }
+  return values;
+}
+
+function valuesOf(dataSet: DataSet, spec: HeaderTag, length: number): Array<string | number> {
+  if (spec.kind === 'uint16') {
+    return Array.from({ length: length / 2 }, (_, index) => dataSet.uint16(spec.tag, index) as number);
+  }
+  const text = dataSet.string(spec.tag) ?? '';
+  if (text === '') return [];
+  const parts = text.split('\\').map((part) => part.trim());
+  return spec.kind === 'number' ? parts.map(Number) : parts;
+}
+
+/** dcmjs's naturalizeDataset: one value bare, none or several as an array. */
+function naturalized(values: Array<string | number>): unknown {
+  return values.length === 1 ? values[0] : values;
+}
