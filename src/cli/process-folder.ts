@@ -41,8 +41,8 @@ interface Outcome {
  * collection: every series in the input folder goes through the same rules and steps as on the
  * node, and each derived series is written to <output>/<source series UID>.<rule id>/. A finished
  * one gets <output>/<series UID>.<rule id>.done.json beside it, so that a run stopped half-way (or
- * run again on a grown collection) starts where it left off; every outcome is appended to
- * <output>/process-log.jsonl.
+ * run again on a grown collection) starts where it left off, unless the series' instance count or
+ * the rule's steps changed since; every outcome is appended to <output>/process-log.jsonl.
  */
 export async function runProcessFolder(input: string, output: string, options: ProcessOptions): Promise<void> {
   const file = await access(options.config).then(() => options.config, () => undefined);
@@ -71,11 +71,13 @@ export async function runProcessFolder(input: string, output: string, options: P
         const outputDir = path.join(output, `${uid}.${rule.id}`);
         const marker = `${outputDir}.done.json`;
         const earlier = options.redo ? undefined : await readMarker(marker);
-        if (earlier) {
+        const unchanged = earlier?.sourceInstances === series.files.length && earlier.ruleSteps === JSON.stringify(rule.steps);
+        if (earlier && unchanged) {
           console.log(`${progress}: rule ${rule.id} already done (${earlier.files} files in ${outputDir}); skipped`);
           await record({ series: uid, rule: rule.id, status: 'already-done', outputDir, files: earlier.files });
           continue;
         }
+        if (earlier) console.log(`${progress}: rule ${rule.id} was done on ${earlier.sourceInstances} instances with ${earlier.ruleSteps}; series or rule changed, processing again`);
         const started = performance.now();
         try {
           const result = await runSteps({
@@ -89,7 +91,16 @@ export async function runProcessFolder(input: string, output: string, options: P
             clock: () => new Date(),
           });
           const seconds = Math.round(performance.now() - started) / 1000;
-          await writeMarker(marker, { sourceSeriesInstanceUid: uid, ruleId: rule.id, derivedSeriesInstanceUid: result.seriesInstanceUid, files: result.files.length, seconds, steps: result.steps });
+          await writeMarker(marker, {
+            sourceSeriesInstanceUid: uid,
+            sourceInstances: series.files.length,
+            ruleId: rule.id,
+            ruleSteps: JSON.stringify(rule.steps),
+            derivedSeriesInstanceUid: result.seriesInstanceUid,
+            files: result.files.length,
+            seconds,
+            steps: result.steps,
+          });
           console.log(`${progress}: rule ${rule.id} -> ${result.files.length} files in ${outputDir} (${seconds.toFixed(1)} s)`);
           await record({ series: uid, rule: rule.id, status: 'done', outputDir, files: result.files.length, seconds });
         } catch (error) {
@@ -108,12 +119,14 @@ export async function runProcessFolder(input: string, output: string, options: P
 
 interface Marker {
   files: number;
+  sourceInstances: number;
+  ruleSteps: string;
 }
 
 async function readMarker(file: string): Promise<Marker | undefined> {
   try {
     const marker = JSON.parse(await readFile(file, 'utf8')) as Partial<Marker>;
-    return typeof marker.files === 'number' ? (marker as Marker) : undefined;
+    return typeof marker.files === 'number' && typeof marker.sourceInstances === 'number' && typeof marker.ruleSteps === 'string' ? (marker as Marker) : undefined;
   } catch {
     return undefined; // absent or cut short: the series is processed (again)
   }

@@ -49,9 +49,15 @@ it('process: derives a series for the sharp kernel and leaves the soft one alone
   // Without its marker (a run killed while writing), the series is processed again; --redo forces it.
   await rm(path.join(output, `${derived[0]}.done.json`));
   expect((await ctprep(['process', input, output])).stdout).toMatch(/rule harmonize-sharp-chest-ct -> 30 files/);
-  expect((await ctprep(['process', input, output, '--redo'])).stdout).toMatch(/rule harmonize-sharp-chest-ct -> 30 files/);
+  // A series that lost (or gained) instances since is processed again.
+  const sharpFolder = path.join(input, 'lung-pet-ct-dx-A0002-siemens-B70f');
+  await rm(path.join(sharpFolder, (await readdir(sharpFolder))[0]!));
+  const grown = await ctprep(['process', input, output]);
+  expect(grown.stdout).toMatch(/was done on 30 instances .* processing again/);
+  expect(grown.stdout).toMatch(/rule harmonize-sharp-chest-ct -> 29 files/);
+  expect((await ctprep(['process', input, output, '--redo'])).stdout).toMatch(/rule harmonize-sharp-chest-ct -> 29 files/);
   const log = (await readFile(path.join(output, 'process-log.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { status: string });
-  expect(log.map((entry) => entry.status).sort()).toEqual(['already-done', 'done', 'done', 'done', 'no-rule', 'no-rule', 'no-rule', 'no-rule'].sort());
+  expect(log.map((entry) => entry.status).sort()).toEqual(['already-done', 'done', 'done', 'done', 'done', 'no-rule', 'no-rule', 'no-rule', 'no-rule', 'no-rule'].sort());
 }, 120_000);
 
 it('process: names the rule that does not exist', async () => {
