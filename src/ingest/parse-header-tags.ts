@@ -2,8 +2,8 @@ import dicomParser, { type DataSet } from 'dicom-parser';
 
 /**
  * The few header elements ingest needs, read with dicom-parser: it indexes element offsets and
- * decodes only what is asked for, about 12x faster per instance than dcmjs, which decodes and
- * naturalizes every element (0.12 vs 1.46 ms on the 269-slice CT). Values come out as dcmjs
+ * decodes only what is asked for, 9-12x faster per instance than dcmjs, which decodes and
+ * naturalizes every element (`npm run bench:header`: 0.10-0.11 vs 0.88-1.25 ms on the 269-slice CT). Values come out as dcmjs
  * naturalizes them (a single value bare, several as an array; DS, IS and US as numbers), because
  * the index and the rules have always stored and matched that form; a test holds the two equal on
  * every series in the shared data.

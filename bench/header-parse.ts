@@ -1,0 +1,43 @@
+/**
+ * Milliseconds per instance to read the header tags ingest indexes: dicom-parser (what ingest
+ * uses, src/ingest/parse-header-tags.ts) against dcmjs's full parse and naturalization (what it
+ * used before), on the same in-memory 32 KiB file prefixes of the 269-slice CT, 5 rounds each,
+ * alternating. Usage: npm run bench:header
+ */
+import { open, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { dcmjs, PIXEL_DATA_TAG, readPart10, toArrayBuffer } from '../src/imaging/dcmjs.js';
+import { parseHeaderTags } from '../src/ingest/parse-header-tags.js';
+
+const SERIES = path.resolve(process.cwd(), '../shared/data/ct/tcga-thca-DE-A4MA-siemens-B30f');
+const PREFIX = 32 * 1024;
+
+async function prefix(file: string): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(PREFIX);
+    const { bytesRead } = await handle.read(buffer, 0, PREFIX, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+const files = (await readdir(SERIES)).filter((name) => name.endsWith('.dcm')).map((name) => path.join(SERIES, name));
+const prefixes = await Promise.all(files.map(prefix));
+const parsers: Record<string, (bytes: Buffer) => unknown> = {
+  'dicom-parser': (bytes) => parseHeaderTags(bytes),
+  dcmjs: (bytes) => dcmjs.data.DicomMetaDictionary.naturalizeDataset(readPart10(toArrayBuffer(bytes), { untilTag: PIXEL_DATA_TAG }).dict),
+};
+const rounds: Record<string, number[]> = { 'dicom-parser': [], dcmjs: [] };
+for (let round = 0; round < 5; round++) {
+  for (const [name, parse] of Object.entries(parsers)) {
+    const started = performance.now();
+    for (const bytes of prefixes) parse(bytes);
+    rounds[name]!.push((performance.now() - started) / prefixes.length);
+  }
+}
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const result = { instances: prefixes.length, dicom_parser_ms: +median(rounds['dicom-parser']!).toFixed(3), dcmjs_ms: +median(rounds.dcmjs!).toFixed(3) };
+console.log(`${result.instances} headers: dicom-parser ${result.dicom_parser_ms} ms, dcmjs ${result.dcmjs_ms} ms per instance (medians of 5 rounds)`);
+console.log(JSON.stringify({ ...result, speedup: +(result.dcmjs_ms / result.dicom_parser_ms).toFixed(1) }));
