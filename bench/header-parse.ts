@@ -4,27 +4,16 @@
  * used before), on the same in-memory 32 KiB file prefixes of the 269-slice CT, 5 rounds each,
  * alternating. Usage: npm run bench:header
  */
-import { open, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { dcmjs, PIXEL_DATA_TAG, readPart10, toArrayBuffer } from '../src/imaging/dcmjs.js';
 import { parseHeaderTags } from '../src/ingest/parse-header-tags.js';
+import { HEADER_PREFIX_BYTES, readPrefix } from '../src/ingest/read-instance-header.js';
 
 const SERIES = path.resolve(process.cwd(), '../shared/data/ct/tcga-thca-DE-A4MA-siemens-B30f');
-const PREFIX = 32 * 1024;
-
-async function prefix(file: string): Promise<Buffer> {
-  const handle = await open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(PREFIX);
-    const { bytesRead } = await handle.read(buffer, 0, PREFIX, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
 
 const files = (await readdir(SERIES)).filter((name) => name.endsWith('.dcm')).map((name) => path.join(SERIES, name));
-const prefixes = await Promise.all(files.map(prefix));
+const prefixes = await Promise.all(files.map(async (file) => (await readPrefix(file, HEADER_PREFIX_BYTES)).bytes));
 const parsers: Record<string, (bytes: Buffer) => unknown> = {
   'dicom-parser': (bytes) => parseHeaderTags(bytes),
   dcmjs: (bytes) => dcmjs.data.DicomMetaDictionary.naturalizeDataset(readPart10(toArrayBuffer(bytes), { untilTag: PIXEL_DATA_TAG }).dict),

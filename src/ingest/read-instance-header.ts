@@ -36,7 +36,7 @@ export interface InstanceHeader {
 }
 
 /** Headers end well before this in CT files; a longer one is read again in full. */
-const HEADER_PREFIX_BYTES = 32 * 1024;
+export const HEADER_PREFIX_BYTES = 32 * 1024;
 
 /**
  * Parses a received Part 10 file up to its pixel data and checks the identifying UIDs. Only the
@@ -86,7 +86,8 @@ function parseHeader(bytes: Buffer, wholeFile: boolean): ParsedHeader | undefine
   }
 }
 
-async function readPrefix(path: string, length: number): Promise<{ bytes: Buffer; wholeFile: boolean }> {
+/** The first `length` bytes of a file, and whether that was all of it. */
+export async function readPrefix(path: string, length: number): Promise<{ bytes: Buffer; wholeFile: boolean }> {
   const handle = await open(path, 'r');
   try {
     const buffer = Buffer.alloc(length);
