@@ -23,7 +23,7 @@ export interface DerivedSliceFacts {
   readonly index: number;
   readonly sopInstanceUid: string;
   /** The source slice this one was computed from (nearest along the normal). */
-  readonly source: { readonly header: Dataset; readonly sopClassUid: string; readonly sopInstanceUid: string };
+  readonly source: { readonly header: Dataset; readonly sopClassUid: string; readonly sopInstanceUid: string; readonly frameNumber?: number };
   readonly pixelFormat: PixelFormat;
   readonly storedPixels: Int16Array | Uint16Array;
 }
@@ -101,6 +101,7 @@ const generalImageModule = (slice: DerivedSliceFacts, series: DerivedSeriesFacts
     {
       ReferencedSOPClassUID: slice.source.sopClassUid,
       ReferencedSOPInstanceUID: slice.source.sopInstanceUid,
+      ...(slice.source.frameNumber === undefined ? {} : { ReferencedFrameNumber: slice.source.frameNumber }),
       PurposeOfReferenceCodeSequence: [
         { CodeValue: '121322', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Source image for image processing operation' },
       ],

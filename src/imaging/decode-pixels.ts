@@ -11,6 +11,8 @@ export interface FrameInfo {
   readonly samplesPerPixel: number;
   readonly photometricInterpretation: string;
   readonly pixelFormat: PixelFormat;
+  /** 1-based frame of a multi-frame object, and the frame count; absent for a single-frame file. */
+  readonly frame?: { readonly number: number; readonly count: number };
 }
 
 type Decoder = 'decodeJpeg' | 'decodeJpegLs' | 'decodeRle' | 'decodeJpeg2000';
@@ -39,6 +41,9 @@ export function isCompressed(transferSyntaxUid: string): boolean {
 export function checkDecodable(info: FrameInfo): void {
   if (!UNCOMPRESSED.has(info.transferSyntaxUid) && !isCompressed(info.transferSyntaxUid)) {
     throw new InvalidInputError(`${info.path}: transfer syntax ${info.transferSyntaxUid} is not supported`);
+  }
+  if (info.frame && isCompressed(info.transferSyntaxUid)) {
+    throw new InvalidInputError(`${info.path}: compressed multi-frame pixel data (${info.transferSyntaxUid}) is not supported yet; send it uncompressed`);
   }
   if (info.samplesPerPixel !== 1 || info.photometricInterpretation !== 'MONOCHROME2') {
     throw new InvalidInputError(

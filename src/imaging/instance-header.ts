@@ -20,21 +20,38 @@ export interface InstanceHeader {
   readonly samplesPerPixel: number;
   readonly photometricInterpretation: string;
   readonly pixelFormat: PixelFormat;
-  /** The naturalized dataset without PixelData, for copying tags into derived series. */
+  /** The naturalized dataset without PixelData, for copying tags into derived series; for a frame
+   * of a multi-frame object, its functional groups are flattened into the classic tags. */
   readonly header: NaturalDataset;
+  /** 1-based frame of a multi-frame (Enhanced CT) object, and its frame count; absent for CT Image. */
+  readonly frame?: { readonly number: number; readonly count: number };
 }
 
 /** Most headers end well before this; a longer one is read again in full. */
 const HEADER_PREFIX_BYTES = 64 * 1024;
 
-export async function readInstanceHeader(path: string): Promise<InstanceHeader> {
+/** One header per image: one for a CT Image file, one per frame for an Enhanced CT file. */
+export async function readInstanceHeaders(path: string): Promise<InstanceHeader[]> {
   const dicomDict = await readUntilPixelData(path);
   const transferSyntaxUid = String(dicomDict.meta[TRANSFER_SYNTAX_TAG]?.Value?.[0] ?? '');
   const header = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dicomDict.dict);
   delete header.PixelData;
   const vrMap = header._vrMap as Record<string, unknown> | undefined;
   if (vrMap) delete vrMap.PixelData;
-  return describeInstance(path, transferSyntaxUid, header);
+  const sopClassUid = stringTag(header, 'SOPClassUID', path);
+  if (!MULTI_FRAME_CT_CLASSES[sopClassUid]) return [describeInstance(path, transferSyntaxUid, header)];
+  const frames = frameHeaders(header, path);
+  return frames.map((frameHeader, index) => ({
+    ...describeInstance(path, transferSyntaxUid, frameHeader),
+    frame: { number: index + 1, count: frames.length },
+  }));
+}
+
+/** The header of a single-frame CT Image file. */
+export async function readInstanceHeader(path: string): Promise<InstanceHeader> {
+  const headers = await readInstanceHeaders(path);
+  if (headers.length !== 1) throw new InvalidInputError(`${path}: has ${headers.length} frames, one expected`);
+  return headers[0];
 }
 
 async function readUntilPixelData(path: string): Promise<DicomDict> {
@@ -78,20 +95,61 @@ const MULTI_FRAME_CT_CLASSES: Record<string, string> = {
   '1.2.840.10008.5.1.4.1.1.2.2': 'Legacy Converted Enhanced CT Image Storage',
 };
 
-/** Checked before geometry: a multi-frame object keeps its geometry in functional groups. */
+/** Checked before geometry. */
 function refuseUnsupportedClass(header: NaturalDataset, where: string): void {
   const sopClassUid = stringTag(header, 'SOPClassUID', where);
-  const multiFrameName = MULTI_FRAME_CT_CLASSES[sopClassUid];
-  if (multiFrameName) {
-    throw new InvalidInputError(
-      `${where}: SOP class ${multiFrameName} (${sopClassUid}) is multi-frame; not supported yet, send single-frame CT Image Storage`,
-    );
-  }
+  if (MULTI_FRAME_CT_CLASSES[sopClassUid]) return; // frames already flattened by frameHeaders
   if (sopClassUid !== CT_IMAGE_STORAGE) {
-    throw new InvalidInputError(`${where}: SOP class ${sopClassUid} is not CT Image Storage (${CT_IMAGE_STORAGE})`);
+    throw new InvalidInputError(`${where}: SOP class ${sopClassUid} is not CT Image Storage (${CT_IMAGE_STORAGE}) or Enhanced CT`);
   }
   const frames = optionalNumber(header, 'NumberOfFrames') ?? 1;
-  if (frames > 1) throw new InvalidInputError(`${where}: multi-frame image (NumberOfFrames ${frames}) is not supported`);
+  if (frames > 1) throw new InvalidInputError(`${where}: CT Image Storage with NumberOfFrames ${frames}; only Enhanced CT may have frames`);
+}
+
+/** dcmjs gives a sequence as an array of items (or, in some versions, a lone item bare). */
+function firstItem(value: unknown): NaturalDataset | undefined {
+  const item = Array.isArray(value) ? value[0] : value;
+  return item !== null && typeof item === 'object' ? (item as NaturalDataset) : undefined;
+}
+
+function items(value: unknown): NaturalDataset[] {
+  if (Array.isArray(value)) return value as NaturalDataset[];
+  return value !== null && typeof value === 'object' ? [value as NaturalDataset] : [];
+}
+
+/**
+ * An Enhanced CT object keeps each frame's geometry, pixel value transformation and reconstruction
+ * in functional groups (per frame, or shared by all). Each frame becomes a header shaped like a CT
+ * Image one, so that sorting, geometry checks and derived series treat frames as slices.
+ */
+function frameHeaders(header: NaturalDataset, where: string): NaturalDataset[] {
+  const count = optionalNumber(header, 'NumberOfFrames') ?? 1;
+  const perFrame = items(header.PerFrameFunctionalGroupsSequence);
+  if (perFrame.length !== count) {
+    throw new InvalidInputError(`${where}: NumberOfFrames ${count} but ${perFrame.length} items in PerFrameFunctionalGroupsSequence`);
+  }
+  const shared = firstItem(header.SharedFunctionalGroupsSequence) ?? {};
+  const { SharedFunctionalGroupsSequence: _shared, PerFrameFunctionalGroupsSequence: _perFrame, NumberOfFrames: _count, ...common } = header;
+  return perFrame.map((frame) => {
+    const group = (name: string): NaturalDataset => firstItem(frame[name]) ?? firstItem(shared[name]) ?? {};
+    const measures = group('PixelMeasuresSequence');
+    const transform = group('PixelValueTransformationSequence');
+    const reconstruction = group('CTReconstructionSequence');
+    const defined = (entries: Record<string, unknown>) => Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined));
+    return {
+      ...common,
+      ...defined({
+        PixelSpacing: measures.PixelSpacing,
+        SliceThickness: measures.SliceThickness,
+        ImageOrientationPatient: group('PlaneOrientationSequence').ImageOrientationPatient,
+        ImagePositionPatient: group('PlanePositionSequence').ImagePositionPatient,
+        RescaleIntercept: transform.RescaleIntercept,
+        RescaleSlope: transform.RescaleSlope,
+        RescaleType: transform.RescaleType,
+        ConvolutionKernel: reconstruction.ConvolutionKernel,
+      }),
+    };
+  });
 }
 
 function describeInstance(path: string, transferSyntaxUid: string, header: NaturalDataset): InstanceHeader {

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
+import dicomParser from 'dicom-parser';
 import { InvalidInputError } from '../errors.js';
 import { assembleGeometry, DEFAULT_TOLERANCES, type GeometryTolerances } from './assemble-geometry.js';
 import { PIXEL_DATA_TAG, readPart10, toArrayBuffer, type NaturalDataset } from './dcmjs.js';
@@ -6,7 +7,7 @@ import { checkDecodable, decodeFrame, isCompressed, prepareDecoders, type FrameI
 import type { SeriesGeometry, Vec3 } from './geometry.js';
 import { storedToHu, storedValues } from './hounsfield.js';
 import type { InstanceHeader } from './instance-header.js';
-import { readInstanceHeader } from './instance-header.js';
+import { readInstanceHeaders } from './instance-header.js';
 import { LruCache } from './lru-cache.js';
 import { mapLimited } from './map-limited.js';
 import type { SliceSource } from './slice-source.js';
@@ -19,6 +20,8 @@ export interface SourceInstance {
   /** dcmjs naturalized dataset without PixelData, for copying tags into a derived series. */
   readonly header: Record<string, unknown>;
   readonly position: Vec3;
+  /** 1-based frame number when the source is a multi-frame (Enhanced CT) object. */
+  readonly frameNumber?: number;
 }
 
 export interface LoadedSeries {
@@ -33,15 +36,16 @@ export interface OpenSeriesOptions {
 }
 
 /**
- * Opens the files of one CT series as a lazy stack of HU slices sorted along the slice normal.
- * Headers are read and checked at once; pixels are read and decoded when a slice is asked for.
- * Throws InvalidInputError when the files are not one regular, untilted, single-frame series.
+ * Opens the files of one CT series as a lazy stack of HU slices sorted along the slice normal: CT
+ * Image files (a slice each) or Enhanced CT files (a slice per frame). Headers are read and checked
+ * at once; pixels are read and decoded when a slice is asked for. Throws InvalidInputError when the
+ * images are not one regular, untilted series.
  */
 /** Enough to keep the disk busy without running out of file handles on long series. */
 const HEADER_READS_IN_FLIGHT = 16;
 
 export async function openSeries(files: string[], options: OpenSeriesOptions = {}): Promise<LoadedSeries> {
-  const headers = await mapLimited(files, HEADER_READS_IN_FLIGHT, readInstanceHeader);
+  const headers = (await mapLimited(files, HEADER_READS_IN_FLIGHT, readInstanceHeaders)).flat();
   const { geometry, sorted } = assembleGeometry(headers, { ...DEFAULT_TOLERANCES, ...options.tolerances });
   const frames = sorted.map(frameInfo);
   frames.forEach(checkDecodable);
@@ -61,6 +65,7 @@ function frameInfo(header: InstanceHeader): FrameInfo {
     samplesPerPixel: header.samplesPerPixel,
     photometricInterpretation: header.photometricInterpretation,
     pixelFormat: header.pixelFormat,
+    frame: header.frame,
   };
 }
 
@@ -71,6 +76,7 @@ function sourceInstance(header: InstanceHeader): SourceInstance {
     sopClassUid: header.sopClassUid,
     header: header.header,
     position: header.position,
+    frameNumber: header.frame?.number,
   };
 }
 
@@ -101,6 +107,7 @@ class DicomSliceSource implements SliceSource {
 }
 
 async function readHuSlice(frame: FrameInfo): Promise<Float32Array> {
+  if (frame.frame) return storedToHu(storedValues(await readNativeFrame(frame), frame.pixelFormat), frame.pixelFormat);
   const bytes = await readFile(frame.path);
   let pixelData: unknown;
   try {
@@ -111,6 +118,38 @@ async function readHuSlice(frame: FrameInfo): Promise<Float32Array> {
   if (!Array.isArray(pixelData) || pixelData.length === 0) throw new InvalidInputError(`${frame.path}: has no PixelData`);
   const raw = decodeFrame(pixelData as ArrayBuffer[], frame);
   return storedToHu(storedValues(raw, frame.pixelFormat), frame.pixelFormat);
+}
+
+/** Where PixelData's value starts in each multi-frame file (its header is parsed once). */
+const pixelDataOffsets = new Map<string, Promise<number>>();
+
+async function pixelDataOffset(path: string): Promise<number> {
+  let offset = pixelDataOffsets.get(path);
+  if (!offset) {
+    offset = readFile(path).then((bytes) => {
+      const element = dicomParser.parseDicom(bytes, { untilTag: 'x7fe00010' }).elements.x7fe00010;
+      if (!element) throw new InvalidInputError(`${path}: has no PixelData`);
+      return element.dataOffset;
+    });
+    pixelDataOffsets.set(path, offset);
+    offset.catch(() => pixelDataOffsets.delete(path));
+  }
+  return offset;
+}
+
+/** One frame of native (uncompressed) multi-frame pixel data, read from its own byte range. */
+async function readNativeFrame(frame: FrameInfo): Promise<Uint16Array | Uint8Array> {
+  const frameBytes = frame.rows * frame.columns * (frame.pixelFormat.bitsAllocated / 8);
+  const start = (await pixelDataOffset(frame.path)) + (frame.frame!.number - 1) * frameBytes;
+  const handle = await open(frame.path, 'r');
+  try {
+    const bytes = Buffer.alloc(frameBytes);
+    const { bytesRead } = await handle.read(bytes, 0, frameBytes, start);
+    if (bytesRead < frameBytes) throw new InvalidInputError(`${frame.path}: frame ${frame.frame!.number} ends past the end of the file`);
+    return decodeFrame([bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + frameBytes)], frame);
+  } finally {
+    await handle.close();
+  }
 }
 
 export type { NaturalDataset };

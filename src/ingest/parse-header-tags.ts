@@ -62,10 +62,32 @@ export function parseHeaderTags(bytes: Uint8Array): ParsedHeader {
     throw new Error(parserMessage(thrown));
   }
   return {
-    dataset: readTags(dataSet, HEADER_TAGS),
+    dataset: { ...fromFunctionalGroups(dataSet), ...readTags(dataSet, HEADER_TAGS) },
     meta: readTags(dataSet, META_TAGS),
     reachedPixelData: dataSet.elements[PIXEL_DATA] !== undefined,
   };
+}
+
+/**
+ * Enhanced CT keeps the kernel, pixel spacing and slice thickness in functional groups (shared by
+ * all frames, or per frame: the first frame's stand for the series).
+ */
+const FUNCTIONAL_GROUPS = { shared: 'x52009229', perFrame: 'x52009230' };
+const GROUPED_TAGS: Array<{ macro: string; keywords: HeaderKeyword[] }> = [
+  { macro: 'x00189314', keywords: ['ConvolutionKernel'] }, // CT Reconstruction
+  { macro: 'x00289110', keywords: ['PixelSpacing', 'SliceThickness'] }, // Pixel Measures
+];
+
+function fromFunctionalGroups(dataSet: DataSet): Partial<Record<HeaderKeyword, unknown>> {
+  const groups = [FUNCTIONAL_GROUPS.shared, FUNCTIONAL_GROUPS.perFrame].map((tag) => dataSet.elements[tag]?.items?.[0]?.dataSet);
+  const values: Partial<Record<HeaderKeyword, unknown>> = {};
+  for (const { macro, keywords } of GROUPED_TAGS) {
+    const item = groups.map((group) => group?.elements[macro]?.items?.[0]?.dataSet).find((found) => found !== undefined);
+    if (!item) continue;
+    const tags = Object.fromEntries(keywords.map((keyword) => [keyword, HEADER_TAGS[keyword]])) as Record<HeaderKeyword, HeaderTag>;
+    Object.assign(values, readTags(item, tags));
+  }
+  return values;
 }
 
 /** dicom-parser throws strings, or { exception, dataSet } when a data set breaks off. */

@@ -100,9 +100,14 @@ describe('openSeries refusals', () => {
     expect(message).toMatch(/s0\.dcm: missing ImagePositionPatient/);
   });
 
-  it('refuses Enhanced CT, naming the SOP class', async () => {
+  it('refuses an Enhanced CT object whose per-frame groups do not match its frame count', async () => {
     const message = await refusal(along([0], { overrides: { SOPClassUID: '1.2.840.10008.5.1.4.1.1.2.1', NumberOfFrames: 3 } }));
-    expect(message).toMatch(/Enhanced CT Image Storage \(1\.2\.840\.10008\.5\.1\.4\.1\.1\.2\.1\) is multi-frame/);
+    expect(message).toMatch(/s0\.dcm: NumberOfFrames 3 but 0 items in PerFrameFunctionalGroupsSequence/);
+  });
+
+  it('refuses frames in a CT Image file and SOP classes that are not CT', async () => {
+    expect(await refusal(along([0], { overrides: { NumberOfFrames: 3 } }))).toMatch(/CT Image Storage with NumberOfFrames 3; only Enhanced CT may have frames/);
+    expect(await refusal(along([0], { overrides: { SOPClassUID: '1.2.840.10008.5.1.4.1.1.4' } }))).toMatch(/SOP class 1\.2\.840\.10008\.5\.1\.4\.1\.1\.4 is not CT Image Storage/);
   });
 });
 
