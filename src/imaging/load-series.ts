@@ -83,6 +83,8 @@ function sourceInstance(header: InstanceHeader): SourceInstance {
 class DicomSliceSource implements SliceSource {
   readonly sliceCount: number;
   private readonly cache: LruCache<number, Promise<Float32Array>>;
+  /** Where PixelData's value starts in each multi-frame file of this series (its header is parsed once). */
+  private readonly pixelDataOffsets = new Map<string, Promise<number>>();
 
   constructor(
     readonly geometry: SeriesGeometry,
@@ -99,15 +101,15 @@ class DicomSliceSource implements SliceSource {
     }
     const cached = this.cache.get(index);
     if (cached) return cached;
-    const reading = readHuSlice(this.frames[index]);
+    const reading = readHuSlice(this.frames[index], this.pixelDataOffsets);
     this.cache.set(index, reading);
     reading.catch(() => this.cache.delete(index));
     return reading;
   }
 }
 
-async function readHuSlice(frame: FrameInfo): Promise<Float32Array> {
-  if (frame.frame) return storedToHu(storedValues(await readNativeFrame(frame), frame.pixelFormat), frame.pixelFormat);
+async function readHuSlice(frame: FrameInfo, pixelDataOffsets: Map<string, Promise<number>>): Promise<Float32Array> {
+  if (frame.frame) return storedToHu(storedValues(await readNativeFrame(frame, pixelDataOffsets), frame.pixelFormat), frame.pixelFormat);
   const bytes = await readFile(frame.path);
   let pixelData: unknown;
   try {
@@ -120,14 +122,18 @@ async function readHuSlice(frame: FrameInfo): Promise<Float32Array> {
   return storedToHu(storedValues(raw, frame.pixelFormat), frame.pixelFormat);
 }
 
-/** Where PixelData's value starts in each multi-frame file (its header is parsed once). */
-const pixelDataOffsets = new Map<string, Promise<number>>();
-
-async function pixelDataOffset(path: string): Promise<number> {
+async function pixelDataOffset(path: string, pixelDataOffsets: Map<string, Promise<number>>): Promise<number> {
   let offset = pixelDataOffsets.get(path);
   if (!offset) {
     offset = readFile(path).then((bytes) => {
-      const element = dicomParser.parseDicom(bytes, { untilTag: 'x7fe00010' }).elements.x7fe00010;
+      let element: { dataOffset: number } | undefined;
+      try {
+        element = dicomParser.parseDicom(bytes, { untilTag: 'x7fe00010' }).elements.x7fe00010;
+      } catch (thrown) {
+        // dicom-parser throws strings, or { exception } when a data set breaks off.
+        const reason = thrown instanceof Error ? thrown.message : String((thrown as { exception?: unknown })?.exception ?? thrown);
+        throw new InvalidInputError(`${path}: cannot read the file again (${reason})`, thrown);
+      }
       if (!element) throw new InvalidInputError(`${path}: has no PixelData`);
       return element.dataOffset;
     });
@@ -138,9 +144,9 @@ async function pixelDataOffset(path: string): Promise<number> {
 }
 
 /** One frame of native (uncompressed) multi-frame pixel data, read from its own byte range. */
-async function readNativeFrame(frame: FrameInfo): Promise<Uint16Array | Uint8Array> {
+async function readNativeFrame(frame: FrameInfo, pixelDataOffsets: Map<string, Promise<number>>): Promise<Uint16Array | Uint8Array> {
   const frameBytes = frame.rows * frame.columns * (frame.pixelFormat.bitsAllocated / 8);
-  const start = (await pixelDataOffset(frame.path)) + (frame.frame!.number - 1) * frameBytes;
+  const start = (await pixelDataOffset(frame.path, pixelDataOffsets)) + (frame.frame!.number - 1) * frameBytes;
   const handle = await open(frame.path, 'r');
   try {
     const bytes = Buffer.alloc(frameBytes);
