@@ -18,7 +18,11 @@ const KEPT = [
  * (Explicit VR Little Endian), its frames in reverse slice order so that a reader must sort them.
  * Geometry, rescale and kernel go into functional groups as an Enhanced CT scanner writes them.
  */
-export async function writeEnhancedCt(seriesFolder: string, outFile: string): Promise<{ frames: number; sopInstanceUid: string }> {
+export async function writeEnhancedCt(
+  seriesFolder: string,
+  outFile: string,
+  options: { seriesInstanceUid?: string } = {},
+): Promise<{ frames: number; sopInstanceUid: string }> {
   const names = (await readdir(seriesFolder)).filter((name) => name.endsWith('.dcm')).sort();
   const slices: NaturalDataset[] = [];
   for (const name of names) {
@@ -34,6 +38,7 @@ export async function writeEnhancedCt(seriesFolder: string, outFile: string): Pr
   const sopInstanceUid = `2.25.${BigInt(`0x${Buffer.from(path.basename(outFile)).toString('hex').slice(0, 24).padEnd(24, '0')}`)}`;
   const dataset: NaturalDataset = {
     ...Object.fromEntries(KEPT.filter((keyword) => first[keyword] !== undefined).map((keyword) => [keyword, first[keyword]])),
+    ...(options.seriesInstanceUid ? { SeriesInstanceUID: options.seriesInstanceUid } : {}),
     SOPClassUID: ENHANCED_CT_IMAGE_STORAGE,
     SOPInstanceUID: sopInstanceUid,
     InstanceNumber: 1,

@@ -17,6 +17,7 @@ import { freePort, runDcmtk } from '../helpers/dcmtk.js';
 import { startOrthanc, type OrthancProcess } from '../helpers/orthanc.js';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/test-database.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { writeEnhancedCt } from '../helpers/enhanced-ct.js';
 
 const run = promisify(execFile);
 const dataDir = path.resolve(process.cwd(), '../shared/data/ct');
@@ -205,6 +206,22 @@ describe('a chest CT series through the node', () => {
     const fromUncompressed = await pixelsByPosition(derivedDir);
     expect(fromCompressed.size).toBe(30);
     for (const [position, pixels] of fromUncompressed) expect(fromCompressed.get(position)?.equals(pixels)).toBe(true);
+  });
+
+  it('processes the same scan sent as one Enhanced CT object to the same pixels', async () => {
+    const enhancedUid = `2.25.${BigInt(`0x${randomBytes(16).toString('hex')}`)}`;
+    const enhancedFile = path.join(workDir, 'enhanced-ct.dcm');
+    await writeEnhancedCt(sharpSeries, enhancedFile, { seriesInstanceUid: enhancedUid });
+    await storescu(nodePort, 'CTPREP', [enhancedFile]);
+    const job = await waitFor('the job on the Enhanced CT object', async () => {
+      const [first] = await jobsOf(enhancedUid);
+      if (first?.state === 'failed') throw new Error(`job failed: ${first.error}`);
+      return first?.state === 'done' ? first : undefined;
+    }, { timeoutMs: 120_000 });
+    const fromEnhanced = await pixelsByPosition(job.output_dir!);
+    const fromClassic = await pixelsByPosition(derivedDir);
+    expect(fromEnhanced.size).toBe(30);
+    for (const [position, pixels] of fromClassic) expect(fromEnhanced.get(position)?.equals(pixels)).toBe(true);
   });
 
   it('finishes a job after the node was restarted between receiving and processing', async () => {
