@@ -42,7 +42,7 @@ export async function readInstanceHeaders(path: string): Promise<InstanceHeader[
   if (!MULTI_FRAME_CT_CLASSES[sopClassUid]) return [describeInstance(path, transferSyntaxUid, header)];
   const frames = frameHeaders(header, path);
   return frames.map((frameHeader, index) => ({
-    ...describeInstance(path, transferSyntaxUid, frameHeader),
+    ...describeInstance(path, transferSyntaxUid, frameHeader, `${path} frame ${index + 1}`),
     frame: { number: index + 1, count: frames.length },
   }));
 }
@@ -152,8 +152,7 @@ function frameHeaders(header: NaturalDataset, where: string): NaturalDataset[] {
   });
 }
 
-function describeInstance(path: string, transferSyntaxUid: string, header: NaturalDataset): InstanceHeader {
-  const where = path;
+function describeInstance(path: string, transferSyntaxUid: string, header: NaturalDataset, where = path): InstanceHeader {
   refuseUnsupportedClass(header, where);
   return {
     path,

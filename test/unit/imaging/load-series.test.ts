@@ -105,6 +105,16 @@ describe('openSeries refusals', () => {
     expect(message).toMatch(/s0\.dcm: NumberOfFrames 3 but 0 items in PerFrameFunctionalGroupsSequence/);
   });
 
+  it('names the frame of an Enhanced CT object that lacks its position', async () => {
+    const enhanced = {
+      SOPClassUID: '1.2.840.10008.5.1.4.1.1.2.1',
+      NumberOfFrames: 2,
+      ImagePositionPatient: undefined,
+      PerFrameFunctionalGroupsSequence: [{ PlanePositionSequence: [{ ImagePositionPatient: [0, 0, 0] }] }, { FrameContentSequence: [{ FrameAcquisitionNumber: 1 }] }],
+    };
+    expect(await refusal(along([0], { overrides: enhanced }))).toMatch(/s0\.dcm frame 2: missing ImagePositionPatient/);
+  });
+
   it('refuses frames in a CT Image file and SOP classes that are not CT', async () => {
     expect(await refusal(along([0], { overrides: { NumberOfFrames: 3 } }))).toMatch(/CT Image Storage with NumberOfFrames 3; only Enhanced CT may have frames/);
     expect(await refusal(along([0], { overrides: { SOPClassUID: '1.2.840.10008.5.1.4.1.1.4' } }))).toMatch(/SOP class 1\.2\.840\.10008\.5\.1\.4\.1\.1\.4 is not CT Image Storage/);
