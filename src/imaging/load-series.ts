@@ -3,6 +3,7 @@ import dicomParser from 'dicom-parser';
 import { InvalidInputError } from '../errors.js';
 import { assembleGeometry, DEFAULT_TOLERANCES, type GeometryTolerances } from './assemble-geometry.js';
 import { PIXEL_DATA_TAG, readPart10, toArrayBuffer, type NaturalDataset } from './dcmjs.js';
+import { dicomParserMessage } from './dicom-parser-error.js';
 import { checkDecodable, decodeFrame, isCompressed, prepareDecoders, type FrameInfo } from './decode-pixels.js';
 import type { SeriesGeometry, Vec3 } from './geometry.js';
 import { storedToHu, storedValues } from './hounsfield.js';
@@ -130,9 +131,7 @@ async function pixelDataOffset(path: string, pixelDataOffsets: Map<string, Promi
       try {
         element = dicomParser.parseDicom(bytes, { untilTag: 'x7fe00010' }).elements.x7fe00010;
       } catch (thrown) {
-        // dicom-parser throws strings, or { exception } when a data set breaks off.
-        const reason = thrown instanceof Error ? thrown.message : String((thrown as { exception?: unknown })?.exception ?? thrown);
-        throw new InvalidInputError(`${path}: cannot read the file again (${reason})`, thrown);
+        throw new InvalidInputError(`${path}: cannot read the file again (${dicomParserMessage(thrown)})`, thrown);
       }
       if (!element) throw new InvalidInputError(`${path}: has no PixelData`);
       return element.dataOffset;

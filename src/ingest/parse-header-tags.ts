@@ -1,4 +1,5 @@
 import dicomParser, { type DataSet } from 'dicom-parser';
+import { dicomParserMessage } from '../imaging/dicom-parser-error.js';
 
 /**
  * The few header elements ingest needs, read with dicom-parser: it indexes element offsets and
@@ -59,7 +60,7 @@ export function parseHeaderTags(bytes: Uint8Array): ParsedHeader {
   try {
     dataSet = dicomParser.parseDicom(bytes, { untilTag: PIXEL_DATA });
   } catch (thrown) {
-    throw new Error(parserMessage(thrown));
+    throw new Error(dicomParserMessage(thrown));
   }
   return {
     dataset: { ...fromFunctionalGroups(dataSet), ...readTags(dataSet, HEADER_TAGS) },
@@ -88,13 +89,6 @@ function fromFunctionalGroups(dataSet: DataSet): Partial<Record<HeaderKeyword, u
     Object.assign(values, readTags(item, tags));
   }
   return values;
-}
-
-/** dicom-parser throws strings, or { exception, dataSet } when a data set breaks off. */
-function parserMessage(thrown: unknown): string {
-  if (thrown instanceof Error) return thrown.message;
-  if (typeof thrown === 'object' && thrown !== null && 'exception' in thrown) return parserMessage(thrown.exception);
-  return String(thrown);
 }
 
 function readTags<K extends string>(dataSet: DataSet, tags: Record<K, HeaderTag>): Partial<Record<K, unknown>> {

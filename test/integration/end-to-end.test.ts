@@ -185,6 +185,18 @@ describe('a chest CT series through the node', () => {
     expect(await jobsOf(uid)).toHaveLength(0);
   });
 
+  /** Waits for the job on another copy of the B70f scan and compares its slices with the first derived series. */
+  async function expectSamePixelsAsDerived(seriesUid: string, what: string): Promise<void> {
+    const job = await waitFor(`the job on ${what}`, async () => {
+      const [first] = await jobsOf(seriesUid);
+      if (first?.state === 'failed') throw new Error(`job failed: ${first.error}`);
+      return first?.state === 'done' ? first : undefined;
+    }, { timeoutMs: 120_000 });
+    const fromCopy = await pixelsByPosition(job.output_dir!);
+    expect(fromCopy.size).toBe(30);
+    for (const [position, pixels] of await pixelsByPosition(derivedDir)) expect(fromCopy.get(position)?.equals(pixels)).toBe(true);
+  }
+
   it('processes a JPEG-lossless copy to the same pixels as the uncompressed series', async () => {
     const copyDir = path.join(workDir, 'jpeg-lossless');
     await cp(sharpSeries, copyDir, { recursive: true });
@@ -197,15 +209,7 @@ describe('a chest CT series through the node', () => {
     const compressed = await filesOf(copyDir);
     expect((await run('dcmdump', ['-M', '+P', '0002,0010', compressed[0]!])).stdout).toMatch(/JPEGLossless|1\.2\.840\.10008\.1\.2\.4\.70/);
     await storescu(nodePort, 'CTPREP', compressed, ['-xs']);
-    const job = await waitFor('the job on the JPEG-lossless copy', async () => {
-      const [first] = await jobsOf(copyUid);
-      if (first?.state === 'failed') throw new Error(`job failed: ${first.error}`);
-      return first?.state === 'done' ? first : undefined;
-    }, { timeoutMs: 120_000 });
-    const fromCompressed = await pixelsByPosition(job.output_dir!);
-    const fromUncompressed = await pixelsByPosition(derivedDir);
-    expect(fromCompressed.size).toBe(30);
-    for (const [position, pixels] of fromUncompressed) expect(fromCompressed.get(position)?.equals(pixels)).toBe(true);
+    await expectSamePixelsAsDerived(copyUid, 'the JPEG-lossless copy');
   });
 
   it('processes the same scan sent as one Enhanced CT object to the same pixels', async () => {
@@ -213,15 +217,7 @@ describe('a chest CT series through the node', () => {
     const enhancedFile = path.join(workDir, 'enhanced-ct.dcm');
     await writeEnhancedCt(sharpSeries, enhancedFile, { seriesInstanceUid: enhancedUid });
     await storescu(nodePort, 'CTPREP', [enhancedFile]);
-    const job = await waitFor('the job on the Enhanced CT object', async () => {
-      const [first] = await jobsOf(enhancedUid);
-      if (first?.state === 'failed') throw new Error(`job failed: ${first.error}`);
-      return first?.state === 'done' ? first : undefined;
-    }, { timeoutMs: 120_000 });
-    const fromEnhanced = await pixelsByPosition(job.output_dir!);
-    const fromClassic = await pixelsByPosition(derivedDir);
-    expect(fromEnhanced.size).toBe(30);
-    for (const [position, pixels] of fromClassic) expect(fromEnhanced.get(position)?.equals(pixels)).toBe(true);
+    await expectSamePixelsAsDerived(enhancedUid, 'the Enhanced CT object');
   });
 
   it('finishes a job after the node was restarted between receiving and processing', async () => {
