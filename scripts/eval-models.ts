@@ -5,7 +5,8 @@
  * inference engine (registry, tiler, worker threads, onnxruntime-node) on the patient its manifest
  * says was held out of training (training.metrics.heldOut), next to the classical baselines:
  *  - harmonize: the held-out sharp series vs its real soft reconstruction (paired by
- *    ImagePositionPatient): model, input (untouched sharp), gaussian (sigma in mm tuned on the
+ *    ImagePositionPatient): model, counterpart (the model step's classical counterpart alone,
+ *    which carries what lies outside the model's HU window), input (untouched sharp), gaussian (sigma in mm tuned on the
  *    training pair, training.metrics.gaussianSigmaMm) and gaussian_px (the same sigma in pixels of
  *    the training series, i.e. scaled by the pixel-size ratio); PSNR, SSIM, MAE on [-1150, 350],
  *    LAA-950 minus the reference's (lung mask from the reference), HU std in a homogeneous ROI.
@@ -25,13 +26,15 @@ import { gaussianSoften } from '../src/imaging/gaussian-soften.js';
 import { bicubicUpsample2x, nearestUpsample2x } from '../src/imaging/bicubic-upsample.js';
 import type { SeriesGeometry, Vec3 } from '../src/imaging/geometry.js';
 import { openSeries } from '../src/imaging/load-series.js';
+import { bodyMask } from '../src/imaging/body-mask.js';
 import { lungMask } from '../src/imaging/lung-mask.js';
 import { memorySource } from '../src/imaging/memory-source.js';
-import { compareSeries, DEFAULT_WINDOW, laa950, type QualityMetrics } from '../src/imaging/metrics.js';
+import { BONE_THRESHOLD_HU, compareSeries, DEFAULT_WINDOW, laa950, maskedMae, type QualityMetrics } from '../src/imaging/metrics.js';
 import type { SliceSource } from '../src/imaging/slice-source.js';
 import { createInferenceEngine, type InferenceEngine } from '../src/inference/engine.js';
 import type { ModelEntry } from '../src/inference/registry.js';
-import { TiledSource } from '../src/inference/tiled-source.js';
+import { modelOutputSource } from '../src/inference/model-source.js';
+import type { FullRangeSource } from '../src/inference/outside-window.js';
 import { tilingSpec } from '../src/inference/tiler.js';
 
 /** The two Lung-PET-CT-Dx patients with real sharp/soft pairs. */
@@ -55,6 +58,9 @@ export interface MethodMetrics {
   psnr: number;
   ssim: number;
   mae_hu: number;
+  /** MAE over all body voxels on the full range -1024..3071 HU, and over bone (reference > 600 HU). */
+  mae_full_hu?: number;
+  mae_bone_hu?: number;
   laa950_diff?: number;
   laa950?: number;
   noise_hu?: number;
@@ -116,12 +122,28 @@ function withSlices(geometry: SeriesGeometry, indices: readonly number[]): Serie
 }
 
 /** The model over a whole series through the engine's worker threads, read lazily slice by slice. */
-function modelOutput(engine: InferenceEngine, entry: ModelEntry, input: SliceSource): SliceSource {
+function modelOutput(engine: InferenceEngine, entry: ModelEntry, input: SliceSource): FullRangeSource {
   const spec = tilingSpec(entry.manifest);
-  return new TiledSource(input, spec, (slab) => engine.runSlab(entry, 'cpu', spec, slab));
+  return modelOutputSource(entry.manifest, input, (slab) => engine.runSlab(entry, 'cpu', spec, slab));
 }
 
 // ---------------------------------------------------------------- metrics helpers
+
+interface FullRangeMasks {
+  body: Uint8Array[];
+  bone: Uint8Array[];
+}
+
+/** The body of the reference, and its bone (reference above BONE_THRESHOLD_HU inside the body). */
+export function fullRangeMasks(reference: readonly Float32Array[], rows: number, columns: number): FullRangeMasks {
+  const body = bodyMask(reference, rows, columns);
+  const bone = body.map((mask, s) => mask.map((inside, i) => (inside && reference[s][i] > BONE_THRESHOLD_HU ? 1 : 0)));
+  return { body, bone };
+}
+
+function fullRange(reference: readonly Float32Array[], test: readonly Float32Array[], masks: FullRangeMasks): Pick<MethodMetrics, 'mae_full_hu' | 'mae_bone_hu'> {
+  return { mae_full_hu: maskedMae(reference, test, masks.body), mae_bone_hu: maskedMae(reference, test, masks.bone) };
+}
 
 function toMethod(q: QualityMetrics): MethodMetrics {
   return { psnr: q.psnr, ssim: q.ssim, mae_hu: q.maeHu };
@@ -227,8 +249,10 @@ export async function evaluateHarmonizer(engine: InferenceEngine, entry: ModelEn
   const sharpIdx = pairs.map(([i]) => i);
   const geometry = withSlices(soft.geometry, pairs.map(([, j]) => j));
   const spacing = sharp.geometry.pixelSpacing[1];
+  const model = modelOutput(engine, entry, sharp);
   const outputs: Record<string, Float32Array[]> = {
-    model: await readAll(modelOutput(engine, entry, sharp), sharpIdx),
+    model: await readAll(model, sharpIdx),
+    counterpart: await Promise.all(sharpIdx.map((i) => model.readCounterpart(i))),
     input: await readAll(sharp, sharpIdx),
     gaussian: await readAll(gaussianSoften(sharp, { sigmaMm }), sharpIdx),
     gaussian_px: await readAll(gaussianSoften(sharp, { sigmaMm: (sigmaMm * spacing) / trainSpacing }), sharpIdx),
@@ -236,12 +260,13 @@ export async function evaluateHarmonizer(engine: InferenceEngine, entry: ModelEn
   const reference = await readAll(soft, pairs.map(([, j]) => j));
   const { rows, columns } = geometry;
   const mask = lungMask(reference, rows, columns);
+  const masks = fullRangeMasks(reference, rows, columns);
   const referenceLaa = laa950(reference, mask);
   const roi = findHomogeneousRoi(reference, rows, columns);
   const result: FoldResult = { heldOut, slices: pairs.length, reference_laa950: referenceLaa, reference_noise_hu: roiStd(reference, roi, columns) };
   for (const [method, slices] of Object.entries(outputs)) {
     const laa = laa950(slices, mask);
-    result[method] = { ...toMethod(await quality(geometry, reference, slices)), laa950_diff: laa - referenceLaa, laa950: laa, noise_hu: roiStd(slices, roi, columns) };
+    result[method] = { ...toMethod(await quality(geometry, reference, slices)), ...fullRange(reference, slices, masks), laa950_diff: laa - referenceLaa, laa950: laa, noise_hu: roiStd(slices, roi, columns) };
   }
   return result;
 }
@@ -321,17 +346,22 @@ export async function evaluateSuperResolver(engine: InferenceEngine, entry: Mode
   const blur = numberField(entry, degradation.blurSigmaPx512, 'training.metrics.degradation.blurSigmaPx512');
   const noise = numberField(entry, degradation.noiseHu, 'training.metrics.degradation.noiseHu');
   const parts: Record<string, { q: QualityMetrics; slices: number }[]> = { model: [], bicubic: [], nearest: [] };
+  const references: Float32Array[] = [];
+  const restoredSlices: Record<string, Float32Array[]> = { model: [], bicubic: [], nearest: [] };
   const consistency: Record<string, number[]> = { model: [], bicubic: [] };
   for (const [seriesIndex, folder] of [PATIENTS[heldOut].sharp, PATIENTS[heldOut].soft].entries()) {
     const full = await openFolder(path.join(options.dataDir, folder));
+    if (full.geometry.rows !== 512 || full.geometry.columns !== 512) throw new Error(`${folder}: super-resolution is evaluated on 512x512 series`);
     const hr = subset(full, evenlySpaced(full.sliceCount, options.slices));
     const hrSlices = await readAll(hr, hr.geometry.positions.map((_, i) => i));
     const hrMemory = memorySource(hr.geometry, hrSlices);
     const low = await degradeSeries(hrMemory, blur, noise, 1000 * seriesIndex);
     const restored: Record<string, SliceSource> = { model: modelOutput(engine, entry, low), bicubic: bicubicUpsample2x(low), nearest: nearestUpsample2x(low) };
+    references.push(...hrSlices);
     for (const [method, source] of Object.entries(restored)) {
       const slices = await readAll(source, hrSlices.map((_, i) => i));
       parts[method].push({ q: await quality(hr.geometry, hrSlices, slices), slices: hrSlices.length });
+      restoredSlices[method].push(...slices);
     }
     const dcInput = subset(hrMemory, evenlySpaced(hrMemory.sliceCount, options.dcSlices));
     consistency.model.push(await dataConsistency(modelOutput(engine, entry, dcInput), dcInput));
@@ -339,12 +369,14 @@ export async function evaluateSuperResolver(engine: InferenceEngine, entry: Mode
   }
   const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
   const slices = parts.model.reduce((s, p) => s + p.slices, 0);
+  const masks = fullRangeMasks(references, 512, 512);
+  const method = (name: string) => ({ ...toMethod(pool(parts[name])), ...fullRange(references, restoredSlices[name], masks) });
   return {
     heldOut,
     slices,
-    model: { ...toMethod(pool(parts.model)), dc_mae_hu: mean(consistency.model) },
-    bicubic: { ...toMethod(pool(parts.bicubic)), dc_mae_hu: mean(consistency.bicubic) },
-    nearest: toMethod(pool(parts.nearest)),
+    model: { ...method('model'), dc_mae_hu: mean(consistency.model) },
+    bicubic: { ...method('bicubic'), dc_mae_hu: mean(consistency.bicubic) },
+    nearest: method('nearest'),
   };
 }
 
@@ -382,13 +414,14 @@ export async function evaluateModels(options: EvalOptions, log: (line: string) =
 function formatTable(id: string, task: string, fold: FoldResult, seconds: number): string {
   const harmonize = task === 'harmonize';
   const header = harmonize
-    ? '  method        PSNR dB   SSIM     MAE HU   LAA-950 %  diff pp   noise HU'
-    : '  method        PSNR dB   SSIM     MAE HU   DC MAE HU (512->1024)';
+    ? '  method        PSNR dB   SSIM     MAE HU  full HU  bone HU   LAA-950 %  diff pp   noise HU'
+    : '  method        PSNR dB   SSIM     MAE HU  full HU  bone HU   DC MAE HU (512->1024)';
   const lines = [`${id} (${task}) on held-out ${fold.heldOut}, ${fold.slices} slices, ${seconds.toFixed(0)} s`, header];
   for (const [method, value] of Object.entries(fold)) {
     if (typeof value !== 'object') continue;
     const m = value;
     const cells = [method.padEnd(12), m.psnr.toFixed(2).padStart(8), m.ssim.toFixed(4).padStart(8), m.mae_hu.toFixed(2).padStart(9)];
+    cells.push((m.mae_full_hu ?? NaN).toFixed(2).padStart(9), (m.mae_bone_hu ?? NaN).toFixed(1).padStart(9));
     if (harmonize) cells.push((m.laa950 ?? NaN).toFixed(2).padStart(10), (m.laa950_diff ?? NaN).toFixed(2).padStart(8), (m.noise_hu ?? NaN).toFixed(1).padStart(10));
     else if (m.dc_mae_hu !== undefined) cells.push(m.dc_mae_hu.toFixed(2).padStart(10));
     lines.push(`  ${cells.join(' ')}`);

@@ -70,7 +70,7 @@ def manifest(model_id, task, dims, rf, channels, blocks, scale=1, neighbours=0, 
         "neighbourSlices": neighbours,
         "accepts": accepts,
         "output": output,
-        "normalization": {"huWindow": HU_WINDOW},
+        "normalization": {"huWindow": HU_WINDOW, "outsideWindow": {"method": "matched-gaussian", "sigmaRangeMm": [0.2, 3.0]} if task == "harmonize" else {"method": "interpolate"}},
         "receptiveField": {"inPlane": rf, "z": 0},
         "halo": {"inPlane": rf, "z": 0},
         # Full-width strips: two per 512x512 slice, so the halo is paid only between them.

@@ -12,6 +12,9 @@ from onnx_builder import GraphBuilder, write_model
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fixtures", "models")
 
 
+OUTSIDE_WINDOW = {"harmonize": {"method": "matched-gaussian", "sigmaRangeMm": [0.2, 3.0]}, "superres": {"method": "interpolate"}}
+
+
 def manifest(model_id, task, dims, rf, scale=(1, 1), neighbours=0, tile=(16, 1)):
     return {
         "id": model_id,
@@ -25,7 +28,7 @@ def manifest(model_id, task, dims, rf, scale=(1, 1), neighbours=0, tile=(16, 1))
         "neighbourSlices": neighbours,
         "accepts": {"modalities": ["CT"], "pixelSpacingMm": [0.1, 5.0]},
         "output": {"targetKernel": "none (fixture)", "scale": {"inPlane": scale[0], "z": scale[1]}},
-        "normalization": {"huWindow": [-1150, 350]},
+        "normalization": {"huWindow": [-1150, 350], "outsideWindow": OUTSIDE_WINDOW[task]},
         "receptiveField": {"inPlane": rf[0], "z": rf[1]},
         "halo": {"inPlane": rf[0], "z": rf[1]},
         "tile": {"inPlane": tile[0], "z": tile[1]},

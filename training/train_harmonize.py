@@ -273,7 +273,8 @@ def manifest(args, model_id, model, train_patient, held_out, sharp_s, soft_s, si
         "neighbourSlices": 1,
         "accepts": {"modalities": ["CT"], "kernelFamilies": ["sharp", "medium"], "matrixSizes": [[512, 512]], "pixelSpacingMm": [0.4, 1.0]},
         "output": {"targetKernel": SOFT_KERNEL_LABEL[train_patient], "kernelFamily": "soft", "scale": {"inPlane": 1, "z": 1}},
-        "normalization": {"huWindow": list(HU_WINDOW)},
+        # Bone and contrast above the window: the Gaussian that matches the model's own smoothing, per slice.
+        "normalization": {"huWindow": list(HU_WINDOW), "outsideWindow": {"method": "matched-gaussian", "sigmaRangeMm": [0.2, 3.0]}},
         "receptiveField": {"inPlane": rf, "z": 0},
         "halo": {"inPlane": rf, "z": 0},
         # Full-width strips: the halo costs 7% more pixels instead of 15% for 256x256 tiles.

@@ -151,7 +151,7 @@ def manifest(args, model_id, model, train_patient, held_out, train_keys, train_s
         "neighbourSlices": 0,
         "accepts": {"modalities": ["CT"], "matrixSizes": [[512, 512]], "pixelSpacingMm": [0.4, 1.0]},
         "output": {"scale": {"inPlane": 2, "z": 1}},
-        "normalization": {"huWindow": list(HU_WINDOW)},
+        "normalization": {"huWindow": list(HU_WINDOW), "outsideWindow": {"method": "interpolate"}},
         "receptiveField": {"inPlane": rf, "z": 0},
         "halo": {"inPlane": rf, "z": 0},
         # Full-width strips: the halo costs 7% more pixels instead of 15% for 256x256 tiles.

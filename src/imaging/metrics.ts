@@ -13,6 +13,12 @@ export interface HuWindow {
 
 export const DEFAULT_WINDOW: HuWindow = { low: -1150, high: 350 };
 
+/** Every value a 12-bit CT image with intercept -1024 can hold: errors in bone and contrast count in full. */
+export const FULL_RANGE: HuWindow = { low: -1024, high: 3071 };
+
+/** Reference voxels above this are bone (cortical and dense trabecular), for the bone MAE. */
+export const BONE_THRESHOLD_HU = 600;
+
 export interface QualityMetrics {
   /** dB over the whole volume (pooled MSE), peak = window width; Infinity when identical. */
   readonly psnr: number;
@@ -140,6 +146,34 @@ export async function compareSeries(
   }
   const voxels = reference.sliceCount * rows * columns;
   return { psnr: psnrFromMse(squared / voxels, window), ssim: ssimSum / reference.sliceCount, maeHu: absolute / voxels };
+}
+
+/**
+ * Mean absolute difference in HU over the voxels a mask selects, both clipped to `range`
+ * (default FULL_RANGE); NaN when the mask selects nothing.
+ */
+export function maskedMae(
+  reference: readonly Float32Array[],
+  test: readonly Float32Array[],
+  masks: readonly Uint8Array[],
+  range: HuWindow = FULL_RANGE,
+): number {
+  if (reference.length !== test.length || reference.length !== masks.length) {
+    throw new InvalidInputError(`${reference.length} reference, ${test.length} test and ${masks.length} mask slices`);
+  }
+  const clip = (v: number) => (v < range.low ? range.low : v > range.high ? range.high : v);
+  let sum = 0;
+  let count = 0;
+  reference.forEach((slice, s) => {
+    checkSameSize(slice, test[s]);
+    const mask = masks[s];
+    for (let i = 0; i < slice.length; i++) {
+      if (!mask[i]) continue;
+      sum += abs(clip(slice[i]) - clip(test[s][i]));
+      count++;
+    }
+  });
+  return count === 0 ? NaN : sum / count;
 }
 
 /** LAA-950: percent of lung voxels below the threshold (default -950 HU). */

@@ -44,7 +44,27 @@ export const manifestSchema = z
       kernelFamily: z.enum(['soft', 'medium', 'sharp', 'unknown']).optional(),
       scale: z.object({ inPlane: z.union([z.literal(1), z.literal(2)]), z: z.union([z.literal(1), z.literal(2)]) }),
     }),
-    normalization: z.object({ huWindow }),
+    normalization: z.object({
+      huWindow,
+      /**
+       * The classical counterpart that carries the input outside huWindow (bone, contrast, the
+       * -2048 outside a reconstruction circle) to the output: see inference/outside-window.ts.
+       * matched-gaussian: the in-plane Gaussian that best reproduces the model's own output inside
+       * the window, fitted per slice (harmonizers); gaussian: a fixed sigma; interpolate: bicubic
+       * in-plane and linear in z at the model's scale (super-resolution; identity at scale 1).
+       */
+      outsideWindow: z.discriminatedUnion('method', [
+        z.strictObject({
+          method: z.literal('matched-gaussian'),
+          sigmaRangeMm: z
+            .tuple([z.number().positive(), z.number().positive()])
+            .refine(([a, b]) => b > a, 'sigmaRangeMm must be [low, high] with high > low')
+            .default([0.2, 3]),
+        }),
+        z.strictObject({ method: z.literal('gaussian'), sigmaMm: z.number().positive().finite() }),
+        z.strictObject({ method: z.literal('interpolate') }),
+      ]),
+    }),
     /** Receptive-field radius in input pixels (in-plane) and input slices (z, 3d only). */
     receptiveField: z.object({ inPlane: nonNegativeInt, z: nonNegativeInt }),
     /** Context added around each tile on every side; must cover the receptive field. */
@@ -80,6 +100,10 @@ export const manifestSchema = z
       issue(['neighbourSlices'], 'a 2.5d model needs neighbourSlices >= 1');
     }
     if (m.dimensionality !== '3d' && m.tile.z !== 1) issue(['tile', 'z'], 'tile.z applies to 3d models only');
+    const scaled = m.output.scale.inPlane !== 1 || m.output.scale.z !== 1;
+    if (m.normalization.outsideWindow.method !== 'interpolate' && scaled) {
+      issue(['normalization', 'outsideWindow', 'method'], 'a Gaussian counterpart keeps the geometry; a model that changes the scale needs interpolate');
+    }
   });
 
 export type ModelManifest = z.infer<typeof manifestSchema>;

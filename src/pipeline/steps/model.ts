@@ -6,7 +6,8 @@ import type { Provider } from '../../inference/backend.js';
 import { isInferenceEngine, type InferenceEngine } from '../../inference/engine.js';
 import type { ModelManifest } from '../../inference/manifest.js';
 import type { ModelEntry } from '../../inference/registry.js';
-import { TiledSource } from '../../inference/tiled-source.js';
+import { modelOutputSource } from '../../inference/model-source.js';
+import type { FullRangeSource } from '../../inference/outside-window.js';
 import { tileColumns, tileRows, tilingSpec } from '../../inference/tiler.js';
 import type { SlabResult } from '../../inference/worker-pool.js';
 import type { Step, StepContext, StepKind } from './step.js';
@@ -48,9 +49,17 @@ function derivation(manifest: ModelManifest): string {
   const [low, high] = manifest.normalization.huWindow;
   return (
     `${manifest.task === 'harmonize' ? 'Kernel harmonization' : 'Super-resolution'} by model ` +
-    `${manifest.id}@${manifest.version} (${manifest.dimensionality};${status} HU window ${low}..${high}; tiled ` +
+    `${manifest.id}@${manifest.version} (${manifest.dimensionality};${status} HU window ${low}..${high}, ` +
+    `outside it ${outsideWindowLabel(manifest)}; tiled ` +
     `${tileRows(manifest)}x${tileColumns(manifest)} px, halo ${manifest.halo.inPlane} px)`
   );
+}
+
+function outsideWindowLabel(manifest: ModelManifest): string {
+  const counterpart = manifest.normalization.outsideWindow;
+  if (counterpart.method === 'matched-gaussian') return 'the Gaussian matched to the model per slice';
+  if (counterpart.method === 'gaussian') return `Gaussian ${counterpart.sigmaMm} mm`;
+  return manifest.output.scale.inPlane === 1 && manifest.output.scale.z === 1 ? 'unchanged' : 'bicubic';
 }
 
 /** What the next step sees: a harmonized series has the model's target kernel family. */
@@ -70,6 +79,7 @@ class ModelStep implements Step {
   private readonly ran = new Set<Provider>();
   private tiles = 0;
   private seconds = 0;
+  private output: FullRangeSource | undefined;
 
   constructor(
     private readonly model: ModelEntry,
@@ -89,14 +99,19 @@ class ModelStep implements Step {
     // Refuses before anything is sent to a worker.
     assertAccepts(this.model.manifest, series, input.geometry);
     const spec = tilingSpec(this.model.manifest);
-    const source = new TiledSource(input, spec, (slab) => this.engine.runSlab(this.model, this.provider, spec, slab).then((r) => this.record(r)));
+    const source = modelOutputSource(this.model.manifest, input, (slab) =>
+      this.engine.runSlab(this.model, this.provider, spec, slab).then((r) => this.record(r)),
+    );
+    this.output = source;
     return Object.assign(source, { series: outputSeries(this.model.manifest, series) });
   }
 
   report(): Record<string, unknown> {
     const { id, version, status } = this.model.manifest;
     const backend = this.ran.size === 0 ? undefined : [...this.ran].sort().join('+');
-    return { backend, model: `${id}@${version}`, status, tiles: this.tiles, seconds: Number(this.seconds.toFixed(3)) };
+    const sigmas = [...(this.output?.matchedSigmasMm.values() ?? [])];
+    const matched = sigmas.length === 0 ? {} : { outsideWindowSigmaMm: [Math.min(...sigmas), Math.max(...sigmas)] };
+    return { backend, model: `${id}@${version}`, status, tiles: this.tiles, seconds: Number(this.seconds.toFixed(3)), ...matched };
   }
 
   private record(result: SlabResult): SlabResult {

@@ -6,7 +6,7 @@ import { InvalidInputError } from '../../../src/errors.js';
 import { createBackend } from '../../../src/inference/backend.js';
 import { createInferenceEngine, type InferenceEngine } from '../../../src/inference/engine.js';
 import { runSlab } from '../../../src/inference/slab.js';
-import { TiledSource } from '../../../src/inference/tiled-source.js';
+import { modelOutputSource } from '../../../src/inference/model-source.js';
 import { tilingSpec } from '../../../src/inference/tiler.js';
 import type { SeriesDescriptor } from '../../../src/inference/accepts.js';
 import { modelStep } from '../../../src/pipeline/steps/model.js';
@@ -38,7 +38,7 @@ describe('model step', () => {
   });
   afterAll(() => engine.close());
 
-  it('runs a model in worker threads, equal to the in-process tiler, and reports the backend', async () => {
+  it('runs a model in worker threads, equal to the in-process tiler (with its counterpart outside the window), and reports the backend', async () => {
     const volume = syntheticVolume(40, 52, 5);
     const input = memorySource(volume, syntheticGeometry(40, 52, 5));
     const step = await modelStep.create({ model: 'test-2d-rf4' }, { inference: engine, series: SHARP_SIEMENS });
@@ -48,7 +48,7 @@ describe('model step', () => {
     const entry = engine.registry.getModel('test-2d-rf4');
     const backend = await createBackend(await readFile(entry.onnxPath), { provider: 'cpu', threads: 1, inputName: 'input', outputName: 'output' });
     const spec = tilingSpec(entry.manifest);
-    const direct = await readAll(new TiledSource(input, spec, (slab) => runSlab(backend, spec, slab)));
+    const direct = await readAll(modelOutputSource(entry.manifest, input, (slab) => runSlab(backend, spec, slab)));
     await backend.close();
 
     expect(maxNormalizedDifference(slices, direct, spec.huWindow)).toBeLessThanOrEqual(1e-6);

@@ -1,0 +1,74 @@
+/**
+ * npm run compare -- --model <id> --sharp <folder> --soft <folder> [--slice K] [--out DIR] [--data DIR]
+ *
+ * Writes PNGs to look at: one slice of a sharp series, the model step's output (the node's engine,
+ * full HU range), its classical counterpart alone, and the real soft reconstruction at the same
+ * position, side by side, in the lung, mediastinal and bone windows. Super-resolution models are
+ * given the sharp series as is (no reference at 1024: the soft folder is then shown upsampled by
+ * the counterpart). Default output folder: test-output/compare/.
+ */
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { bicubicUpsample2x } from '../src/imaging/bicubic-upsample.js';
+import { openSeries } from '../src/imaging/load-series.js';
+import { BONE_WINDOW, LUNG_WINDOW, MEDIASTINAL_WINDOW, renderPng, type GreyImage } from '../src/imaging/render-png.js';
+import type { SliceSource } from '../src/imaging/slice-source.js';
+import { createInferenceEngine } from '../src/inference/engine.js';
+import { modelOutputSource } from '../src/inference/model-source.js';
+import { tilingSpec } from '../src/inference/tiler.js';
+
+function option(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+async function open(dataDir: string, folder: string): Promise<SliceSource> {
+  const dir = path.join(dataDir, folder);
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.dcm')).map((f) => path.join(dir, f));
+  return (await openSeries(files)).source;
+}
+
+function single(source: SliceSource, index: number): SliceSource {
+  return { geometry: { ...source.geometry, positions: [source.geometry.positions[index]] }, sliceCount: 1, readSlice: () => source.readSlice(index) };
+}
+
+async function main(): Promise<void> {
+  const modelId = option('model');
+  const sharpFolder = option('sharp');
+  const softFolder = option('soft');
+  if (!modelId || !sharpFolder || !softFolder) throw new Error('usage: --model <id> --sharp <folder> --soft <folder> [--slice K]');
+  const dataDir = path.resolve(option('data') ?? '../shared/data/ct');
+  const outDir = path.resolve(option('out') ?? 'test-output/compare');
+  const engine = await createInferenceEngine({ modelRoots: ['models'], provider: 'cpu', threads: 2, workers: 1 });
+  try {
+    const entry = engine.registry.getModel(modelId);
+    const sharp = await open(dataDir, sharpFolder);
+    const soft = await open(dataDir, softFolder);
+    const index = Number(option('slice') ?? Math.floor(sharp.sliceCount / 2));
+    const z = sharp.geometry.positions[index][2];
+    const softIndex = soft.geometry.positions.findIndex((p) => Math.abs(p[2] - z) < 0.01);
+    if (softIndex < 0) throw new Error(`${softFolder} has no slice at z = ${z}`);
+    const input = single(sharp, index);
+    const spec = tilingSpec(entry.manifest);
+    const output = modelOutputSource(entry.manifest, input, (slab) => engine.runSlab(entry, 'cpu', spec, slab));
+    const scaled = spec.scale.inPlane === 2;
+    const reference = scaled ? bicubicUpsample2x(single(soft, softIndex)) : single(soft, softIndex);
+    const shown = scaled ? bicubicUpsample2x(input) : input;
+    const image = async (source: SliceSource, hu?: Float32Array): Promise<GreyImage> => ({
+      rows: source.geometry.rows,
+      columns: source.geometry.columns,
+      hu: hu ?? (await source.readSlice(0)),
+    });
+    const panels = [await image(shown), await image(output), await image(output, await output.readCounterpart(0)), await image(reference)];
+    await mkdir(outDir, { recursive: true });
+    for (const [name, window] of Object.entries({ lung: LUNG_WINDOW, mediastinal: MEDIASTINAL_WINDOW, bone: BONE_WINDOW })) {
+      const file = path.join(outDir, `${modelId}-${sharpFolder}-${index}-${name}.png`);
+      await writeFile(file, renderPng(panels, window));
+      console.log(`${file}: input | model step | counterpart | ${scaled ? 'soft reference, bicubic' : 'soft reference'} (${name} window)`);
+    }
+  } finally {
+    await engine.close();
+  }
+}
+
+await main();
