@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { access } from 'node:fs/promises';
-import type { NodeConfig } from './config/schema.js';
+import { apiHostNames, type NodeConfig } from './config/schema.js';
 import type { Logger } from './log.js';
 import type { Database } from './db/database.js';
 import { openDatabase } from './db/open-database.js';
@@ -167,7 +167,7 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
       ownOutput: { uidRoot: config.derive.uidRoot, nodeName: config.derive.nodeName },
       log,
       models: async () => inference.registry.ids().map((id) => inference.registry.getModel(id).manifest),
-    }, { apiToken: config.api.token });
+    }, { apiToken: config.api.token, allowedHosts: apiHostNames(config.api) });
     const api = await startApi(app, { host: config.api.host, port: config.api.port });
     stops.push(() => api.close());
     log.info({ host: config.api.host, port: api.port, token: config.api.token !== undefined ? 'required' : 'none (loopback only)' }, 'API and console ready');

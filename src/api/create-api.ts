@@ -3,6 +3,8 @@ import { Registry } from 'prom-client';
 import type { ApiDeps } from './api-deps.js';
 import { securityHeaders, sameOriginWrites } from './browser-guards.js';
 import { requireToken } from './require-token.js';
+import { allowedHosts } from './allowed-hosts.js';
+import { rejectDeepJson } from './json-depth.js';
 import { errorHandler, unknownRoute } from './error-handler.js';
 import { registerDatabaseMetrics } from './database-metrics.js';
 import { defaultConsoleDir } from './console-dir.js';
@@ -18,29 +20,47 @@ export type { ApiDeps, NodeInfo } from './api-deps.js';
 /** Rules are a few kilobytes; anything far larger is a mistake or an attack. */
 const JSON_BODY_LIMIT = '256kb';
 
+export interface ApiOptions {
+  consoleDir?: string;
+  /** With a token, /api (but its health probe) and /metrics ask for it. */
+  apiToken?: string;
+  /** Host names besides this machine's that requests may name (see allowed-hosts.ts); undefined: any. */
+  allowedHosts?: readonly string[];
+}
+
 /**
  * The REST API under /api, Prometheus metrics at /metrics, and the web console (static files of
- * console/) at /; with apiToken, /api (but its health probe) and /metrics ask for it. Nothing
- * listens yet: startApi does that.
+ * console/) at /. Every guard is router middleware in front of the routes it guards, and paths are
+ * matched case-sensitively. Nothing listens yet: startApi does that.
  */
-export function createApi(deps: ApiDeps, options: { consoleDir?: string; apiToken?: string } = {}): express.Express {
+export function createApi(deps: ApiDeps, options: ApiOptions = { allowedHosts: [] }): express.Express {
   const registry = deps.metrics ?? new Registry();
   registerDatabaseMetrics(registry, deps.db);
 
   const app = express();
+  app.set('case sensitive routing', true);
   app.disable('x-powered-by');
   app.use(securityHeaders);
-  app.use(requireToken(options.apiToken));
+  app.use(allowedHosts(options.allowedHosts));
   app.use(sameOriginWrites);
   app.use(express.json({ limit: JSON_BODY_LIMIT }));
-  app.use(healthRoutes(deps));
-  app.use(seriesRoutes(deps));
-  app.use(jobRoutes(deps));
-  app.use(ruleRoutes(deps));
-  app.use(configRoutes(deps));
-  app.use(metricsRoutes(registry));
+  app.use(rejectDeepJson);
+  app.use('/api', apiRouter(deps, options.apiToken));
+  app.use('/metrics', requireToken(options.apiToken), metricsRoutes(registry));
   app.use(express.static(options.consoleDir ?? defaultConsoleDir, { index: 'index.html', fallthrough: true }));
   app.use(unknownRoute);
   app.use(errorHandler(deps.log));
   return app;
+}
+
+/** /api: the health probe is open (liveness); everything after the token guard needs the token. */
+function apiRouter(deps: ApiDeps, token: string | undefined): express.Router {
+  const api = express.Router({ caseSensitive: true });
+  api.use(healthRoutes(deps));
+  api.use(requireToken(token));
+  api.use(seriesRoutes(deps));
+  api.use(jobRoutes(deps));
+  api.use(ruleRoutes(deps));
+  api.use(configRoutes(deps));
+  return api;
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/database.js';
+import { withoutPaths } from './redact-paths.js';
 import type { StepState } from '../pipeline/job-state.js';
 import type { Page } from './request-values.js';
 import type { JobStateName } from './states.js';
@@ -71,7 +72,6 @@ export interface JobWithDeliveries extends JobSummary {
 export interface JobDetail extends JobWithDeliveries {
   /** The rule as it was when the job was made. */
   rule: unknown;
-  outputDir: string | null;
 }
 
 export const jobSummaryColumns = `j.id, j.series_instance_uid, j.series_generation, j.rule_id, j.state, j.steps, j.attempts,
@@ -86,7 +86,7 @@ export function toJobSummary(row: JobSummaryRow): JobSummary {
     state: row.state,
     steps: row.steps,
     attempts: row.attempts,
-    error: row.error,
+    error: withoutPaths(row.error),
     derivedSeriesUid: row.derived_series_uid,
     instanceCount: row.instance_count,
     createdAt: row.created_at,
@@ -103,7 +103,7 @@ function toDeliverySummary(row: DeliveryRow): DeliverySummary {
     destination: row.destination,
     state: row.state,
     attempts: row.attempts,
-    lastError: row.last_error,
+    lastError: withoutPaths(row.last_error),
     instancesSent: row.instances_sent,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -147,8 +147,8 @@ export async function listJobs(
 }
 
 export async function getJob(db: Queryable, jobId: string): Promise<JobDetail | undefined> {
-  const { rows } = await db.query<JobSummaryRow & { series_description: string | null; rule: unknown; output_dir: string | null }>(
-    `SELECT ${jobSummaryColumns}, j.rule, j.output_dir, s.series_description
+  const { rows } = await db.query<JobSummaryRow & { series_description: string | null; rule: unknown }>(
+    `SELECT ${jobSummaryColumns}, j.rule, s.series_description
        FROM jobs j JOIN series s ON s.series_instance_uid = j.series_instance_uid WHERE j.id = $1`,
     [jobId],
   );
@@ -159,7 +159,6 @@ export async function getJob(db: Queryable, jobId: string): Promise<JobDetail | 
     ...toJobSummary(row),
     seriesDescription: row.series_description,
     rule: row.rule,
-    outputDir: row.output_dir,
     deliveries: deliveries.get(row.id) ?? [],
   };
 }

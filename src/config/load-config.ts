@@ -64,6 +64,7 @@ function applyEnvironment(raw: Record<string, unknown>, env: NodeJS.ProcessEnv):
   if (env.CTPREP_API_HOST) api.host = env.CTPREP_API_HOST;
   if (env.CTPREP_API_PORT) api.port = Number(env.CTPREP_API_PORT);
   if (env.CTPREP_API_TOKEN) api.token = env.CTPREP_API_TOKEN;
+  if (env.CTPREP_API_ALLOWED_HOSTS) api.allowedHosts = env.CTPREP_API_ALLOWED_HOSTS.split(',').map((name) => name.trim()).filter(Boolean);
   result.api = api;
   return result;
 }

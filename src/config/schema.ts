@@ -37,6 +37,12 @@ export const configSchema = z.object({
        * host is not a loopback address; better given as CTPREP_API_TOKEN than written here.
        */
       token: z.string().min(16, 'an API token has at least 16 characters').regex(/^[\x21-\x7e]+$/, 'an API token is printable ASCII without spaces').optional(),
+      /**
+       * Host names the API is reached by besides this machine's own (localhost, 127.0.0.1, [::1]),
+       * e.g. the node's DNS name behind a reverse proxy. A request naming any other Host is refused
+       * (DNS rebinding). Empty with a token and a non-loopback host: any name is accepted.
+       */
+      allowedHosts: z.array(z.string().min(1).regex(/^[A-Za-z0-9.:[\]-]+$/, 'a host name or address')).default([]),
     })
     .prefault({})
     .refine((api) => api.token !== undefined || isLoopbackHost(api.host), {
@@ -88,4 +94,14 @@ export const configSchema = z.object({
 });
 
 export type NodeConfig = z.infer<typeof configSchema>;
+
+/**
+ * The Host names the API answers to (see api/allowed-hosts.ts): the configured ones and the bound
+ * address; undefined (any) for a token-guarded node listening beyond loopback with none configured.
+ */
+export function apiHostNames(api: NodeConfig['api']): string[] | undefined {
+  const wildcard = api.host === '0.0.0.0' || api.host === '::';
+  if (api.allowedHosts.length === 0 && api.token !== undefined && !isLoopbackHost(api.host)) return undefined;
+  return [...api.allowedHosts, ...(wildcard ? [] : [api.host])];
+}
 export type Destination = z.infer<typeof destinationSchema>;

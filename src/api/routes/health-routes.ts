@@ -3,8 +3,8 @@ import type { ApiDeps } from '../api-deps.js';
 
 /** GET /api/health: 200 when the database answers, 503 when it does not; node info either way. */
 export function healthRoutes(deps: Pick<ApiDeps, 'db' | 'node'>): Router {
-  const router = Router();
-  router.get('/api/health', async (_req, res) => {
+  const router = Router({ caseSensitive: true });
+  router.get('/health', async (_req, res) => {
     try {
       await deps.db.query('SELECT 1');
       res.json({ status: 'ok', database: { kind: deps.node.databaseKind, reachable: true }, node: deps.node });

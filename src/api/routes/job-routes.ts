@@ -17,25 +17,25 @@ async function asConflict(work: () => Promise<void>): Promise<void> {
 }
 
 export function jobRoutes(deps: Pick<ApiDeps, 'db' | 'retryJob' | 'retryDelivery'>): Router {
-  const router = Router();
-  router.get('/api/jobs', async (req, res) => {
+  const router = Router({ caseSensitive: true });
+  router.get('/jobs', async (req, res) => {
     const filter = { state: stateQuery(req.query.state, jobStates), ...pageQuery(req.query) };
     const { jobs, total } = await listJobs(deps.db, filter);
     res.json({ jobs, total, limit: filter.limit, offset: filter.offset });
   });
-  router.get('/api/jobs/:id', async (req, res) => {
+  router.get('/jobs/:id', async (req, res) => {
     const id = uuidParam(req.params.id, 'id');
     const job = await getJob(deps.db, id);
     if (!job) throw notFound(`no job ${id}`);
     res.json(job);
   });
-  router.post('/api/jobs/:id/retry', async (req, res) => {
+  router.post('/jobs/:id/retry', async (req, res) => {
     const id = uuidParam(req.params.id, 'id');
     if (!(await getJob(deps.db, id))) throw notFound(`no job ${id}`);
     await asConflict(() => deps.retryJob(id));
     res.status(202).json(await getJob(deps.db, id));
   });
-  router.post('/api/deliveries/:id/retry', async (req, res) => {
+  router.post('/deliveries/:id/retry', async (req, res) => {
     const id = uuidParam(req.params.id, 'id');
     if (!(await getDelivery(deps.db, id))) throw notFound(`no delivery ${id}`);
     await asConflict(() => deps.retryDelivery(id));

@@ -23,20 +23,20 @@ function ruleBody(body: unknown, id: string): Record<string, unknown> {
 }
 
 export function ruleRoutes(deps: Pick<ApiDeps, 'db' | 'ruleReferences' | 'ownOutput'>): Router {
-  const router = Router();
-  router.get('/api/rules', async (_req, res) => {
+  const router = Router({ caseSensitive: true });
+  router.get('/rules', async (_req, res) => {
     res.json({ rules: await listRules(deps.db) });
   });
-  router.post('/api/rules/test', async (req, res) => {
+  router.post('/rules/test', async (req, res) => {
     res.json(await dryRunRules(deps.db, req.body, deps.ownOutput));
   });
-  router.get('/api/rules/:id', async (req, res) => {
+  router.get('/rules/:id', async (req, res) => {
     const id = ruleIdParam(req.params.id);
     const rule = await getRule(deps.db, id);
     if (!rule) throw notFound(`no rule ${id}`);
     res.json(rule);
   });
-  router.put('/api/rules/:id', async (req, res) => {
+  router.put('/rules/:id', async (req, res) => {
     const id = ruleIdParam(req.params.id);
     const input = ruleBody(req.body, id);
     const existed = (await getRule(deps.db, id)) !== undefined;
@@ -48,7 +48,7 @@ export function ruleRoutes(deps: Pick<ApiDeps, 'db' | 'ruleReferences' | 'ownOut
       throw error;
     }
   });
-  router.delete('/api/rules/:id', async (req, res) => {
+  router.delete('/rules/:id', async (req, res) => {
     const id = ruleIdParam(req.params.id);
     if (!(await deleteRule(deps.db, id))) throw notFound(`no rule ${id}`);
     res.status(204).end();

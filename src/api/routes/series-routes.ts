@@ -6,13 +6,13 @@ import { seriesStates } from '../states.js';
 import { notFound } from '../http-error.js';
 
 export function seriesRoutes(deps: Pick<ApiDeps, 'db'>): Router {
-  const router = Router();
-  router.get('/api/series', async (req, res) => {
+  const router = Router({ caseSensitive: true });
+  router.get('/series', async (req, res) => {
     const filter = { state: stateQuery(req.query.state, seriesStates), ...pageQuery(req.query) };
     const { series, total } = await listSeries(deps.db, filter);
     res.json({ series, total, limit: filter.limit, offset: filter.offset });
   });
-  router.get('/api/series/:uid', async (req, res) => {
+  router.get('/series/:uid', async (req, res) => {
     const uid = seriesUidParam(req.params.uid, 'uid');
     const series = await getSeries(deps.db, uid);
     if (!series) throw notFound(`no series ${uid}`);
