@@ -19,6 +19,8 @@ const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
  */
 export function storeStatusForError(error: unknown): number {
   if (isDiskFull(error)) return DimseStatus.OutOfResources;
+  const chosen = (error as { status?: unknown } | undefined)?.status;
+  if (error instanceof InvalidInputError && typeof chosen === 'number') return chosen;
   if (error instanceof InvalidInputError) return DimseStatus.CannotUnderstand;
   return DimseStatus.ProcessingFailure;
 }

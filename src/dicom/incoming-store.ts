@@ -5,6 +5,10 @@ import { DimseStatus, storeStatusForError } from './dimse-status.js';
 import { InstanceFileWriter } from './instance-file-writer.js';
 import type { DicomListenerHandlers, ReceivedInstance } from './listener-types.js';
 import { encodeFileMeta } from './part10.js';
+import { checkReceivedDataset } from './received-dataset.js';
+
+/** Bytes kept in memory for the check before Success: CT headers end well inside them. */
+const PREFIX_BYTES = 64 * 1024;
 
 /** Where and how received instances are written; one per listener. */
 export interface StoreSettings {
@@ -37,6 +41,9 @@ export class IncomingStore {
   readonly sopInstanceUid: string;
   readonly writer: InstanceFileWriter | undefined;
   private readonly refusal: { status: number; comment: string } | undefined;
+  /** The file's first bytes (meta and the start of the dataset), checked before Success. */
+  private prefix: Buffer[] = [];
+  private prefixBytes = 0;
 
   constructor(
     readonly context: StoreContext,
@@ -57,6 +64,7 @@ export class IncomingStore {
       implementationVersionName: settings.implementationVersionName,
       sourceAeTitle: context.callingAeTitle,
     });
+    this.keep(header);
     this.writer = new InstanceFileWriter(header, {
       directory: settings.incomingDir,
       fileName,
@@ -67,6 +75,14 @@ export class IncomingStore {
 
   append(bytes: Buffer): void {
     this.writer?.append(bytes);
+    this.keep(bytes);
+  }
+
+  private keep(bytes: Buffer): void {
+    if (this.prefixBytes >= PREFIX_BYTES) return;
+    const part = Buffer.from(bytes.subarray(0, PREFIX_BYTES - this.prefixBytes));
+    this.prefix.push(part);
+    this.prefixBytes += part.length;
   }
 
   /** Fail closed: the status is a failure until the handler has resolved. */
@@ -78,6 +94,9 @@ export class IncomingStore {
     try {
       const file = await this.writer.finish();
       stored = true;
+      const prefix = Buffer.concat(this.prefix, this.prefixBytes);
+      this.prefix = [];
+      await checkReceivedDataset({ ...file, prefix, sopClassUid: this.sopClassUid, sopInstanceUid: this.sopInstanceUid, transferSyntaxUid: this.context.transferSyntaxUid });
       await handlers.onInstance(this.describe(file.path, file.sizeBytes));
       status = DimseStatus.Success;
     } catch (error) {
@@ -85,7 +104,7 @@ export class IncomingStore {
       comment = error instanceof Error ? error.message : String(error);
       this.settings.logger.warn(
         { associationId: this.context.associationId, sopInstanceUid: this.sopInstanceUid, status, ...errorFields(error) },
-        stored ? 'instance handler failed; file removed, C-STORE answered with failure' : 'could not write received instance',
+        stored ? 'instance refused or its handler failed; file removed, C-STORE answered with failure' : 'could not write received instance',
       );
       if (stored) await this.discardAfterFailure();
     }

@@ -3,7 +3,7 @@ import dicomParser from 'dicom-parser';
 import { InvalidInputError } from '../errors.js';
 import { assembleGeometry, DEFAULT_TOLERANCES, type GeometryTolerances } from './assemble-geometry.js';
 import { PIXEL_DATA_TAG, readPart10, toArrayBuffer, type NaturalDataset } from './dcmjs.js';
-import { dicomParserMessage } from './dicom-parser-error.js';
+import { dicomParserMessage } from '../dicom/dicom-parser-error.js';
 import { checkDecodable, decodeFrame, isCompressed, prepareDecoders, type FrameInfo } from './decode-pixels.js';
 import type { SeriesGeometry, Vec3 } from './geometry.js';
 import { storedToHu, storedValues } from './hounsfield.js';

@@ -1,5 +1,5 @@
 import dicomParser, { type DataSet } from 'dicom-parser';
-import { dicomParserMessage } from '../imaging/dicom-parser-error.js';
+import { dicomParserMessage } from '../dicom/dicom-parser-error.js';
 
 /**
  * The few header elements ingest needs, read with dicom-parser: it indexes element offsets and
