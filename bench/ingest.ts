@@ -26,7 +26,7 @@ import { runDcmtk, startDcmtkServer } from '../test/helpers/dcmtk.js';
  */
 export async function startNodeReceiver(workDir: string): Promise<Receiver> {
   const config = parseConfig({
-    dicom: { aeTitle: 'NODE', port: 0 },
+    dicom: { aeTitle: 'NODE', port: 0, callers: [{ aeTitle: 'STORESCU' }] },
     api: { port: 0 },
     dataDir: workDir,
     rulesFile: path.join(workDir, 'no-rules.json'),

@@ -44,7 +44,7 @@ const rulesFile = values.rule ? await onlyRule(config.rulesFile, values.rule) : 
 const node = await startNode(
   {
     ...config,
-    dicom: { ...config.dicom, port: nodePort },
+    dicom: { ...config.dicom, port: nodePort, callers: [{ aeTitle: 'BENCH', overwrite: 'keep-first' }] },
     api: { ...config.api, port: 0 },
     dataDir: path.join(workDir, 'node'),
     rulesFile,

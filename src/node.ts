@@ -1,18 +1,23 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { access } from 'node:fs/promises';
-import { apiHostNames, type NodeConfig } from './config/schema.js';
+import { allowedCallers, apiHostNames, type NodeConfig } from './config/schema.js';
 import type { Logger } from './log.js';
 import type { Database } from './db/database.js';
 import { openDatabase } from './db/open-database.js';
 import { startDicomListener } from './dicom/listener.js';
 import { sendInstances } from './dicom/sender.js';
+import { orthancRest } from './pipeline/orthanc-rest.js';
 import { openSpool } from './ingest/spool.js';
+import { recordAudit } from './store/audit-events.js';
 import { startIngest } from './ingest/start-ingest.js';
 import { loadRulesFile, assertRuleReferences } from './routing/load-rules.js';
 import { startQueue } from './pipeline/queue.js';
 import { seedRules } from './pipeline/rules-store.js';
 import { routeCompleteSeries } from './pipeline/route-series.js';
 import { startPipelineWorkers } from './pipeline/start-workers.js';
+import { startRecovery } from './pipeline/recover-stale.js';
 import { retryDelivery, retryJob } from './pipeline/retry.js';
 import { defaultStepKinds } from './pipeline/steps/index.js';
 import { createInferenceEngine, type InferenceEngine } from './inference/engine.js';
@@ -85,6 +90,13 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
     stops.push(() => inference.close());
 
     if (options.runWorkers !== false) {
+      const holder = {
+        workerId: `${os.hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`,
+        heartbeatMs: config.jobs.heartbeatSeconds * 1000,
+        staleMs: config.jobs.staleAfterSeconds * 1000,
+      };
+      const recovery = startRecovery({ db, boss, clock, log, staleMs: holder.staleMs, intervalMs: holder.heartbeatMs });
+      stops.push(() => recovery.stop());
       const workers = await startPipelineWorkers(
         boss,
         {
@@ -98,15 +110,18 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
             nodeName: config.derive.nodeName,
             clock,
             log,
+            holder,
           },
           delivery: {
             db,
             destinations: config.destinations,
             callingAeTitle: config.dicom.aeTitle,
             send: sendInstances,
+            orthanc: (url) => orthancRest(url),
             timeoutMs: config.delivery.timeoutMs,
             clock,
             log,
+            holder,
           },
         },
         { concurrency: config.jobs.concurrency, deliveryConcurrency: 2, pollingIntervalSeconds: 0.5 },
@@ -121,6 +136,8 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
       log,
       clock,
       quietMs: config.completion.quietSeconds * 1000,
+      unconfirmedQuietMs: config.completion.unconfirmedQuietSeconds * 1000,
+      minSlices: config.completion.minSlices,
       checkIntervalMs: config.completion.checkIntervalMs,
       async onSeriesComplete(seriesInstanceUid) {
         const routed = await routeCompleteSeries(seriesInstanceUid, {
@@ -147,11 +164,22 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
         port: config.dicom.port,
         incomingDir: spool.incomingDir,
         maxPduLength: config.dicom.maxPduLength,
+        callers: allowedCallers(config),
+        ...config.dicom.limits,
         logger: log,
       },
       {
         onInstance: async (received) => ingest.acceptInstance(received),
-        onAssociationEnd: (ended) => ingest.associationEnded(ended.associationId),
+        onAssociationEnd: (ended) =>
+          ingest.associationEnded(ended.associationId, ended.reason === 'released' && ended.refusedInstances === 0 ? 'released' : 'interrupted'),
+        onAssociationRejected: (rejected) =>
+          recordAudit(db, {
+            at: clock(),
+            actor: `dicom ${rejected.callingAeTitle}@${rejected.remoteAddress ?? 'unknown'}`,
+            action: 'association.rejected',
+            subject: rejected.callingAeTitle,
+            detail: { reason: rejected.reason, detail: rejected.detail, calledAeTitle: rejected.calledAeTitle },
+          }),
       },
     );
     stops.push(() => listener.close());
@@ -159,7 +187,7 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
 
     const app = createApi({
       db,
-      retryJob: (jobId) => retryJob(db, boss, jobId, clock()),
+      retryJob: (jobId) => retryJob(db, boss, jobId, clock(), config.jobs.staleAfterSeconds * 1000),
       retryDelivery: (deliveryId) => retryDelivery(db, boss, deliveryId, clock()),
       ruleReferences,
       destinations: config.destinations,

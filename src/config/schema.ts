@@ -12,10 +12,25 @@ export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
+const callerSchema = z.strictObject({
+  /** The calling AE title; '*' lets any AE in (from the addresses given, if any). */
+  aeTitle: z.union([z.literal('*'), aeTitle]),
+  /** IP addresses it may call from; absent: any. */
+  addresses: z.array(z.ipv4().or(z.ipv6())).optional(),
+  /** An instance it sends again with other content: keep the first copy (and record it), or replace it. */
+  overwrite: z.enum(['keep-first', 'replace']).default('keep-first'),
+});
+
 export const destinationSchema = z.object({
   aeTitle,
   host: z.string().min(1),
   port: port.min(1),
+  /**
+   * Where the destination is an Orthanc: its REST API (e.g. http://127.0.0.1:8042), so that a
+   * derived series superseded by a newer generation is deleted there once the newer one is in.
+   * Credentials, if any, in the URL or in CTPREP_DESTINATION_<NAME>_ORTHANC_URL.
+   */
+  orthancUrl: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 /** The configuration file (config/node.json) as written by people; defaults filled in here. */
@@ -26,6 +41,20 @@ export const configSchema = z.object({
       host: z.string().default('127.0.0.1'),
       port: port.default(11112),
       maxPduLength: z.number().int().min(4096).max(262144).default(262144),
+      /**
+       * Who may send to the node. Absent: the AE titles of the configured destinations (the PACS
+       * the node serves), from any address; any other caller is rejected at association.
+       */
+      callers: z.array(callerSchema).optional(),
+      limits: z
+        .object({
+          maxAssociations: z.number().int().min(1).max(1000).default(32),
+          maxAssociationsPerCaller: z.number().int().min(1).max(1000).default(8),
+          setupTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+          pduTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+          idleTimeoutMs: z.number().int().min(100).max(3_600_000).default(60_000),
+        })
+        .prefault({}),
     })
     .prefault({}),
   api: z
@@ -57,6 +86,13 @@ export const configSchema = z.object({
   completion: z
     .object({
       quietSeconds: z.number().positive().max(3600).default(3),
+      /**
+       * Quiet time of a series whose last send did not end normally (an abort, a lost connection,
+       * a refused instance, a restart of the node): the sender gets time to send it again.
+       */
+      unconfirmedQuietSeconds: z.number().positive().max(86_400).default(600),
+      /** A series with fewer slices than this is not routed (state incomplete). */
+      minSlices: z.number().int().min(1).max(10_000).default(1),
       checkIntervalMs: z.number().int().min(50).max(60000).default(500),
     })
     .prefault({}),
@@ -74,8 +110,16 @@ export const configSchema = z.object({
       concurrency: z.number().int().min(1).max(64).default(1),
       retryLimit: z.number().int().min(0).max(100).default(3),
       retryDelaySeconds: z.number().int().min(1).default(5),
+      /** How often a worker says it is alive while it runs a job or sends a delivery. */
+      heartbeatSeconds: z.number().positive().max(60).default(2),
+      /** A worker silent this long has died: its job or delivery is queued again at once. */
+      staleAfterSeconds: z.number().positive().max(3600).default(10),
     })
-    .prefault({}),
+    .prefault({})
+    .refine((jobs) => jobs.staleAfterSeconds >= 3 * jobs.heartbeatSeconds, {
+      path: ['staleAfterSeconds'],
+      message: 'staleAfterSeconds must be at least three heartbeats, or live workers would look dead',
+    }),
   delivery: z
     .object({
       retryLimit: z.number().int().min(0).max(1000).default(30),
@@ -94,6 +138,14 @@ export const configSchema = z.object({
 });
 
 export type NodeConfig = z.infer<typeof configSchema>;
+export type CallerConfig = z.infer<typeof callerSchema>;
+
+/** The callers the listener lets in: as configured, or the destinations' AE titles. */
+export function allowedCallers(config: NodeConfig): CallerConfig[] {
+  if (config.dicom.callers) return config.dicom.callers;
+  const titles = [...new Set(Object.values(config.destinations).map((destination) => destination.aeTitle))];
+  return titles.map((title) => ({ aeTitle: title, overwrite: 'keep-first' as const }));
+}
 
 /**
  * The Host names the API answers to (see api/allowed-hosts.ts): the configured ones and the bound

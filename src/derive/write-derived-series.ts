@@ -52,9 +52,21 @@ export async function writeDerivedSeries(input: DerivedSeriesInput): Promise<Der
   const sourceIndexOf = nearestSourceSlices(input.source.instances, input.output.geometry);
   const files: string[] = [];
   const sopInstanceUids: string[] = [];
+  const madeFrom = new Map<number, number>();
   for (let index = 0; index < input.output.sliceCount; index++) {
     const source = input.source.instances[sourceIndexOf[index]];
-    const sopInstanceUid = deterministicUid(input.uidRoot, 'instance', series.seriesInstanceUid, source.sopInstanceUid, String(index));
+    // Named by its source instance (frame) and which of the slices made from it this is, not by its
+    // place in the volume: a slice keeps its UID when the series around it grows.
+    const fromSource = madeFrom.get(sourceIndexOf[index]) ?? 0;
+    madeFrom.set(sourceIndexOf[index], fromSource + 1);
+    const sopInstanceUid = deterministicUid(
+      input.uidRoot,
+      'instance',
+      series.seriesInstanceUid,
+      source.sopInstanceUid,
+      String(source.frameNumber ?? 1),
+      String(fromSource),
+    );
     const pixelFormat = pixelFormatOf(source.header, source.path);
     const storedPixels = huToStored(await input.output.readSlice(index), pixelFormat);
     const dataset = buildDerivedDataset({ index, sopInstanceUid, source, pixelFormat, storedPixels }, series);
@@ -74,8 +86,11 @@ function seriesFacts(input: DerivedSeriesInput): DerivedSeriesFacts {
   const derivations = input.steps.map((step) => step.derivation).join('; ');
   const nodeName = input.nodeName ?? DEFAULT_NODE_NAME;
   const generated = input.steps.some((step) => step.generated);
+  // A new derived series for every set of source instances: when the source series grows, its
+  // derived series is a new one that supersedes the old, never a mix of both.
+  const sources = input.source.instances.map((instance) => `${instance.sopInstanceUid}#${instance.frameNumber ?? 1}`).sort();
   return {
-    seriesInstanceUid: deterministicUid(input.uidRoot, 'series', String(header.SeriesInstanceUID), derivations),
+    seriesInstanceUid: deterministicUid(input.uidRoot, 'series', String(header.SeriesInstanceUID), derivations, ...sources),
     seriesNumber: input.seriesNumber ?? (Number(header.SeriesNumber) || 0) + 1000,
     seriesDescription: describeSeries(typeof header.SeriesDescription === 'string' ? header.SeriesDescription : '', labels),
     // Names the node first: how a PACS rule (see config/orthanc-forward-to-node.lua) and the node's

@@ -25,6 +25,8 @@ export interface StoreContext {
   associationId: string;
   callingAeTitle: string;
   calledAeTitle: string;
+  remoteAddress: string | undefined;
+  overwrite: 'keep-first' | 'replace';
   presentationContextId: number;
   abstractSyntaxUid: string;
   transferSyntaxUid: string;
@@ -125,6 +127,7 @@ export class IncomingStore {
       transferSyntaxUid: this.context.transferSyntaxUid,
       callingAeTitle: this.context.callingAeTitle,
       calledAeTitle: this.context.calledAeTitle,
+      overwrite: this.context.overwrite,
       associationId: this.context.associationId,
       receivedAt: this.settings.clock(),
     };

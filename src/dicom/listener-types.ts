@@ -1,4 +1,5 @@
 import type { DicomLogger } from './dicom-logger.js';
+import type { CallerPolicy, RejectionReason } from './negotiation-policy.js';
 
 /** One instance received by C-STORE, already durable on disk when a handler sees it. */
 export interface ReceivedInstance {
@@ -11,8 +12,19 @@ export interface ReceivedInstance {
   transferSyntaxUid: string;
   callingAeTitle: string;
   calledAeTitle: string;
+  /** The caller's policy for an instance it sends again with other content. */
+  overwrite: 'keep-first' | 'replace';
   associationId: string;
   receivedAt: Date;
+}
+
+/** An association request the listener refused, for the audit trail. */
+export interface AssociationRejection {
+  callingAeTitle: string;
+  calledAeTitle: string;
+  remoteAddress: string | undefined;
+  reason: RejectionReason;
+  detail: string;
 }
 
 export interface AssociationEnd {
@@ -20,6 +32,8 @@ export interface AssociationEnd {
   callingAeTitle: string;
   /** Instances whose handler resolved (answered Success) in this association. */
   instanceCount: number;
+  /** C-STORE requests answered with a failure status in this association. */
+  refusedInstances: number;
   /** released: A-RELEASE; aborted: A-ABORT from either side; closed: the connection went away. */
   reason: 'released' | 'aborted' | 'closed';
 }
@@ -32,6 +46,8 @@ export interface DicomListenerHandlers {
   onInstance(received: ReceivedInstance): Promise<void>;
   /** Called once per accepted association, after its last onInstance has settled. */
   onAssociationEnd?(end: AssociationEnd): void | Promise<void>;
+  /** Called for every association request refused (wrong called AE, unknown caller, limits). */
+  onAssociationRejected?(rejection: AssociationRejection): void | Promise<void>;
 }
 
 export interface DicomListenerOptions {
@@ -52,8 +68,17 @@ export interface DicomListenerOptions {
   acceptedSopClasses?: string[];
   /** Reject associations addressed to another AE title; default true. */
   checkCalledAeTitle?: boolean;
-  /** An association idle this long (waiting on the peer) is aborted; default 60 s. */
+  /** Who may store; undefined: any AE from any address. */
+  callers?: readonly CallerPolicy[];
+  /** At most this many associations at once (default 32), and per calling AE title (default 8). */
+  maxAssociations?: number;
+  maxAssociationsPerCaller?: number;
+  /** An association idle this long between PDUs (waiting on the peer) is aborted; default 60 s. */
   idleTimeoutMs?: number;
+  /** A connection that has not sent its whole A-ASSOCIATE-RQ after this long is closed; default 10 s. */
+  setupTimeoutMs?: number;
+  /** A PDU must arrive whole within this long of its first byte; default 30 s. */
+  pduTimeoutMs?: number;
   logger?: DicomLogger;
   /** Clock for receivedAt; default the system clock. */
   clock?: () => Date;

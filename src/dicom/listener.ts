@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
-import dcmjsDimse from 'dcmjs-dimse';
 import { ConfigError, UnavailableError } from '../errors.js';
 import { stderrDicomLogger } from './dicom-logger.js';
 import { openDirectoryForSync } from './durable-fs.js';
 import type { DicomListener, DicomListenerHandlers, DicomListenerOptions } from './listener-types.js';
-import { ScpAssociation, type ScpSettings } from './scp-association.js';
+import { type Admission, ScpAssociation, type ScpSettings } from './scp-association.js';
 import {
   ACCEPTED_TRANSFER_SYNTAXES,
   DEFAULT_ACCEPTED_STORAGE_CLASSES,
@@ -16,13 +15,14 @@ import {
 
 export type {
   AssociationEnd,
+  AssociationRejection,
   DicomListener,
   DicomListenerHandlers,
   DicomListenerOptions,
   ReceivedInstance,
 } from './listener-types.js';
 
-/** dcmjs-dimse's AC writer caps the announced maximum PDU length at its implementation maximum. */
+/** The largest P-DATA-TF we announce: dataset bytes stream to disk, so larger PDUs gain nothing. */
 const MAX_PDU_LENGTH = 256 * 1024;
 const MIN_PDU_LENGTH = 4096;
 /** Received bytes are written once this many wait, so most of a slice (512x512: 0.5 MiB) is on its way before its last PDV. */
@@ -38,15 +38,26 @@ export async function startDicomListener(
   handlers: DicomListenerHandlers,
 ): Promise<DicomListener> {
   validateOptions(options);
-  dcmjsDimse.log.setLevel('warn');
   await mkdir(options.incomingDir, { recursive: true });
   const directory = await openDirectoryForSync(options.incomingDir);
   const associations = new Set<ScpAssociation>();
-  const settingsFor = settingsMaker(options, directory.sync);
+  const maxAssociations = options.maxAssociations ?? 32;
+  const settingsFor = settingsMaker(options, directory.sync, admission(maxAssociations, options.maxAssociationsPerCaller ?? 8));
+  const logger = options.logger ?? stderrDicomLogger();
   const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => {
     const association = new ScpAssociation(socket, settingsFor(), handlers);
     associations.add(association);
     void association.ended.then(() => associations.delete(association));
+  });
+  // Connections beyond those an association may use are closed at once (each costs a descriptor);
+  // below that, a connection that does not ask for an association is closed after setupTimeoutMs.
+  server.maxConnections = 2 * maxAssociations + 8;
+  let dropped = 0;
+  server.on('drop', (peer) => {
+    dropped += 1;
+    if (dropped === 1 || dropped % 100 === 0) {
+      logger.warn({ remoteAddress: peer?.remoteAddress, dropped, maxConnections: server.maxConnections }, 'DICOM connection refused: too many connections');
+    }
   });
   const port = await listen(server, options.port, options.host ?? '127.0.0.1', options.aeTitle);
   let closed: Promise<void> | undefined;
@@ -64,7 +75,29 @@ export async function startDicomListener(
   };
 }
 
-function settingsMaker(options: DicomListenerOptions, syncDirectory: () => Promise<void>): () => ScpSettings {
+/** Open associations, in all and per calling AE title. */
+function admission(maxTotal: number, maxPerCaller: number): Admission {
+  const perCaller = new Map<string, number>();
+  let total = 0;
+  return {
+    admit(callingAeTitle) {
+      const mine = perCaller.get(callingAeTitle) ?? 0;
+      if (total >= maxTotal) return `${total} associations are open, the most this node takes at once`;
+      if (mine >= maxPerCaller) return `${callingAeTitle} has ${mine} associations open, the most one caller may`;
+      total += 1;
+      perCaller.set(callingAeTitle, mine + 1);
+      return undefined;
+    },
+    release(callingAeTitle) {
+      total -= 1;
+      const mine = (perCaller.get(callingAeTitle) ?? 1) - 1;
+      if (mine > 0) perCaller.set(callingAeTitle, mine);
+      else perCaller.delete(callingAeTitle);
+    },
+  };
+}
+
+function settingsMaker(options: DicomListenerOptions, syncDirectory: () => Promise<void>, admitted: Admission): () => ScpSettings {
   const logger = options.logger ?? stderrDicomLogger();
   const newId = options.newAssociationId ?? randomUUID;
   const policy = {
@@ -72,6 +105,7 @@ function settingsMaker(options: DicomListenerOptions, syncDirectory: () => Promi
     checkCalledAeTitle: options.checkCalledAeTitle ?? true,
     acceptedSopClasses: options.acceptedSopClasses ?? DEFAULT_ACCEPTED_STORAGE_CLASSES,
     acceptedTransferSyntaxes: ACCEPTED_TRANSFER_SYNTAXES,
+    callers: options.callers,
   };
   const store = {
     incomingDir: options.incomingDir,
@@ -85,9 +119,14 @@ function settingsMaker(options: DicomListenerOptions, syncDirectory: () => Promi
   return () => ({
     associationId: newId(),
     policy,
+    admission: admitted,
     maxPduLength: options.maxPduLength ?? MAX_PDU_LENGTH,
     maxBufferedBytes: MAX_BUFFERED_BYTES,
     idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
+    setupTimeoutMs: options.setupTimeoutMs ?? 10_000,
+    pduTimeoutMs: options.pduTimeoutMs ?? 30_000,
+    implementationClassUid: IMPLEMENTATION_CLASS_UID,
+    implementationVersionName: IMPLEMENTATION_VERSION_NAME,
     store,
     logger,
   });

@@ -1,16 +1,19 @@
+import { isIP } from 'node:net';
 import { SopClass } from './uids.js';
 
-/** What an association requestor proposed, as read by dcmjs-dimse. */
+/** What an association requestor proposed, as read from its A-ASSOCIATE-RQ. */
 export interface AssociationRequest {
   callingAeTitle: string;
   calledAeTitle: string;
   contexts: ProposedContext[];
+  /** The peer's address as the socket saw it (IPv4-mapped IPv6 addresses as plain IPv4). */
+  remoteAddress?: string;
 }
 
 export interface ProposedContext {
   id: number;
   abstractSyntaxUid: string;
-  transferSyntaxUids: string[];
+  transferSyntaxUids: readonly string[];
 }
 
 export type ContextDecision =
@@ -22,9 +25,24 @@ export type ContextDecision =
       reason: 'abstract-syntax-not-supported' | 'transfer-syntaxes-not-supported';
     };
 
+export type RejectionReason =
+  | 'called-ae-not-recognized'
+  | 'calling-ae-not-recognized'
+  | 'no-presentation-context'
+  | 'too-many-associations';
+
 export type AssociationAnswer =
-  | { kind: 'accept'; contexts: ContextDecision[] }
-  | { kind: 'reject'; reason: 'called-ae-not-recognized' };
+  | { kind: 'accept'; contexts: ContextDecision[]; caller: CallerPolicy | undefined }
+  | { kind: 'reject'; reason: RejectionReason; detail: string };
+
+/** Who may send to the node: a calling AE title ('*' for any), optionally only from some addresses. */
+export interface CallerPolicy {
+  readonly aeTitle: string;
+  /** IP addresses the AE may call from; absent or empty: any address. */
+  readonly addresses?: readonly string[];
+  /** An instance this caller sends again with other content: keep the first copy, or replace it. */
+  readonly overwrite: 'keep-first' | 'replace';
+}
 
 export interface NegotiationPolicy {
   /** Our AE title; when checkCalledAeTitle, a request addressed to another AE is rejected. */
@@ -32,18 +50,47 @@ export interface NegotiationPolicy {
   checkCalledAeTitle: boolean;
   acceptedSopClasses: readonly string[];
   acceptedTransferSyntaxes: readonly string[];
+  /** The callers allowed; undefined: any AE from any address. */
+  callers?: readonly CallerPolicy[];
+}
+
+/** '::ffff:127.0.0.1' (an IPv4 peer on a dual-stack socket) as '127.0.0.1'. */
+export function plainAddress(address: string | undefined): string | undefined {
+  return address?.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+}
+
+/** The caller entry that lets this AE call from this address, if any. */
+export function findCaller(callers: readonly CallerPolicy[], aeTitle: string, address: string | undefined): CallerPolicy | undefined {
+  const from = plainAddress(address);
+  const fits = (caller: CallerPolicy) => !caller.addresses?.length || (from !== undefined && caller.addresses.map(plainAddress).includes(from));
+  return callers.find((caller) => caller.aeTitle === aeTitle && fits(caller)) ?? callers.find((caller) => caller.aeTitle === '*' && fits(caller));
 }
 
 /**
- * Decides an association request: Verification and the accepted storage classes get the first
- * transfer syntax the requestor listed that we accept (the requestor's preference, so datasets
- * arrive as the sender holds them); every other abstract syntax is refused.
+ * Decides an association request: the called AE title must be ours and the caller allowed; then
+ * Verification and the accepted storage classes get the first transfer syntax the requestor listed
+ * that we accept (the requestor's preference, so datasets arrive as the sender holds them); every
+ * other abstract syntax is refused. A request with no presentation context is refused whole.
  */
 export function answerAssociation(request: AssociationRequest, policy: NegotiationPolicy): AssociationAnswer {
   if (policy.checkCalledAeTitle && request.calledAeTitle.trim() !== policy.aeTitle) {
-    return { kind: 'reject', reason: 'called-ae-not-recognized' };
+    return { kind: 'reject', reason: 'called-ae-not-recognized', detail: `called AE title ${request.calledAeTitle} is not ${policy.aeTitle}` };
   }
-  return { kind: 'accept', contexts: request.contexts.map((context) => decideContext(context, policy)) };
+  let caller: CallerPolicy | undefined;
+  if (policy.callers) {
+    caller = findCaller(policy.callers, request.callingAeTitle, request.remoteAddress);
+    if (!caller) {
+      return {
+        kind: 'reject',
+        reason: 'calling-ae-not-recognized',
+        detail: `calling AE title ${request.callingAeTitle} from ${plainAddress(request.remoteAddress) ?? 'an unknown address'} is not an allowed caller`,
+      };
+    }
+  }
+  if (request.contexts.length === 0) {
+    return { kind: 'reject', reason: 'no-presentation-context', detail: 'the request proposes no presentation context' };
+  }
+  return { kind: 'accept', contexts: request.contexts.map((context) => decideContext(context, policy)), caller };
 }
 
 function decideContext(context: ProposedContext, policy: NegotiationPolicy): ContextDecision {
@@ -68,9 +115,9 @@ export function describeAnswer(
   answer: AssociationAnswer,
   ourAeTitle: string,
 ): { level: 'info' | 'warn'; message: string; fields: Record<string, unknown> } {
-  const fields = { callingAeTitle: request.callingAeTitle, calledAeTitle: request.calledAeTitle };
+  const fields = { callingAeTitle: request.callingAeTitle, calledAeTitle: request.calledAeTitle, remoteAddress: plainAddress(request.remoteAddress) };
   if (answer.kind === 'reject') {
-    return { level: 'warn', message: 'rejected association: called AE title is not ours', fields: { ...fields, ourAeTitle } };
+    return { level: 'warn', message: `rejected association: ${answer.detail}`, fields: { ...fields, reason: answer.reason, ourAeTitle } };
   }
   const refused = answer.contexts.filter((c) => !c.accepted);
   const storage = answer.contexts.filter((c) => c.accepted && c.abstractSyntaxUid !== SopClass.Verification);

@@ -8,7 +8,7 @@ import { InvalidInputError } from '../errors.js';
  * value again through smart-buffer. Here P-DATA-TF PDUs are never assembled: each PDV value is
  * handed on as views (subarrays) of the socket chunks it arrived in, so dataset bytes are not
  * copied at all before they reach the file. Only the small association-control PDUs are
- * assembled whole (to hand them to dcmjs-dimse), and both kinds are bounded in length.
+ * assembled whole (to decode them), and both kinds are bounded in length.
  *
  * The sink may call pause() from any callback; reading stops right after that callback and the
  * unread bytes wait until resume().

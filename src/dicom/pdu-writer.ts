@@ -1,10 +1,9 @@
 import { PduType } from './pdu-reader.js';
 
 /**
- * The fixed-layout PDUs we write ourselves (PS3.8 section 9.3). Association request/accept/reject
- * stay with dcmjs-dimse; these are written by hand because they are a few constant bytes and the
- * P-DATA-TF header must be written apart from its value so that a dataset never gets copied into
- * a PDU buffer (the value goes to the socket as the very buffer read from the file).
+ * The fixed-layout PDUs (PS3.8 section 9.3); association request/accept/reject are in
+ * association-pdu.ts. The P-DATA-TF header is written apart from its value so that a dataset never
+ * gets copied into a PDU buffer (the value goes to the socket as the very buffer read from the file).
  */
 
 const PDATA_HEADER_LENGTH = 12;

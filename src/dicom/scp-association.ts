@@ -1,6 +1,14 @@
 import type { Socket } from 'node:net';
 import { InvalidInputError } from '../errors.js';
-import { type AcceptedAssociation, answerAssociationRequest } from './dcmjs-association.js';
+import {
+  APPLICATION_CONTEXT,
+  ContextResult,
+  decodeAssociateRequest,
+  encodeAssociateAccept,
+  encodeAssociateReject,
+  RejectReason,
+  type AssociateRejectPdu,
+} from './association-pdu.js';
 import type { DicomLogger } from './dicom-logger.js';
 import { errorFields, withFields } from './dicom-logger.js';
 import { CommandField, encodeCEchoResponse, encodeCStoreResponse, parseCommand } from './dimse-commands.js';
@@ -11,22 +19,55 @@ import {
   type AssociationAnswer,
   type AssociationRequest,
   answerAssociation,
+  type CallerPolicy,
   describeAnswer,
   type NegotiationPolicy,
+  plainAddress,
+  type RejectionReason,
 } from './negotiation-policy.js';
+import { TransferSyntax } from './uids.js';
 import { PduReader, type PduSink, PduType } from './pdu-reader.js';
 import { AbortReason, abortPdu, pDataPdu, releaseResponsePdu } from './pdu-writer.js';
+
+/** Counts open associations so that the listener can refuse beyond its limits. */
+export interface Admission {
+  /** Takes a place for this caller; a message saying which limit is reached when there is none. */
+  admit(callingAeTitle: string): string | undefined;
+  release(callingAeTitle: string): void;
+}
 
 export interface ScpSettings {
   associationId: string;
   policy: NegotiationPolicy;
+  admission: Admission;
   maxPduLength: number;
   /** Reading pauses while more than this many received bytes wait to be written. */
   maxBufferedBytes: number;
+  /** Between PDUs, an association waiting on the peer this long is aborted. */
   idleTimeoutMs: number;
+  /** From the connection to the whole A-ASSOCIATE-RQ. */
+  setupTimeoutMs: number;
+  /** From the first byte of a PDU to its last, while we are reading. */
+  pduTimeoutMs: number;
+  implementationClassUid: string;
+  implementationVersionName: string;
   store: StoreSettings;
   logger: DicomLogger;
 }
+
+/** Presentation contexts of an accepted association: id -> abstract syntax and transfer syntax. */
+interface AcceptedAssociation {
+  request: AssociationRequest;
+  caller: CallerPolicy | undefined;
+  contexts: Map<number, { abstractSyntaxUid: string; transferSyntaxUid: string }>;
+}
+
+const REJECTIONS: Record<RejectionReason, AssociateRejectPdu> = {
+  'called-ae-not-recognized': { result: 1, source: 1, reason: RejectReason.CalledAeNotRecognized },
+  'calling-ae-not-recognized': { result: 1, source: 1, reason: RejectReason.CallingAeNotRecognized },
+  'no-presentation-context': { result: 1, source: 1, reason: RejectReason.NoReasonGiven },
+  'too-many-associations': { result: 2, source: 3, reason: RejectReason.LocalLimitExceeded },
+};
 
 const MAX_CONTROL_PDU_LENGTH = 1024 * 1024;
 const MAX_COMMAND_SET_LENGTH = 64 * 1024;
@@ -36,9 +77,12 @@ type Phase = 'awaiting-request' | 'negotiating' | 'established' | 'ended';
 
 /**
  * One accepted TCP connection on the listener, from A-ASSOCIATE-RQ to close. Bytes are read by
- * PduReader; association PDUs go to dcmjs-dimse, P-DATA is handled here: command sets are parsed,
- * dataset PDVs stream into an IncomingStore. Reading stops (socket paused) while a store is being
- * completed or the disk lags, so one request is worked on at a time, in order.
+ * PduReader; the A-ASSOCIATE-RQ is decoded (association-pdu.ts) and answered by the negotiation
+ * policy and the listener's limits; P-DATA is handled here: command sets are parsed, dataset PDVs
+ * stream into an IncomingStore. Reading stops (socket paused) while a store is being completed or
+ * the disk lags, so one request is worked on at a time, in order. Deadlines: the whole request
+ * within setupTimeoutMs of connecting, each PDU within pduTimeoutMs of its first byte, and no more
+ * than idleTimeoutMs of silence between PDUs.
  */
 export class ScpAssociation implements PduSink {
   readonly ended: Promise<void>;
@@ -52,9 +96,13 @@ export class ScpAssociation implements PduSink {
   private store: IncomingStore | undefined;
   private completing: Promise<void> | undefined;
   private instanceCount = 0;
+  private refusedCount = 0;
   private fileCount = 0;
   private endReason: AssociationEnd['reason'] = 'closed';
   private closing = false;
+  private admitted: string | undefined;
+  private setupTimer: NodeJS.Timeout | undefined;
+  private pduTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -68,7 +116,11 @@ export class ScpAssociation implements PduSink {
     );
     socket.setNoDelay(true);
     socket.setTimeout(settings.idleTimeoutMs);
-    socket.on('data', (chunk: Buffer) => this.guarded(() => this.reader.push(chunk)));
+    this.setupTimer = setTimeout(() => this.abort(`no A-ASSOCIATE-RQ within ${settings.setupTimeoutMs} ms`, AbortReason.NotSpecified), settings.setupTimeoutMs);
+    socket.on('data', (chunk: Buffer) => {
+      this.guarded(() => this.reader.push(chunk));
+      this.watchPdu();
+    });
     socket.on('timeout', () => this.abort('idle timeout', AbortReason.NotSpecified));
     socket.on('error', (error) => this.log().info(errorFields(error), 'DICOM connection error'));
     socket.on('close', () => void this.onClose());
@@ -143,32 +195,81 @@ export class ScpAssociation implements PduSink {
 
   private onAssociateRequest(pdu: Buffer): void {
     if (this.phase !== 'awaiting-request') throw new InvalidInputError('A-ASSOCIATE-RQ on an established association');
+    clearTimeout(this.setupTimer);
     this.phase = 'negotiating';
-    this.suspendReading();
-    answerAssociationRequest(pdu, (bytes) => this.write(bytes), this.settings.maxPduLength, (request) =>
-      this.decide(request),
-    ).then(
-      (accepted) => {
-        if (this.phase !== 'negotiating') return; // the connection went away meanwhile
-        if (!accepted) {
-          this.phase = 'ended';
-          this.socket.end();
-          return;
-        }
-        this.accepted = accepted;
-        this.phase = 'established';
-        this.reader.setMaxDataPduLength(accepted.maxPduLength);
-        this.resumeReading();
-      },
-      (error) => this.failProtocol(error),
+    const decoded = decodeAssociateRequest(pdu);
+    const request: AssociationRequest = {
+      callingAeTitle: decoded.callingAeTitle,
+      calledAeTitle: decoded.calledAeTitle,
+      contexts: [...decoded.contexts],
+      remoteAddress: plainAddress(this.socket.remoteAddress),
+    };
+    const answer = this.decide(request, decoded.applicationContext);
+    if (answer.kind === 'reject') {
+      this.phase = 'ended';
+      this.reader.pause();
+      this.socket.end(encodeAssociateReject(REJECTIONS[answer.reason]));
+      const { callingAeTitle, calledAeTitle, remoteAddress } = request;
+      void Promise.resolve(this.handlers.onAssociationRejected?.({ callingAeTitle, calledAeTitle, remoteAddress, reason: answer.reason, detail: answer.detail })).catch(
+        (error: unknown) => this.log().error(errorFields(error), 'recording a rejected association failed'),
+      );
+      return;
+    }
+    const contexts = new Map<number, { abstractSyntaxUid: string; transferSyntaxUid: string }>();
+    for (const decision of answer.contexts) if (decision.accepted) contexts.set(decision.id, decision);
+    this.write(
+      encodeAssociateAccept({
+        calledAeTitle: decoded.calledAeTitle,
+        callingAeTitle: decoded.callingAeTitle,
+        applicationContext: APPLICATION_CONTEXT,
+        contexts: answer.contexts.map((decision) => ({
+          id: decision.id,
+          result: decision.accepted
+            ? ContextResult.Acceptance
+            : decision.reason === 'abstract-syntax-not-supported'
+              ? ContextResult.AbstractSyntaxNotSupported
+              : ContextResult.TransferSyntaxesNotSupported,
+          transferSyntaxUid: decision.accepted ? decision.transferSyntaxUid : TransferSyntax.ImplicitVrLittleEndian,
+        })),
+        userInformation: {
+          maxPduLength: this.settings.maxPduLength,
+          implementationClassUid: this.settings.implementationClassUid,
+          implementationVersionName: this.settings.implementationVersionName,
+        },
+      }),
     );
+    this.accepted = { request, caller: answer.caller, contexts };
+    this.phase = 'established';
   }
 
-  private decide(request: AssociationRequest): AssociationAnswer {
-    const answer = answerAssociation(request, this.settings.policy);
+  private decide(request: AssociationRequest, applicationContext: string): AssociationAnswer {
+    let answer = answerAssociation(request, this.settings.policy);
+    if (answer.kind === 'accept' && applicationContext !== APPLICATION_CONTEXT) {
+      answer = { kind: 'reject', reason: 'no-presentation-context', detail: `application context ${applicationContext} is not DICOM's` };
+    }
+    if (answer.kind === 'accept') {
+      const full = this.settings.admission.admit(request.callingAeTitle);
+      if (full) answer = { kind: 'reject', reason: 'too-many-associations', detail: full };
+      else this.admitted = request.callingAeTitle;
+    }
     const { level, message, fields } = describeAnswer(request, answer, this.settings.policy.aeTitle);
     this.log()[level](fields, message);
     return answer;
+  }
+
+  /** Starts the deadline of a PDU when one is partly read, stops it between PDUs. */
+  private watchPdu(): void {
+    if (this.phase === 'ended' || this.reader.atPduBoundary || this.reader.isPaused) {
+      clearTimeout(this.pduTimer);
+      this.pduTimer = undefined;
+      return;
+    }
+    this.pduTimer ??= setTimeout(() => {
+      this.pduTimer = undefined;
+      if (!this.reader.atPduBoundary && !this.reader.isPaused) {
+        this.abort(`a PDU took longer than ${this.settings.pduTimeoutMs} ms to arrive`, AbortReason.NotSpecified);
+      }
+    }, this.settings.pduTimeoutMs);
   }
 
   private onReleaseRequest(): void {
@@ -191,11 +292,13 @@ export class ScpAssociation implements PduSink {
         return;
       case CommandField.CStoreRq: {
         if (!command.hasDataset) throw new InvalidInputError('C-STORE-RQ announces no dataset');
-        const { request } = this.accepted;
+        const { request, caller } = this.accepted;
         const storeContext = {
           associationId: this.settings.associationId,
           callingAeTitle: request.callingAeTitle,
           calledAeTitle: request.calledAeTitle,
+          remoteAddress: request.remoteAddress,
+          overwrite: caller?.overwrite ?? 'keep-first',
           presentationContextId,
           ...context,
         };
@@ -214,6 +317,7 @@ export class ScpAssociation implements PduSink {
     this.socket.setTimeout(0); // the peer now waits for us; the handler's time is not idleness
     const { status, comment } = await store.complete(this.handlers);
     if (status === DimseStatus.Success) this.instanceCount++;
+    else this.refusedCount++;
     this.write(
       pDataPdu(
         store.context.presentationContextId,
@@ -236,12 +340,14 @@ export class ScpAssociation implements PduSink {
   private suspendReading(): void {
     this.reader.pause();
     this.socket.pause();
+    this.watchPdu();
   }
 
   private resumeReading(): void {
     if (this.phase === 'ended' || this.closing || this.completing) return;
     this.guarded(() => this.reader.resume());
     if (!this.reader.isPaused && !this.socket.destroyed) this.socket.resume();
+    this.watchPdu();
   }
 
   private guarded(read: () => void): void {
@@ -281,6 +387,10 @@ export class ScpAssociation implements PduSink {
 
   private async onClose(): Promise<void> {
     this.phase = 'ended';
+    clearTimeout(this.setupTimer);
+    clearTimeout(this.pduTimer);
+    if (this.admitted !== undefined) this.settings.admission.release(this.admitted);
+    this.admitted = undefined;
     const store = this.store;
     this.store = undefined;
     try {
@@ -291,6 +401,7 @@ export class ScpAssociation implements PduSink {
           associationId: this.settings.associationId,
           callingAeTitle: this.accepted.request.callingAeTitle,
           instanceCount: this.instanceCount,
+          refusedInstances: this.refusedCount,
           reason: this.endReason,
         });
       }

@@ -1,6 +1,14 @@
 import net from 'node:net';
 import { InvalidInputError, UnavailableError } from '../errors.js';
-import { AssociationRequestor, type NegotiatedAssociation, type ProposedAssociation } from './dcmjs-association.js';
+import {
+  APPLICATION_CONTEXT,
+  ContextResult,
+  decodeAssociateAccept,
+  decodeAssociateReject,
+  encodeAssociateRequest,
+} from './association-pdu.js';
+import { describeRejection } from './association-rejection.js';
+import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids.js';
 import { CommandField, type DimseCommand, encodeCEchoRequest, encodeCStoreRequest, parseCommand } from './dimse-commands.js';
 import { PduReader, type PduSink, PduType } from './pdu-reader.js';
 import { abortPdu, pDataHeader, pDataPdu, releaseRequestPdu } from './pdu-writer.js';
@@ -19,14 +27,29 @@ const MAX_CONTROL_PDU_LENGTH = 1024 * 1024;
 
 type Waiter = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 
+export interface ProposedAssociation {
+  callingAeTitle: string;
+  calledAeTitle: string;
+  /** Our maximum receive PDU length. */
+  maxPduLength: number;
+  contexts: { abstractSyntaxUid: string; transferSyntaxUids: string[] }[];
+}
+
+export interface NegotiatedAssociation {
+  /** The acceptor's maximum receive PDU length (0: no limit). */
+  peerMaxPduLength: number;
+  /** Accepted presentation contexts only: id -> abstract syntax and the accepted transfer syntax. */
+  contexts: Map<number, { abstractSyntaxUid: string; transferSyntaxUid: string }>;
+}
+
 /**
- * One association we requested: connect, negotiate (dcmjs-dimse), then C-ECHO / C-STORE one
+ * One association we requested: connect, negotiate (association-pdu.ts), then C-ECHO / C-STORE one
  * request at a time and release. Every way the peer can fail us (refused connection, rejection,
  * abort, close, silence longer than timeoutMs) becomes an UnavailableError naming the peer.
  */
 export class ScuAssociation implements PduSink {
   private readonly reader: PduReader;
-  private requestor: AssociationRequestor | undefined;
+  private proposal: ProposedAssociation | undefined;
   private negotiated: NegotiatedAssociation | undefined;
   private waiter: Waiter | undefined;
   private failure: Error | undefined;
@@ -132,8 +155,10 @@ export class ScuAssociation implements PduSink {
   controlPdu(type: number, pdu: Buffer): void {
     switch (type) {
       case PduType.AssociateAc:
+        this.settle(this.accepted(pdu));
+        return;
       case PduType.AssociateRj:
-        this.requestor?.receive(pdu);
+        this.fail(new UnavailableError(`${this.peerName} rejected the association: ${describeRejection(decodeAssociateReject(pdu))}`));
         return;
       case PduType.ReleaseRp:
         this.settle(undefined);
@@ -164,10 +189,34 @@ export class ScuAssociation implements PduSink {
   }
 
   private async negotiate(proposal: ProposedAssociation): Promise<void> {
-    const answered = this.expect<never>(); // settles only by failure while negotiating
-    this.requestor = new AssociationRequestor(proposal, (bytes) => this.write(bytes), this.peerName);
-    this.negotiated = await Promise.race([this.requestor.outcome, answered]);
-    this.waiter = undefined;
+    this.proposal = proposal;
+    const answered = this.expect<NegotiatedAssociation>();
+    this.write(
+      encodeAssociateRequest({
+        calledAeTitle: proposal.calledAeTitle,
+        callingAeTitle: proposal.callingAeTitle,
+        applicationContext: APPLICATION_CONTEXT,
+        contexts: proposal.contexts.map((context, index) => ({ id: 2 * index + 1, ...context })),
+        userInformation: { maxPduLength: proposal.maxPduLength, implementationClassUid: IMPLEMENTATION_CLASS_UID, implementationVersionName: IMPLEMENTATION_VERSION_NAME },
+      }),
+    );
+    this.negotiated = await answered;
+  }
+
+  /** The accepted contexts of an A-ASSOCIATE-AC, with the abstract syntax each was proposed for. */
+  private accepted(pdu: Buffer): NegotiatedAssociation {
+    const accept = decodeAssociateAccept(pdu);
+    const proposed = this.proposal?.contexts ?? [];
+    const contexts = new Map<number, { abstractSyntaxUid: string; transferSyntaxUid: string }>();
+    for (const context of accept.contexts) {
+      const asked = proposed[(context.id - 1) / 2];
+      if (context.result !== ContextResult.Acceptance || !asked) continue;
+      if (!asked.transferSyntaxUids.includes(context.transferSyntaxUid)) {
+        throw new InvalidInputError(`${this.peerName} accepted context ${context.id} with transfer syntax ${context.transferSyntaxUid}, which was not proposed`);
+      }
+      contexts.set(context.id, { abstractSyntaxUid: asked.abstractSyntaxUid, transferSyntaxUid: context.transferSyntaxUid });
+    }
+    return { peerMaxPduLength: accept.userInformation.maxPduLength, contexts };
   }
 
   private maxSendValueLength(): number {
@@ -230,7 +279,6 @@ export class ScuAssociation implements PduSink {
     const waiter = this.waiter;
     this.waiter = undefined;
     waiter?.reject(this.failure);
-    this.requestor?.dispose();
     if (!this.socket.destroyed) this.socket.destroy();
   }
 

@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import dcmjsDimse from 'dcmjs-dimse';
 import { InvalidInputError, UnavailableError } from '../errors.js';
 import type { DicomLogger } from './dicom-logger.js';
 import { errorFields, stderrDicomLogger } from './dicom-logger.js';
@@ -58,7 +57,6 @@ interface FileToSend extends Part10Header {
  * be reached, rejects or aborts the association, or goes silent; per-file refusals are results.
  */
 export async function sendInstances(request: SendRequest): Promise<SendResult> {
-  dcmjsDimse.log.setLevel('warn');
   const logger = request.logger ?? stderrDicomLogger();
   const files: FileToSend[] = [];
   for (const path of request.files) files.push(await readFileToSend(path)); // one at a time: series can be long
@@ -91,7 +89,6 @@ export async function echoDestination(
   destination: DicomPeer,
   timeoutMs: number = DEFAULT_TIMEOUT_MS,
 ): Promise<void> {
-  dcmjsDimse.log.setLevel('warn');
   const contexts = [{ abstractSyntaxUid: SopClass.Verification, transferSyntaxUids: uncompressed() }];
   const association = await ScuAssociation.open(destination, { callingAeTitle, contexts }, timeoutMs);
   try {

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import { dot, sliceNormal, type SeriesGeometry, type Vec3 } from './geometry.js';
 import type { InstanceHeader } from './instance-header.js';
+import { spacingProblem } from './slice-spacing.js';
 
 export interface GeometryTolerances {
   /** Largest allowed difference between two slices' ImageOrientationPatient components. */
@@ -40,9 +41,8 @@ export function assembleGeometry(
   refuseNonOrthonormal(rowDirection, columnDirection, first.path);
   const normal = sliceNormal({ rowDirection, columnDirection });
   const sorted = [...instances].sort((a, b) => dot(a.position, normal) - dot(b.position, normal));
-  refuseDuplicates(sorted, normal, tolerances);
   refuseTilt(sorted, normal, tolerances.tiltPixels * Math.min(...first.pixelSpacing));
-  refuseIrregularSpacing(sorted, normal, tolerances.spacingFraction);
+  refuseBadSpacing(sorted, normal, tolerances);
   const thickness = Number(first.header.SliceThickness);
   const geometry: SeriesGeometry = {
     rows: first.rows,
@@ -83,17 +83,6 @@ function refuseNonOrthonormal(row: Vec3, column: Vec3, path: string): void {
   }
 }
 
-function refuseDuplicates(sorted: readonly InstanceHeader[], normal: Vec3, tolerances: GeometryTolerances): void {
-  for (let i = 1; i < sorted.length; i++) {
-    const gap = dot(sorted[i].position, normal) - dot(sorted[i - 1].position, normal);
-    if (gap < tolerances.duplicateMm) {
-      throw new InvalidInputError(
-        `duplicate slice position ${JSON.stringify(sorted[i].position)}: ${basename(sorted[i - 1].path)} and ${basename(sorted[i].path)}`,
-      );
-    }
-  }
-}
-
 /** A tilted gantry moves each slice sideways as well as along the normal. */
 function refuseTilt(sorted: readonly InstanceHeader[], normal: Vec3, allowedDriftMm: number): void {
   const origin = sorted[0].position;
@@ -112,18 +101,17 @@ function refuseTilt(sorted: readonly InstanceHeader[], normal: Vec3, allowedDrif
   }
 }
 
-function refuseIrregularSpacing(sorted: readonly InstanceHeader[], normal: Vec3, allowedFraction: number): void {
-  if (sorted.length < 3) return;
+function refuseBadSpacing(sorted: readonly InstanceHeader[], normal: Vec3, tolerances: GeometryTolerances): void {
   const along = sorted.map((instance) => dot(instance.position, normal));
-  const gaps = along.slice(1).map((value, i) => value - along[i]);
-  const median = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)];
-  gaps.forEach((gap, i) => {
-    if (Math.abs(gap - median) > allowedFraction * median) {
-      throw new InvalidInputError(
-        `irregular slice spacing: gap between slice ${i + 1} (${basename(sorted[i].path)}, ${along[i].toFixed(3)} mm) and ` +
-          `slice ${i + 2} (${basename(sorted[i + 1].path)}, ${along[i + 1].toFixed(3)} mm) is ${gap.toFixed(3)} mm, ` +
-          `the median gap is ${median.toFixed(3)} mm (missing or extra slice?)`,
-      );
-    }
-  });
+  const problem = spacingProblem(along, tolerances);
+  if (!problem) return;
+  const [a, b] = [sorted[problem.index], sorted[problem.index + 1]];
+  if (problem.kind === 'duplicate') {
+    throw new InvalidInputError(`duplicate slice position ${JSON.stringify(b.position)}: ${basename(a.path)} and ${basename(b.path)}`);
+  }
+  throw new InvalidInputError(
+    `irregular slice spacing: gap between slice ${problem.index + 1} (${basename(a.path)}, ${along[problem.index].toFixed(3)} mm) and ` +
+      `slice ${problem.index + 2} (${basename(b.path)}, ${along[problem.index + 1].toFixed(3)} mm) is ${problem.gap.toFixed(3)} mm, ` +
+      `the median gap is ${problem.median.toFixed(3)} mm (missing or extra slice?)`,
+  );
 }

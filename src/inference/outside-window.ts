@@ -1,3 +1,4 @@
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { bicubicUpsample2x } from '../imaging/bicubic-upsample.js';
 import { gaussianSoften } from '../imaging/gaussian-soften.js';
 import { mapSlices } from '../imaging/mapped-source.js';
@@ -134,8 +135,11 @@ async function matchedCarry(
 ): Promise<Carried> {
   const [x, e, model] = await Promise.all([input.readSlice(index), excess.readSlice(index), modelOutput.readSlice(index)]);
   const { geometry } = input;
-  const blur = (slice: Float32Array, sigmaMm: number, rows = geometry.rows, columns = geometry.columns) =>
-    gaussianSoften(memorySource({ ...geometry, rows, columns, positions: [geometry.positions[index]] }, [slice]), { sigmaMm }).readSlice(0);
+  // Each blur is some tens of ms on the main thread: the event loop (DICOM, HTTP) runs between them.
+  const blur = async (slice: Float32Array, sigmaMm: number, rows = geometry.rows, columns = geometry.columns) => {
+    await setImmediatePromise();
+    return gaussianSoften(memorySource({ ...geometry, rows, columns, positions: [geometry.positions[index]] }, [slice]), { sigmaMm }).readSlice(0);
+  };
   const [low, high] = window;
   const crop = centralCrop(geometry.rows, geometry.columns, FIT_CROP);
   const clipped = crop.take(x).map((v) => (v < low ? low : v > high ? high : v));
@@ -156,11 +160,9 @@ async function matchedCarry(
   sigmas.set(index, sigmaMm);
   const zeros = new Float32Array(x.length);
   const below = e.map((v) => (v < 0 ? v : 0));
-  const [full, carried, carriedBelow] = await Promise.all([
-    blur(x, sigmaMm),
-    e.some((v) => v !== 0) ? blur(e, sigmaMm) : zeros,
-    below.some((v) => v !== 0) ? blur(below, sigmaMm) : zeros,
-  ]);
+  const full = await blur(x, sigmaMm);
+  const carried = e.some((v) => v !== 0) ? await blur(e, sigmaMm) : zeros;
+  const carriedBelow = below.some((v) => v !== 0) ? await blur(below, sigmaMm) : zeros;
   return { full, excess: carried, below: carriedBelow };
 }
 

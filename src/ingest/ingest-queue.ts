@@ -4,7 +4,10 @@ import type { Logger } from '../log.js';
 import { InvalidInputError } from '../errors.js';
 import { readInstanceHeader, type InstanceHeader } from './read-instance-header.js';
 import { indexInstances } from './instance-index.js';
-import type { SeriesCompletion } from './series-completion.js';
+import type { AssociationEnding, SeriesCompletion } from './series-completion.js';
+import { sameDataset } from '../dicom/same-dataset.js';
+import { recordAudit } from '../store/audit-events.js';
+import { indexedInstances, recordInstanceConflict } from '../store/instance-conflicts.js';
 import type { Spool } from './spool.js';
 
 export type IngestItem =
@@ -13,10 +16,18 @@ export type IngestItem =
       /** A complete, fsync'ed Part 10 file in the spool's incoming folder. */
       path: string;
       callingAeTitle?: string;
+      /** The caller's policy for an instance it sends again with other content; default keep-first. */
+      overwrite?: 'keep-first' | 'replace';
       associationId: string;
       receivedAt: Date;
     }
-  | { kind: 'association-end'; associationId: string };
+  | {
+      kind: 'association-end';
+      associationId: string;
+      /** released: A-RELEASE with every C-STORE stored; interrupted: abort, lost connection or a refused store; unknown: before a restart. */
+      ending: AssociationEnding;
+      endedAt: Date;
+    };
 
 export interface IngestQueueDeps {
   db: Database;
@@ -36,6 +47,8 @@ interface Prepared {
   header: InstanceHeader;
   place: string;
   sizeBytes: number;
+  /** It replaces an indexed copy with other content (the caller's policy is replace). */
+  replaces?: boolean;
 }
 
 /**
@@ -114,23 +127,83 @@ export class IngestQueue {
       const ready = await this.prepare(item);
       if (ready) prepared.push(ready);
     }
-    if (prepared.length > 0) {
+    const toIndex = await this.settleResends(prepared);
+    if (toIndex.length > 0) {
       await indexInstances(
         this.deps.db,
-        prepared.map(({ item, header, place, sizeBytes }) => ({
+        toIndex.map(({ item, header, place, sizeBytes, replaces }) => ({
           header,
           path: place,
           sizeBytes,
           transferSyntaxUid: header.transferSyntaxUid,
           callingAeTitle: item.callingAeTitle ?? header.sourceAeTitle ?? '',
           receivedAt: item.receivedAt,
+          replaces: replaces ?? false,
         })),
       );
       // Indexed first, moved second: a crash in between leaves the file in incoming/, indexed again.
-      await this.deps.spool.moveIn(prepared.map(({ item, place }) => ({ from: item.path, to: place })));
+      await this.deps.spool.moveIn(toIndex.map(({ item, place }) => ({ from: item.path, to: place })));
     }
     for (const { item, header } of prepared) this.deps.completion.noteInstance(item.associationId, header.seriesInstanceUid);
-    for (const item of batch) if (item.kind === 'association-end') this.deps.completion.associationEnded(item.associationId);
+    for (const item of batch) {
+      if (item.kind === 'association-end') await this.deps.completion.associationEnded(item.associationId, item.ending, item.endedAt);
+    }
+  }
+
+  /**
+   * An instance received again: the same dataset adds nothing and is dropped; other content is a
+   * conflict, settled by the caller's policy: keep the first copy (the later one goes to
+   * conflicts/ and is recorded) or replace it (recorded too; its series is processed again).
+   * Returns what is left to index, in order.
+   */
+  private async settleResends(prepared: Prepared[]): Promise<Prepared[]> {
+    const indexed = await indexedInstances(this.deps.db, prepared.map((p) => p.header.sopInstanceUid));
+    const kept = new Map<string, Prepared>();
+    for (const candidate of prepared) {
+      const uid = candidate.header.sopInstanceUid;
+      const earlierInBatch = kept.get(uid);
+      const earlierPath = earlierInBatch?.item.path ?? indexed.get(uid)?.path;
+      if (earlierPath === undefined) {
+        kept.set(uid, candidate);
+        continue;
+      }
+      if (await sameDataset(earlierPath, candidate.item.path).catch(() => false)) {
+        await this.deps.spool.discard(candidate.item.path);
+        continue;
+      }
+      const conflict = {
+        sopInstanceUid: uid,
+        seriesInstanceUid: candidate.header.seriesInstanceUid,
+        callingAeTitle: candidate.item.callingAeTitle ?? '',
+        receivedAt: candidate.item.receivedAt,
+      };
+      if (candidate.item.overwrite === 'replace') {
+        if (earlierInBatch) await this.deps.spool.discard(earlierInBatch.item.path);
+        kept.set(uid, { ...candidate, replaces: earlierInBatch?.replaces ?? !earlierInBatch });
+        await this.recordConflict({ ...conflict, conflictFile: candidate.place.split('/').pop() ?? uid, outcome: 'replaced' });
+      } else {
+        const name = await this.deps.spool.setAsideConflict(candidate.item.path, uid);
+        await this.recordConflict({ ...conflict, conflictFile: name, outcome: 'kept-first' });
+      }
+    }
+    return prepared.filter((candidate) => kept.get(candidate.header.sopInstanceUid) === candidate);
+  }
+
+  private async recordConflict(conflict: Parameters<typeof recordInstanceConflict>[1]): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      await recordInstanceConflict(tx, conflict);
+      await recordAudit(tx, {
+        at: conflict.receivedAt,
+        actor: `dicom ${conflict.callingAeTitle}`,
+        action: 'instance.conflict',
+        subject: conflict.sopInstanceUid,
+        detail: { outcome: conflict.outcome, seriesInstanceUid: conflict.seriesInstanceUid, file: conflict.conflictFile },
+      });
+    });
+    this.deps.log.warn(
+      { sopInstanceUid: conflict.sopInstanceUid, callingAeTitle: conflict.callingAeTitle, outcome: conflict.outcome },
+      conflict.outcome === 'kept-first' ? 'instance sent again with other content: first copy kept' : 'instance sent again with other content: replaced',
+    );
   }
 
   private async prepare(item: Extract<IngestItem, { kind: 'instance' }>): Promise<Prepared | undefined> {

@@ -8,6 +8,8 @@ export interface IndexedInstance {
   transferSyntaxUid: string;
   callingAeTitle: string;
   receivedAt: Date;
+  /** It replaces an indexed copy with other content: its series is processed again. */
+  replaces?: boolean;
 }
 
 export interface IndexOutcome {
@@ -33,7 +35,9 @@ export async function indexInstances(db: Database, entries: readonly IndexedInst
       bySeries.set(entry.header.seriesInstanceUid, list);
     }
     for (const list of bySeries.values()) {
-      await upsertSeries(tx, list, list.filter((entry) => inserted.has(entry.header.sopInstanceUid)).length);
+      const added = list.filter((entry) => inserted.has(entry.header.sopInstanceUid)).length;
+      const changed = list.filter((entry) => entry.replaces && !inserted.has(entry.header.sopInstanceUid)).length;
+      await upsertSeries(tx, list, added, changed);
     }
     const seen = new Set<string>();
     return entries.map((entry) => {
@@ -54,12 +58,13 @@ async function upsertInstances(tx: Queryable, entries: readonly IndexedInstance[
   const column = <T>(pick: (entry: IndexedInstance) => T) => entries.map(pick);
   const { rows } = await tx.query<{ sop_instance_uid: string; inserted: boolean }>(
     `INSERT INTO instances (sop_instance_uid, series_instance_uid, study_instance_uid, sop_class_uid,
-       transfer_syntax_uid, instance_number, path, size_bytes, calling_ae, received_at)
+       transfer_syntax_uid, instance_number, path, size_bytes, calling_ae, received_at, slice_position)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[],
-       $8::bigint[], $9::text[], $10::timestamptz[])
+       $8::bigint[], $9::text[], $10::timestamptz[], $11::float8[])
      ON CONFLICT (sop_instance_uid) DO UPDATE SET
        transfer_syntax_uid = EXCLUDED.transfer_syntax_uid, path = EXCLUDED.path,
-       size_bytes = EXCLUDED.size_bytes, calling_ae = EXCLUDED.calling_ae, received_at = EXCLUDED.received_at
+       size_bytes = EXCLUDED.size_bytes, calling_ae = EXCLUDED.calling_ae, received_at = EXCLUDED.received_at,
+       slice_position = EXCLUDED.slice_position
      RETURNING sop_instance_uid, (xmax = 0) AS inserted`,
     [
       column((entry) => entry.header.sopInstanceUid),
@@ -72,12 +77,14 @@ async function upsertInstances(tx: Queryable, entries: readonly IndexedInstance[
       column((entry) => entry.sizeBytes),
       column((entry) => entry.callingAeTitle),
       column((entry) => entry.receivedAt),
+      column((entry) => entry.header.slicePosition),
     ],
   );
   return new Set(rows.filter((row) => row.inserted).map((row) => row.sop_instance_uid));
 }
 
-async function upsertSeries(tx: Queryable, entries: readonly IndexedInstance[], newInstances: number): Promise<void> {
+/** New instances count the series up; new and replaced ones reopen a routed series as its next generation. */
+async function upsertSeries(tx: Queryable, entries: readonly IndexedInstance[], newInstances: number, replacedInstances: number): Promise<void> {
   const { header } = entries[0]!;
   const tags = header.seriesTags;
   const lastReceived = new Date(Math.max(...entries.map((entry) => entry.receivedAt.getTime())));
@@ -89,8 +96,9 @@ async function upsertSeries(tx: Queryable, entries: readonly IndexedInstance[], 
      ON CONFLICT (series_instance_uid) DO UPDATE SET
        last_received_at = GREATEST(series.last_received_at, EXCLUDED.last_received_at),
        instance_count = series.instance_count + $15,
-       generation = series.generation + CASE WHEN $15 > 0 AND series.state = 'routed' THEN 1 ELSE 0 END,
-       state = CASE WHEN $15 > 0 THEN 'receiving' ELSE series.state END`,
+       generation = series.generation + CASE WHEN $15 + $16 > 0 AND series.state <> 'receiving' THEN 1 ELSE 0 END,
+       state = CASE WHEN $15 + $16 > 0 THEN 'receiving' ELSE series.state END,
+       incomplete_reason = CASE WHEN $15 + $16 > 0 THEN NULL ELSE series.incomplete_reason END`,
     [
       header.seriesInstanceUid,
       header.studyInstanceUid,
@@ -107,6 +115,7 @@ async function upsertSeries(tx: Queryable, entries: readonly IndexedInstance[], 
       JSON.stringify(tags),
       lastReceived,
       newInstances,
+      replacedInstances,
     ],
   );
 }

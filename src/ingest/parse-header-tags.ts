@@ -38,6 +38,9 @@ export const HEADER_TAGS = {
   SeriesNumber: { tag: 'x00200011', kind: 'number' },
   ImageType: { tag: 'x00080008', kind: 'string' },
   DerivationDescription: { tag: 'x00082111', kind: 'string' },
+  ImagePositionPatient: { tag: 'x00200032', kind: 'number' },
+  ImageOrientationPatient: { tag: 'x00200037', kind: 'number' },
+  NumberOfFrames: { tag: 'x00280008', kind: 'number' },
 } as const satisfies Record<string, HeaderTag>;
 
 const META_TAGS = {

@@ -33,6 +33,8 @@ export interface InstanceHeader {
   sourceAeTitle: string | undefined;
   /** Series-level tags by keyword (see seriesHeaderKeywords), as dcmjs naturalizes them. */
   seriesTags: Record<string, unknown>;
+  /** ImagePositionPatient along the slice normal (mm); null for multi-frame objects or without geometry. */
+  slicePosition: number | null;
 }
 
 /** Headers end well before this in CT files; a longer one is read again in full. */
@@ -68,7 +70,19 @@ export async function readInstanceHeader(path: string): Promise<InstanceHeader> 
     transferSyntaxUid: String(meta.TransferSyntaxUID ?? ''),
     sourceAeTitle: typeof meta.SourceApplicationEntityTitle === 'string' ? meta.SourceApplicationEntityTitle.trim() : undefined,
     seriesTags,
+    slicePosition: slicePosition(dataset),
   };
+}
+
+/** The position of a single-frame slice along the normal of its orientation. */
+function slicePosition(dataset: ParsedHeader['dataset']): number | null {
+  const position = dataset.ImagePositionPatient;
+  const orientation = dataset.ImageOrientationPatient;
+  if ((Number(dataset.NumberOfFrames) || 1) > 1 || !Array.isArray(position) || !Array.isArray(orientation)) return null;
+  if (position.length !== 3 || orientation.length !== 6 || [...position, ...orientation].some((v) => !Number.isFinite(v))) return null;
+  const [rx, ry, rz, cx, cy, cz] = orientation as number[];
+  const normal = [ry * cz - rz * cy, rz * cx - rx * cz, rx * cy - ry * cx];
+  return (position as number[]).reduce((sum, value, k) => sum + value * normal[k], 0);
 }
 
 /**

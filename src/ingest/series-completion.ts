@@ -1,17 +1,42 @@
 import type { Queryable } from '../db/database.js';
+import { spacingProblem, type SpacingTolerances } from '../imaging/slice-spacing.js';
+
+/** How an association that carried instances ended. */
+export type AssociationEnding = 'released' | 'interrupted' | 'unknown';
 
 export interface CompletionOptions {
-  /** A series is complete when no instance arrived for this long and its associations ended. */
+  /** A series is complete when no instance arrived for this long and its sends ended normally. */
   quietMs: number;
+  /** A series whose last send did not end normally (abort, lost connection, a refused instance, a node restart) waits this long instead. */
+  unconfirmedQuietMs: number;
   /** An association still open after this long no longer holds its series back. */
   openAssociationLimitMs: number;
+  /** Fewer single-frame slices than this: incomplete. */
+  minSlices: number;
+  /** Slice positions must be regular (no gap, no duplicate) within these tolerances. */
+  spacing: SpacingTolerances;
   clock: () => Date;
 }
 
+export interface CompletionVerdicts {
+  complete: string[];
+  /** Quiet long enough, but not a whole series: not routed, with the reason. */
+  incomplete: { seriesInstanceUid: string; reason: string }[];
+}
+
+interface CandidateRow {
+  series_instance_uid: string;
+  last_received_at: Date;
+  released_at: Date | null;
+  interrupted_at: Date | null;
+}
+
 /**
- * Decides which series are complete. The quiet timer's state lives in the database
- * (series.last_received_at), so series received before a restart complete after it; only the
- * set of open associations is in memory, because associations do not survive a restart anyway.
+ * Decides which series are complete. The timers' state lives in the database (the series' last
+ * instance, and the last normal and abnormal end of a send that carried it), so series received
+ * before a restart complete after it; only the open associations are in memory, because they do
+ * not survive a restart anyway. A whole series is also checked for its shape: enough slices, at
+ * regular positions, so that a series cut short in the middle is never routed as if complete.
  */
 export class SeriesCompletion {
   private readonly openAssociations = new Map<string, Set<string>>();
@@ -30,26 +55,62 @@ export class SeriesCompletion {
     series.add(seriesInstanceUid);
   }
 
-  associationEnded(associationId: string): void {
+  /** Records how the association's send ended on each series it carried. */
+  async associationEnded(associationId: string, ending: AssociationEnding, endedAt: Date): Promise<void> {
+    const series = [...(this.openAssociations.get(associationId) ?? [])];
     this.openAssociations.delete(associationId);
+    if (series.length === 0 || ending === 'unknown') return;
+    const column = ending === 'released' ? 'released_at' : 'interrupted_at';
+    await this.db.query(
+      `UPDATE series SET ${column} = GREATEST(COALESCE(${column}, $2), $2) WHERE series_instance_uid = ANY($1::text[])`,
+      [series, endedAt],
+    );
   }
 
-  async findCompleteSeries(): Promise<string[]> {
+  async findCompleteSeries(): Promise<CompletionVerdicts> {
     const now = this.options.clock().getTime();
-    const { rows } = await this.db.query<{ series_instance_uid: string; last_received_at: Date }>(
-      `SELECT series_instance_uid, last_received_at FROM series
+    const { rows } = await this.db.query<CandidateRow>(
+      `SELECT series_instance_uid, last_received_at, released_at, interrupted_at FROM series
         WHERE state = 'receiving' AND last_received_at <= $1
         ORDER BY last_received_at`,
       [new Date(now - this.options.quietMs)],
     );
     const held = new Set<string>();
     for (const series of this.openAssociations.values()) for (const uid of series) held.add(uid);
-    return rows
-      .filter(
-        (row) =>
-          !held.has(row.series_instance_uid) ||
-          now - new Date(row.last_received_at).getTime() >= this.options.openAssociationLimitMs,
-      )
-      .map((row) => row.series_instance_uid);
+    const verdicts: CompletionVerdicts = { complete: [], incomplete: [] };
+    for (const row of rows) {
+      const quietFor = now - new Date(row.last_received_at).getTime();
+      if (held.has(row.series_instance_uid) && quietFor < this.options.openAssociationLimitMs) continue;
+      const confirmed = endedNormally(row);
+      if (!confirmed && quietFor < this.options.unconfirmedQuietMs) continue;
+      const problem = await this.shapeProblem(row.series_instance_uid);
+      if (problem) verdicts.incomplete.push({ seriesInstanceUid: row.series_instance_uid, reason: problem });
+      else verdicts.complete.push(row.series_instance_uid);
+    }
+    return verdicts;
   }
+
+  private async shapeProblem(seriesInstanceUid: string): Promise<string | undefined> {
+    const { rows } = await this.db.query<{ slice_position: number | null }>(
+      'SELECT slice_position FROM instances WHERE series_instance_uid = $1 ORDER BY slice_position',
+      [seriesInstanceUid],
+    );
+    // Multi-frame objects carry their frames whole; their positions are not in the index.
+    if (rows.some((row) => row.slice_position === null)) return undefined;
+    if (rows.length < this.options.minSlices) return `${rows.length} slices, fewer than the ${this.options.minSlices} a series needs (completion.minSlices)`;
+    const along = rows.map((row) => Number(row.slice_position));
+    const problem = spacingProblem(along, this.options.spacing);
+    if (!problem) return undefined;
+    const at = `${along[problem.index].toFixed(2)} and ${along[problem.index + 1].toFixed(2)} mm`;
+    return problem.kind === 'duplicate'
+      ? `two slices at one position (${at})`
+      : `a gap of ${problem.gap.toFixed(2)} mm between slices at ${at}, the usual gap is ${problem.median.toFixed(2)} mm: slices are missing`;
+  }
+}
+
+/** The last send that carried the series ended normally, after its last instance. */
+function endedNormally(row: CandidateRow): boolean {
+  const released = row.released_at ? new Date(row.released_at).getTime() : undefined;
+  const interrupted = row.interrupted_at ? new Date(row.interrupted_at).getTime() : undefined;
+  return released !== undefined && released >= new Date(row.last_received_at).getTime() && (interrupted === undefined || interrupted <= released);
 }

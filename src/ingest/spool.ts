@@ -7,7 +7,8 @@ import { InvalidInputError } from '../errors.js';
  * the node answers Success; the ingest queue then indexes it and moves it to
  * series/<SeriesInstanceUID>/<SOPInstanceUID>.dcm (a rename: atomic on one file system). A file
  * still in incoming/ is acknowledged but not yet indexed, and is indexed again after a restart.
- * Files that cannot be indexed go to rejected/ with a .reason.txt beside them.
+ * Files that cannot be indexed go to rejected/ with a .reason.txt beside them; the later copy of an
+ * instance sent again with other content, when the first is kept, goes to conflicts/.
  */
 export interface Spool {
   readonly root: string;
@@ -18,6 +19,10 @@ export interface Spool {
   /** Renames files to their places (a resend replaces the older file), then fsyncs their folders. */
   moveIn(moves: readonly { from: string; to: string }[]): Promise<void>;
   reject(file: string, reason: string): Promise<string>;
+  /** Keeps the later copy of an instance sent again with other content; returns its new name. */
+  setAsideConflict(file: string, sopInstanceUid: string): Promise<string>;
+  /** Deletes a received file that adds nothing (an identical resend). */
+  discard(file: string): Promise<void>;
   /** Acknowledged files not yet indexed (left by a stop or crash), oldest name first. */
   unindexedFiles(): Promise<string[]>;
 }
@@ -28,7 +33,8 @@ export async function openSpool(root: string): Promise<Spool> {
   const incomingDir = path.join(root, 'incoming');
   const seriesRoot = path.join(root, 'series');
   const rejectedDir = path.join(root, 'rejected');
-  for (const dir of [incomingDir, seriesRoot, rejectedDir]) await mkdir(dir, { recursive: true });
+  const conflictsDir = path.join(root, 'conflicts');
+  for (const dir of [incomingDir, seriesRoot, rejectedDir, conflictsDir]) await mkdir(dir, { recursive: true });
   const knownDirs = new Set<string>();
 
   const seriesDir = (seriesInstanceUid: string) => {
@@ -63,6 +69,16 @@ export async function openSpool(root: string): Promise<Spool> {
       await rename(file, target);
       await writeFile(`${target}.reason.txt`, `${reason}\n`);
       return target;
+    },
+    async setAsideConflict(file, sopInstanceUid) {
+      if (!uidPattern.test(sopInstanceUid)) throw new InvalidInputError(`SOPInstanceUID is not a valid UID: ${JSON.stringify(sopInstanceUid)}`);
+      const name = `${sopInstanceUid}.${path.basename(file)}`;
+      await rename(file, path.join(conflictsDir, name));
+      await fsyncPath(conflictsDir);
+      return name;
+    },
+    async discard(file) {
+      await rm(file, { force: true });
     },
     async unindexedFiles() {
       const names = await readdir(incomingDir);

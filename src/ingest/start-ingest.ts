@@ -1,6 +1,7 @@
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
-import { SeriesCompletion } from './series-completion.js';
+import { DEFAULT_TOLERANCES } from '../imaging/assemble-geometry.js';
+import { SeriesCompletion, type AssociationEnding } from './series-completion.js';
 import { IngestQueue } from './ingest-queue.js';
 import type { Spool } from './spool.js';
 
@@ -8,6 +9,8 @@ import type { Spool } from './spool.js';
 export interface ReceivedInstance {
   path: string;
   callingAeTitle: string;
+  /** The caller's policy for an instance it sends again with other content. */
+  overwrite: 'keep-first' | 'replace';
   associationId: string;
   receivedAt: Date;
 }
@@ -18,6 +21,9 @@ export interface IngestDeps {
   log: Logger;
   clock: () => Date;
   quietMs: number;
+  /** Quiet time of a series whose send did not end normally (see SeriesCompletion). */
+  unconfirmedQuietMs: number;
+  minSlices: number;
   checkIntervalMs: number;
   /** Called once per complete series; errors are reported and the series is tried again next tick. */
   onSeriesComplete(seriesInstanceUid: string): Promise<void>;
@@ -29,7 +35,7 @@ export interface Ingest {
    * may answer Success) and queues it for indexing.
    */
   acceptInstance(received: ReceivedInstance): void;
-  associationEnded(associationId: string): void;
+  associationEnded(associationId: string, ending: AssociationEnding): void;
   /** Resolves when every instance accepted so far is indexed. */
   drained(): Promise<void>;
   /** Checks once for complete series (the loop calls this; tests call it directly). */
@@ -44,7 +50,10 @@ export interface Ingest {
 export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   const completion = new SeriesCompletion(deps.db, {
     quietMs: deps.quietMs,
+    unconfirmedQuietMs: deps.unconfirmedQuietMs,
     openAssociationLimitMs: Math.max(10 * 60_000, 20 * deps.quietMs),
+    minSlices: deps.minSlices,
+    spacing: DEFAULT_TOLERANCES,
     clock: deps.clock,
   });
 
@@ -52,14 +61,19 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   const leftOver = await deps.spool.unindexedFiles();
   if (leftOver.length > 0) deps.log.info({ instances: leftOver.length }, 'indexing instances received before the last stop');
   for (const path of leftOver) queue.push({ kind: 'instance', path, associationId: 'before-restart', receivedAt: deps.clock() });
-  // Their associations ended with the last run.
-  queue.push({ kind: 'association-end', associationId: 'before-restart' });
+  // Their associations ended with the last run, and how is not known: their series wait longer.
+  queue.push({ kind: 'association-end', associationId: 'before-restart', ending: 'unknown', endedAt: deps.clock() });
 
   let checking: Promise<void> | undefined;
   const checkCompletion = async () => {
     // A series is complete only once everything received has been indexed.
     if (!queue.idle) return;
-    for (const seriesInstanceUid of await completion.findCompleteSeries()) {
+    const verdicts = await completion.findCompleteSeries();
+    for (const { seriesInstanceUid, reason } of verdicts.incomplete) {
+      await markIncomplete(deps.db, seriesInstanceUid, reason);
+      deps.log.warn({ series: seriesInstanceUid, reason }, 'series quiet but not whole: not routed');
+    }
+    for (const seriesInstanceUid of verdicts.complete) {
       try {
         await deps.onSeriesComplete(seriesInstanceUid);
       } catch (error) {
@@ -80,9 +94,9 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
     acceptInstance(received) {
       queue.push({ kind: 'instance', ...received });
     },
-    associationEnded(associationId) {
+    associationEnded(associationId, ending) {
       // Through the queue, so the association ends only after its instances are indexed.
-      queue.push({ kind: 'association-end', associationId });
+      queue.push({ kind: 'association-end', associationId, ending, endedAt: deps.clock() });
     },
     drained: () => queue.drained(),
     async checkCompletion() {
@@ -95,4 +109,12 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
       await queue.stop();
     },
   };
+}
+
+/** A series that stays quiet without being whole: not routed, with the reason; more instances reopen it. */
+async function markIncomplete(db: Database, seriesInstanceUid: string, reason: string): Promise<void> {
+  await db.query(`UPDATE series SET state = 'incomplete', incomplete_reason = $2 WHERE series_instance_uid = $1 AND state = 'receiving'`, [
+    seriesInstanceUid,
+    reason,
+  ]);
 }

@@ -5,6 +5,8 @@ import type { Logger } from '../log.js';
 import type { Destination } from '../config/schema.js';
 import { InvalidInputError, UnavailableError, isRetryable } from '../errors.js';
 import type { Attempt } from './process-job.js';
+import type { OrthancRest } from './orthanc-rest.js';
+import { startHeartbeat, type Holder } from './heartbeat.js';
 
 /** Sends files to a destination by C-STORE; given by the composition root (src/dicom does it). */
 export type SendFiles = (request: {
@@ -19,9 +21,12 @@ export interface DeliveryDeps {
   destinations: Readonly<Record<string, Destination>>;
   callingAeTitle: string;
   send: SendFiles;
+  /** The REST API of an Orthanc destination (orthancUrl), to remove superseded derived series. */
+  orthanc: (url: string) => OrthancRest;
   timeoutMs: number;
   clock: () => Date;
   log: Logger;
+  holder: Holder;
 }
 
 interface DeliveryRow {
@@ -40,15 +45,14 @@ interface DeliveryRow {
  * delivery, which stays visible and can be retried by hand. Resending is harmless: same SOP UIDs.
  */
 export async function deliverSeries(deliveryId: string, deps: DeliveryDeps, attempt: Attempt): Promise<void> {
-  const { rows } = await deps.db.query<DeliveryRow>(
-    `SELECT d.id, d.job_id, d.destination, d.state, d.attempts, j.output_dir, j.state AS job_state
-       FROM deliveries d JOIN jobs j ON j.id = d.job_id WHERE d.id = $1`,
-    [deliveryId],
+  const delivery = await claimDelivery(deps, deliveryId);
+  if (!delivery) return; // done, superseded, or being sent by a live worker
+  const log = deps.log.child({ deliveryId, jobId: delivery.job_id, destination: delivery.destination, worker: deps.holder.workerId });
+  const heartbeat = startHeartbeat(
+    () => deps.db.query(`UPDATE deliveries SET heartbeat_at = $3 WHERE id = $1 AND worker = $2 AND state = 'sending'`, [deliveryId, deps.holder.workerId, deps.clock()]),
+    deps.holder.heartbeatMs,
+    (error) => log.warn({ err: error }, 'delivery heartbeat failed'),
   );
-  const delivery = rows[0];
-  if (!delivery || delivery.state === 'done' || delivery.state === 'superseded') return;
-  const log = deps.log.child({ deliveryId, jobId: delivery.job_id, destination: delivery.destination });
-  await setDelivery(deps, deliveryId, { state: 'sending', attempts: delivery.attempts + 1 });
   try {
     const destination = deps.destinations[delivery.destination];
     if (!destination) throw new InvalidInputError(`destination '${delivery.destination}' is not configured`);
@@ -68,8 +72,9 @@ export async function deliverSeries(deliveryId: string, deps: DeliveryDeps, atte
     await deps.db.transaction(async (tx) => {
       const now = deps.clock();
       await tx.query(
-        `UPDATE deliveries SET state = 'done', instances_sent = $2, delivered_at = $3, updated_at = $3, last_error = NULL WHERE id = $1`,
-        [deliveryId, results.length, now],
+        `UPDATE deliveries SET state = 'done', instances_sent = $2, delivered_at = $3, updated_at = $3, last_error = NULL
+          WHERE id = $1 AND state = 'sending' AND worker = $4`,
+        [deliveryId, results.length, now, deps.holder.workerId],
       );
       await tx.query(
         `UPDATE jobs SET state = 'done', finished_at = $2, updated_at = $2
@@ -79,6 +84,7 @@ export async function deliverSeries(deliveryId: string, deps: DeliveryDeps, atte
       );
     });
     log.info({ instances: results.length }, 'derived series delivered');
+    if (destination.orthancUrl) await removeSuperseded(deps, delivery, destination.orthancUrl, log);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const willRetry = isRetryable(error) && attempt.retryCount < attempt.retryLimit;
@@ -86,14 +92,30 @@ export async function deliverSeries(deliveryId: string, deps: DeliveryDeps, atte
     if (!willRetry) await markJobFailed(deps, delivery.job_id, `delivery to ${delivery.destination} failed: ${message}`);
     log.warn({ err: error, willRetry }, 'delivery failed');
     if (willRetry) throw error;
+  } finally {
+    heartbeat.stop();
   }
+}
+
+/** Takes a pending delivery, or one whose sender has been silent too long; undefined when not ours. */
+async function claimDelivery(deps: DeliveryDeps, deliveryId: string): Promise<DeliveryRow | undefined> {
+  const now = deps.clock();
+  const { rows } = await deps.db.query<DeliveryRow>(
+    `UPDATE deliveries d SET state = 'sending', attempts = d.attempts + 1, worker = $2, heartbeat_at = $3, updated_at = $3
+       FROM jobs j
+      WHERE d.id = $1 AND j.id = d.job_id
+        AND (d.state = 'pending' OR (d.state = 'sending' AND (d.heartbeat_at IS NULL OR d.heartbeat_at < $4)))
+      RETURNING d.id, d.job_id, d.destination, d.state, d.attempts, j.output_dir, j.state AS job_state`,
+    [deliveryId, deps.holder.workerId, now, new Date(now.getTime() - deps.holder.staleMs)],
+  );
+  return rows[0];
 }
 
 async function setDelivery(deps: DeliveryDeps, id: string, changes: { state: string; attempts?: number; lastError?: string }) {
   await deps.db.query(
     `UPDATE deliveries SET state = $2, attempts = COALESCE($3, attempts), last_error = COALESCE($4, last_error), updated_at = $5
-      WHERE id = $1 AND state <> 'superseded'`,
-    [id, changes.state, changes.attempts ?? null, changes.lastError ?? null, deps.clock()],
+      WHERE id = $1 AND state <> 'superseded' AND worker = $6`,
+    [id, changes.state, changes.attempts ?? null, changes.lastError ?? null, deps.clock(), deps.holder.workerId],
   );
 }
 
@@ -102,4 +124,34 @@ async function markJobFailed(deps: DeliveryDeps, jobId: string, error: string) {
     `UPDATE jobs SET state = 'failed', error = $2, finished_at = $3, updated_at = $3 WHERE id = $1 AND state = 'delivering'`,
     [jobId, error, deps.clock()],
   );
+}
+
+/**
+ * Once a newer generation of a series is in an Orthanc destination, the derived series that
+ * earlier generations of the same series and rule left there are deleted through its REST API,
+ * so that the PACS holds one derived series, whole. A failure is logged and tried again after the
+ * next delivery; the old series stays complete meanwhile.
+ */
+async function removeSuperseded(deps: DeliveryDeps, delivery: DeliveryRow, orthancUrl: string, log: Logger): Promise<void> {
+  const { rows } = await deps.db.query<{ id: string; derived_series_uid: string }>(
+    `SELECT d.id, j.derived_series_uid
+       FROM deliveries d
+       JOIN jobs j ON j.id = d.job_id
+       JOIN jobs current ON current.id = $1
+      WHERE d.destination = $2 AND d.removed_at IS NULL AND d.id <> $3
+        AND j.series_instance_uid = current.series_instance_uid AND j.rule_id = current.rule_id
+        AND j.series_generation < current.series_generation
+        AND j.derived_series_uid IS NOT NULL AND j.derived_series_uid <> current.derived_series_uid`,
+    [delivery.job_id, delivery.destination, delivery.id],
+  );
+  const rest = deps.orthanc(orthancUrl);
+  for (const row of rows) {
+    try {
+      const held = await rest.deleteSeries(row.derived_series_uid);
+      await deps.db.query('UPDATE deliveries SET removed_at = $2 WHERE id = $1', [row.id, deps.clock()]);
+      log.info({ supersededSeries: row.derived_series_uid, held }, held ? 'superseded derived series deleted from the PACS' : 'superseded derived series was not in the PACS');
+    } catch (error) {
+      log.warn({ err: error, supersededSeries: row.derived_series_uid }, 'could not delete a superseded derived series from the PACS; will try after the next delivery');
+    }
+  }
 }

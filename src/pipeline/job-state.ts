@@ -29,9 +29,30 @@ export async function loadJob(db: Queryable, jobId: string): Promise<JobRow | un
   return rows[0];
 }
 
+/**
+ * Takes a job to run it: a queued one, or a running one whose holder has been silent longer than
+ * staleMs (it died). At most one process holds a job; undefined when it is not ours to run.
+ */
+export async function claimJob(db: Queryable, jobId: string, holder: { workerId: string; staleMs: number }, now: Date): Promise<JobRow | undefined> {
+  const { rows } = await db.query<JobRow>(
+    `UPDATE jobs SET state = 'running', worker = $2, heartbeat_at = $3, started_at = $3, attempts = attempts + 1,
+       error = NULL, updated_at = $3
+     WHERE id = $1 AND (state = 'queued' OR (state = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < $4)))
+     RETURNING *`,
+    [jobId, holder.workerId, now, new Date(now.getTime() - holder.staleMs)],
+  );
+  return rows[0];
+}
+
+/** The holder is alive; false when the job is no longer its own. */
+export async function touchJob(db: Queryable, jobId: string, workerId: string, now: Date): Promise<boolean> {
+  const { rowCount } = await db.query(`UPDATE jobs SET heartbeat_at = $3 WHERE id = $1 AND worker = $2 AND state = 'running'`, [jobId, workerId, now]);
+  return rowCount > 0;
+}
+
 const updatableColumns = new Set(['state', 'steps', 'error', 'derived_series_uid', 'output_dir', 'attempts', 'started_at', 'finished_at']);
 
-/** Updates a job unless it was superseded meanwhile; returns false if it was. */
+/** Updates a job unless it was superseded meanwhile, or (with `owner`) taken by another worker; returns false if so. */
 export async function updateJob(
   db: Queryable,
   jobId: string,
@@ -41,16 +62,18 @@ export async function updateJob(
     finished_at?: Date;
   },
   now: Date,
+  owner?: string,
 ): Promise<boolean> {
   const columns = (Object.keys(changes) as (keyof typeof changes)[]).filter((column) => updatableColumns.has(column));
-  const assignments = columns.map((column, index) => `${column} = $${index + 3}`);
+  const assignments = columns.map((column, index) => `${column} = $${index + 4}`);
   const values = columns.map((column) => {
     const value = changes[column];
     return column === 'steps' ? JSON.stringify(value) : value;
   });
   const { rowCount } = await db.query(
-    `UPDATE jobs SET ${[...assignments, 'updated_at = $2'].join(', ')} WHERE id = $1 AND state <> 'superseded'`,
-    [jobId, now, ...values],
+    `UPDATE jobs SET ${[...assignments, 'updated_at = $2'].join(', ')}
+      WHERE id = $1 AND state <> 'superseded' AND ($3::text IS NULL OR worker = $3)`,
+    [jobId, now, owner ?? null, ...values],
   );
   return rowCount > 0;
 }

@@ -1,3 +1,4 @@
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type PgBoss from 'pg-boss';
@@ -7,7 +8,8 @@ import { isRetryable } from '../errors.js';
 import type { StepRegistry } from './steps/index.js';
 import type { StepContext } from './steps/step.js';
 import { runSteps } from './run-steps.js';
-import { loadJob, updateJob, type StepState } from './job-state.js';
+import { claimJob, touchJob, updateJob, type StepState } from './job-state.js';
+import { startHeartbeat, type Holder } from './heartbeat.js';
 import { deliverQueue, enqueueIn } from './queue.js';
 
 export interface ProcessingDeps {
@@ -20,6 +22,8 @@ export interface ProcessingDeps {
   nodeName: string;
   clock: () => Date;
   log: Logger;
+  /** This process as the holder of the jobs it runs (heartbeats, taking over from dead ones). */
+  holder: Holder;
 }
 
 export interface Attempt {
@@ -33,14 +37,21 @@ export interface Attempt {
  * retry with backoff; any other error, or the last attempt's, fails the job with its message.
  */
 export async function processJob(jobId: string, deps: ProcessingDeps, attempt: Attempt): Promise<void> {
-  const job = await loadJob(deps.db, jobId);
-  if (!job || job.state === 'superseded' || job.state === 'done' || job.state === 'delivering') return;
-  const log = deps.log.child({ jobId, series: job.series_instance_uid, rule: job.rule_id });
+  const job = await claimJob(deps.db, jobId, deps.holder, deps.clock());
+  if (!job) return; // done, superseded, or held by a live worker
+  const log = deps.log.child({ jobId, series: job.series_instance_uid, rule: job.rule_id, worker: deps.holder.workerId });
   const steps: StepState[] = job.rule.steps.map((spec) => ({ kind: spec.kind, state: 'pending' }));
-  const outputDir = path.join(deps.derivedDir, jobId);
-  const save = (changes: Parameters<typeof updateJob>[2]) => updateJob(deps.db, jobId, changes, deps.clock());
+  // Each attempt writes its own folder: a worker thought dead that still runs cannot mix its slices in.
+  const jobDir = path.join(deps.derivedDir, jobId);
+  const outputDir = path.join(jobDir, `attempt-${job.attempts}`);
+  const save = (changes: Parameters<typeof updateJob>[2]) => updateJob(deps.db, jobId, changes, deps.clock(), deps.holder.workerId);
+  const heartbeat = startHeartbeat(
+    () => touchJob(deps.db, jobId, deps.holder.workerId, deps.clock()),
+    deps.holder.heartbeatMs,
+    (error) => log.warn({ err: error }, 'job heartbeat failed'),
+  );
 
-  if (!(await save({ state: 'running', attempts: job.attempts + 1, started_at: deps.clock(), steps, error: null }))) return;
+  await save({ steps });
   try {
     const result = await runSteps({
       files: await seriesFiles(deps.db, job.series_instance_uid),
@@ -61,8 +72,10 @@ export async function processJob(jobId: string, deps: ProcessingDeps, attempt: A
       steps[index] = { ...steps[index], state: 'done', report: step.report };
     });
     const delivering = await startDeliveries(deps, jobId, job.rule.destinations, result.seriesInstanceUid, outputDir, steps);
-    if (delivering) log.info({ derivedSeries: result.seriesInstanceUid, instances: result.files.length }, 'derived series written');
-    else log.info('job was superseded while it ran; its output is not delivered');
+    if (delivering) {
+      log.info({ derivedSeries: result.seriesInstanceUid, instances: result.files.length }, 'derived series written');
+      await removeOtherAttempts(jobDir, outputDir);
+    } else log.info('job was superseded, or taken over, while it ran; its output is not delivered');
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const running = steps.findIndex((step) => step.state === 'running');
@@ -71,6 +84,15 @@ export async function processJob(jobId: string, deps: ProcessingDeps, attempt: A
     await save({ state: willRetry ? 'queued' : 'failed', steps, error: willRetry ? `attempt failed, will retry: ${message}` : message, finished_at: willRetry ? undefined : deps.clock() });
     log.warn({ err: error, willRetry }, 'job step failed');
     if (willRetry) throw error;
+  } finally {
+    heartbeat.stop();
+  }
+}
+
+async function removeOtherAttempts(jobDir: string, kept: string): Promise<void> {
+  for (const name of await readdir(jobDir).catch(() => [] as string[])) {
+    const dir = path.join(jobDir, name);
+    if (dir !== kept) await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -93,7 +115,7 @@ async function startDeliveries(
 ): Promise<boolean> {
   const now = deps.clock();
   return deps.db.transaction(async (tx) => {
-    const updated = await updateJob(tx, jobId, { state: 'delivering', steps, derived_series_uid: derivedSeriesUid, output_dir: outputDir }, now);
+    const updated = await updateJob(tx, jobId, { state: 'delivering', steps, derived_series_uid: derivedSeriesUid, output_dir: outputDir }, now, deps.holder.workerId);
     if (!updated) return false;
     await tx.query(
       `INSERT INTO derived_series (series_instance_uid, job_id, created_at) VALUES ($1, $2, $3)

@@ -4,17 +4,28 @@ import { InvalidInputError } from '../errors.js';
 import { deliverQueue, enqueueIn, processQueue } from './queue.js';
 
 /**
- * Runs a finished or failed job again from its spooled series (a person asked for it). A job that
- * is still queued or running, or was superseded by a newer one, is not retried.
+ * Runs a finished or failed job again from its spooled series (a person asked for it), or one
+ * whose worker stopped answering (stuck). A job that is queued, running on a live worker, or was
+ * superseded by a newer one, is not retried.
  */
-export async function retryJob(db: Database, boss: PgBoss, jobId: string, now: Date): Promise<void> {
+export async function retryJob(db: Database, boss: PgBoss, jobId: string, now: Date, staleMs: number): Promise<void> {
   await db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ state: string }>('SELECT state FROM jobs WHERE id = $1 FOR UPDATE', [jobId]);
-    const state = rows[0]?.state;
-    if (!state) throw new InvalidInputError(`no job ${jobId}`);
-    if (state !== 'failed' && state !== 'done') throw new InvalidInputError(`job ${jobId} is ${state}; only failed or done jobs can be retried`);
+    const { rows } = await tx.query<{ state: string; worker: string | null; heartbeat_at: Date | null }>(
+      'SELECT state, worker, heartbeat_at FROM jobs WHERE id = $1 FOR UPDATE',
+      [jobId],
+    );
+    const job = rows[0];
+    if (!job) throw new InvalidInputError(`no job ${jobId}`);
+    const silentMs = job.heartbeat_at ? now.getTime() - new Date(job.heartbeat_at).getTime() : Infinity;
+    const stuck = job.state === 'running' && silentMs > staleMs;
+    if (job.state === 'running' && !stuck) {
+      throw new InvalidInputError(`job ${jobId} is running on ${job.worker ?? 'a worker'}, which answered ${Math.round(silentMs / 1000)} s ago`);
+    }
+    if (job.state !== 'failed' && job.state !== 'done' && !stuck) {
+      throw new InvalidInputError(`job ${jobId} is ${job.state}; only failed, done or stuck jobs can be retried`);
+    }
     await tx.query(
-      `UPDATE jobs SET state = 'queued', error = NULL, attempts = 0, finished_at = NULL, updated_at = $2 WHERE id = $1`,
+      `UPDATE jobs SET state = 'queued', error = NULL, attempts = 0, finished_at = NULL, worker = NULL, updated_at = $2 WHERE id = $1`,
       [jobId, now],
     );
     await enqueueIn(boss, tx, processQueue, { jobId });

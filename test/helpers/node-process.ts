@@ -59,7 +59,8 @@ export async function startNodeProcess(options: NodeProcessOptions = {}): Promis
     // The shipped rules name 'pacs'; by default it is a port nobody listens on.
     destinations: { pacs: { aeTitle: 'ORTHANC', host: '127.0.0.1', port: nobodyPort } },
     ...overrides,
-    dicom: { aeTitle: 'CTPREP', host: '127.0.0.1', port: dicomPort, ...(overrides.dicom as object) },
+    // Tests send from several AE titles; a test of access control names its callers.
+    dicom: { aeTitle: 'CTPREP', host: '127.0.0.1', port: dicomPort, callers: [{ aeTitle: '*' }], ...(overrides.dicom as object) },
     api: { host: '127.0.0.1', port: apiPort, ...(overrides.api as object) },
   };
   const configPath = path.join(dir, 'node.json');

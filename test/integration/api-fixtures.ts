@@ -96,15 +96,28 @@ export async function insertJob(
   db: Database,
   seriesInstanceUid: string,
   rule: Rule,
-  options: { state: string; createdAt: Date; error?: string; derivedSeriesUid?: string; stepState?: string },
+  options: { state: string; createdAt: Date; error?: string; derivedSeriesUid?: string; stepState?: string; heartbeatAt?: Date },
 ): Promise<string> {
   const id = randomUUID();
   const steps = rule.steps.map((step) => ({ kind: step.kind, state: options.stepState ?? 'done' }));
   await db.query(
     `INSERT INTO jobs (id, series_instance_uid, series_generation, rule_id, rule, state, steps, attempts, error,
-       derived_series_uid, output_dir, instance_count, created_at, updated_at)
-     VALUES ($1, $2, 1, $3, $4, $5, $6, 1, $7, $8, '/spool/out', 3, $9, $9)`,
-    [id, seriesInstanceUid, rule.id, JSON.stringify(rule), options.state, JSON.stringify(steps), options.error ?? null, options.derivedSeriesUid ?? null, options.createdAt],
+       derived_series_uid, output_dir, instance_count, created_at, updated_at, worker, heartbeat_at)
+     VALUES ($1, $2, 1, $3, $4, $5, $6, 1, $7, $8, '/spool/out', 3, $9, $9, $10, $11)`,
+    [
+      id,
+      seriesInstanceUid,
+      rule.id,
+      JSON.stringify(rule),
+      options.state,
+      JSON.stringify(steps),
+      options.error ?? null,
+      options.derivedSeriesUid ?? null,
+      options.createdAt,
+      options.state === 'running' ? 'fixture-host/1/live' : null,
+      // A running job's worker answered just now, unless the test says it went silent.
+      options.state === 'running' ? (options.heartbeatAt ?? new Date()) : null,
+    ],
   );
   if (options.derivedSeriesUid) {
     await db.query('INSERT INTO derived_series (series_instance_uid, job_id, created_at) VALUES ($1, $2, $3)', [options.derivedSeriesUid, id, options.createdAt]);
@@ -126,7 +139,7 @@ export async function insertDelivery(db: Database, jobId: string, state: string,
 export function apiDeps(db: Database, boss: PgBoss, overrides: Partial<ApiDeps> = {}): ApiDeps {
   return {
     db,
-    retryJob: (jobId) => retryJob(db, boss, jobId, new Date()),
+    retryJob: (jobId) => retryJob(db, boss, jobId, new Date(), 10_000),
     retryDelivery: (deliveryId) => retryDelivery(db, boss, deliveryId, new Date()),
     ruleReferences: () => ({ destinations: ['pacs'], stepKinds: ['gaussian-soften', 'bicubic-upsample'] }),
     destinations: { pacs: { aeTitle: 'ORTHANC', host: '127.0.0.1', port: 4242 } },

@@ -188,6 +188,15 @@ describe('retry', () => {
     expect(await queueEntries(db, bossSchema, processQueue, 'jobId', ids.failedJob)).toBe(1);
   });
 
+  it('takes a stuck job, whose worker stopped answering, back to the queue (issue 9, item 5)', async () => {
+    const [series] = (await db.query<{ series_instance_uid: string }>('SELECT series_instance_uid FROM series LIMIT 1')).rows;
+    const stuck = await insertJob(db, series.series_instance_uid, sharpRule, { state: 'running', createdAt: new Date(), heartbeatAt: new Date(Date.now() - 60_000) });
+    const { status, body } = await call(`/api/jobs/${stuck}/retry`, { method: 'POST' });
+    expect(status).toBe(202);
+    expect(body).toMatchObject({ id: stuck, state: 'queued' });
+    expect(await queueEntries(db, bossSchema, processQueue, 'jobId', stuck)).toBe(1);
+  });
+
   it('refuses to retry a running job (409) and an unknown one (404)', async () => {
     expectError(await call(`/api/jobs/${ids.runningJob}/retry`, { method: 'POST' }), 409, 'conflict');
     expect(await queueEntries(db, bossSchema, processQueue, 'jobId', ids.runningJob)).toBe(0);

@@ -39,7 +39,7 @@ beforeAll(async () => {
   workDir = await mkdtemp(path.join(os.tmpdir(), 'ctprep-delivery-'));
   pacsPort = await freePort();
   const config = parseConfig({
-    dicom: { port: 0 },
+    dicom: { port: 0, callers: [{ aeTitle: 'STORESCU' }] },
     api: { port: 0 },
     dataDir: path.join(workDir, 'node'),
     databaseUrl: testDatabaseUrl,

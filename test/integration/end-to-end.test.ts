@@ -40,7 +40,7 @@ const schema = uniqueSchema('e2e');
 
 function nodeConfig(options: { quietSeconds?: number } = {}) {
   return parseConfig({
-    dicom: { aeTitle: 'CTPREP', host: '127.0.0.1', port: nodePort },
+    dicom: { aeTitle: 'CTPREP', host: '127.0.0.1', port: nodePort, callers: [{ aeTitle: 'TESTSCU' }, { aeTitle: orthanc.aeTitle }] },
     api: { host: '127.0.0.1', port: 0 },
     dataDir: path.join(workDir, 'node'),
     databaseUrl: testDatabaseUrl,

@@ -12,6 +12,7 @@ import { openSpool, type Spool } from '../../src/ingest/spool.js';
 import { startIngest } from '../../src/ingest/start-ingest.js';
 import { IngestQueue } from '../../src/ingest/ingest-queue.js';
 import { SeriesCompletion } from '../../src/ingest/series-completion.js';
+import { DEFAULT_TOLERANCES } from '../../src/imaging/assemble-geometry.js';
 import { silentLogger } from '../../src/log.js';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/test-database.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -23,7 +24,7 @@ let spool: Spool;
 let sources: string[];
 
 function ingestDeps(onSeriesComplete: (uid: string) => Promise<void> = async () => undefined) {
-  return { db, spool, log: silentLogger(), clock: () => new Date(), quietMs: 0, checkIntervalMs: 60_000, onSeriesComplete };
+  return { db, spool, log: silentLogger(), clock: () => new Date(), quietMs: 0, unconfirmedQuietMs: 0, minSlices: 1, checkIntervalMs: 60_000, onSeriesComplete };
 }
 
 async function indexedCount(): Promise<number> {
@@ -51,7 +52,7 @@ it('indexes at start-up what was acknowledged but not indexed before a stop', as
   const ingest = await startIngest(ingestDeps(async (uid) => void completed.push(uid)));
   await ingest.drained();
   expect(await indexedCount()).toBe(3);
-  // The associations of a stopped run are over: the series is not held back waiting for them.
+  // The associations of a stopped run are over, how is not known: the series waits the unconfirmed quiet time (0 here).
   await ingest.checkCompletion();
   expect(completed).toHaveLength(1);
   expect(await readdir(spool.incomingDir)).toEqual([]);
@@ -66,7 +67,7 @@ it('sets a malformed file aside with its reason and indexes the rest of the batc
   await writeFile(broken, Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), Buffer.from('not a dataset')]));
   const good = path.join(spool.incomingDir, 'assoc-a-2.dcm');
   await copyFile(sources[3]!, good);
-  for (const file of [broken, good]) ingest.acceptInstance({ path: file, callingAeTitle: 'PACS', associationId: 'a', receivedAt: new Date() });
+  for (const file of [broken, good]) ingest.acceptInstance({ path: file, callingAeTitle: 'PACS', overwrite: 'keep-first', associationId: 'a', receivedAt: new Date() });
   await ingest.drained();
   expect(await indexedCount()).toBe(4);
   const reason = await readFile(path.join(spool.root, 'rejected', 'assoc-a-1.dcm.reason.txt'), 'utf8');
@@ -75,7 +76,8 @@ it('sets a malformed file aside with its reason and indexes the rest of the batc
 });
 
 describe('while instances stream in', () => {
-  const completion = () => new SeriesCompletion(db, { quietMs: 0, openAssociationLimitMs: 60_000, clock: () => new Date() });
+  const completion = () =>
+    new SeriesCompletion(db, { quietMs: 0, unconfirmedQuietMs: 0, openAssociationLimitMs: 60_000, minSlices: 1, spacing: DEFAULT_TOLERANCES, clock: () => new Date() });
   const queueWith = (options: { idleMs: number; backlogLimit: number }) =>
     new IngestQueue({ db, spool, completion: completion(), log: silentLogger(), ...options });
   const received = async (name: string, source: string) => {
@@ -90,7 +92,7 @@ describe('while instances stream in', () => {
     queue.push(await received('b-1.dcm', sources[4]!));
     expect(queue.idle).toBe(false);
     expect(await indexedCount()).toBe(before);
-    queue.push({ kind: 'association-end', associationId: 'b-1.dcm' });
+    queue.push({ kind: 'association-end', associationId: 'b-1.dcm', ending: 'released', endedAt: new Date() });
     await queue.drained();
     expect(await indexedCount()).toBe(before + 1);
     await queue.stop();

@@ -7,7 +7,13 @@ import { ConfigError } from '../../../src/errors.js';
 describe('configuration', () => {
   it('fills defaults: loopback listener, embedded database, a quiet time of seconds', () => {
     const config = parseConfig({});
-    expect(config.dicom).toEqual({ aeTitle: 'CTPREP', host: '127.0.0.1', port: 11112, maxPduLength: 262144 });
+    expect(config.dicom).toEqual({
+      aeTitle: 'CTPREP',
+      host: '127.0.0.1',
+      port: 11112,
+      maxPduLength: 262144,
+      limits: { maxAssociations: 32, maxAssociationsPerCaller: 8, setupTimeoutMs: 10_000, pduTimeoutMs: 30_000, idleTimeoutMs: 60_000 },
+    });
     expect(config.databaseUrl).toBeUndefined();
     expect(config.completion.quietSeconds).toBeLessThanOrEqual(10);
   });

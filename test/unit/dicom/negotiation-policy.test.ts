@@ -51,9 +51,28 @@ describe('answerAssociation', () => {
   });
 
   it('rejects an association addressed to another AE title unless told not to check', () => {
-    const proposed = request([], 'OTHER');
-    expect(answerAssociation(proposed, policy)).toEqual({ kind: 'reject', reason: 'called-ae-not-recognized' });
+    const proposed = request([{ id: 1, abstractSyntaxUid: SopClass.Verification, transferSyntaxUids: [TransferSyntax.ImplicitVrLittleEndian] }], 'OTHER');
+    expect(answerAssociation(proposed, policy)).toMatchObject({ kind: 'reject', reason: 'called-ae-not-recognized' });
     expect(answerAssociation(proposed, { ...policy, checkCalledAeTitle: false }).kind).toBe('accept');
+  });
+
+  it('rejects a request that proposes no presentation context (issue 9, item 7)', () => {
+    expect(answerAssociation(request([]), policy)).toMatchObject({ kind: 'reject', reason: 'no-presentation-context' });
+  });
+
+  it('lets in only the callers configured, from their addresses when given (issue 9, item 10)', () => {
+    const callers = [
+      { aeTitle: 'PACS', addresses: ['10.0.0.5'], overwrite: 'keep-first' as const },
+      { aeTitle: 'MODALITY', overwrite: 'replace' as const },
+    ];
+    const verification = [{ id: 1, abstractSyntaxUid: SopClass.Verification, transferSyntaxUids: [TransferSyntax.ImplicitVrLittleEndian] }];
+    const ask = (callingAeTitle: string, remoteAddress: string) => answerAssociation({ callingAeTitle, calledAeTitle: 'NODE', contexts: verification, remoteAddress }, { ...policy, callers });
+    expect(ask('PACS', '10.0.0.5')).toMatchObject({ kind: 'accept', caller: { aeTitle: 'PACS' } });
+    expect(ask('PACS', '::ffff:10.0.0.5')).toMatchObject({ kind: 'accept' });
+    expect(ask('PACS', '10.0.0.6')).toMatchObject({ kind: 'reject', reason: 'calling-ae-not-recognized' });
+    expect(ask('MODALITY', '192.168.1.9')).toMatchObject({ kind: 'accept', caller: { overwrite: 'replace' } });
+    expect(ask('STRANGER', '10.0.0.5')).toMatchObject({ kind: 'reject', reason: 'calling-ae-not-recognized', detail: expect.stringContaining('STRANGER') });
+    expect(answerAssociation({ callingAeTitle: 'ANYONE', calledAeTitle: 'NODE', contexts: verification }, { ...policy, callers: [{ aeTitle: '*', overwrite: 'keep-first' }] }).kind).toBe('accept');
   });
 
   it('accepts MR only when configured', () => {
