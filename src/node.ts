@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { access } from 'node:fs/promises';
 import { allowedCallers, apiHostNames, type NodeConfig } from './config/schema.js';
+import { destinationPeer, listenerTls } from './config/tls-files.js';
 import type { Logger } from './log.js';
 import type { Database } from './db/database.js';
 import { openDatabase } from './db/open-database.js';
@@ -90,6 +91,9 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
     stops.push(() => inference.close());
 
     if (options.runWorkers !== false) {
+      const peers = Object.fromEntries(
+        await Promise.all(Object.entries(config.destinations).map(async ([name, destination]) => [name, await destinationPeer(name, destination)] as const)),
+      );
       const holder = {
         workerId: `${os.hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`,
         heartbeatMs: config.jobs.heartbeatSeconds * 1000,
@@ -116,7 +120,7 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
             db,
             destinations: config.destinations,
             callingAeTitle: config.dicom.aeTitle,
-            send: sendInstances,
+            send: (request) => sendInstances({ ...request, destination: peers[request.destinationName]! }),
             orthanc: (url) => orthancRest(url),
             timeoutMs: config.delivery.timeoutMs,
             clock,
@@ -165,6 +169,7 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
         incomingDir: spool.incomingDir,
         maxPduLength: config.dicom.maxPduLength,
         callers: allowedCallers(config),
+        tls: await listenerTls(config),
         ...config.dicom.limits,
         logger: log,
       },

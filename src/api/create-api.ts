@@ -14,6 +14,7 @@ import { jobRoutes } from './routes/job-routes.js';
 import { ruleRoutes } from './routes/rule-routes.js';
 import { configRoutes } from './routes/config-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
+import { auditRoutes } from './routes/audit-routes.js';
 
 export type { ApiDeps, NodeInfo } from './api-deps.js';
 
@@ -62,5 +63,6 @@ function apiRouter(deps: ApiDeps, token: string | undefined): express.Router {
   api.use(jobRoutes(deps));
   api.use(ruleRoutes(deps));
   api.use(configRoutes(deps));
+  api.use(auditRoutes(deps));
   return api;
 }

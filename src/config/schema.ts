@@ -31,6 +31,8 @@ export const destinationSchema = z.object({
    * Credentials, if any, in the URL or in CTPREP_DESTINATION_<NAME>_ORTHANC_URL.
    */
   orthancUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** DICOM over TLS to this destination: PEM files of the CA its certificate must chain to, and of our client certificate. */
+  tls: z.strictObject({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional() }).optional(),
 });
 
 /** The configuration file (config/node.json) as written by people; defaults filled in here. */
@@ -46,6 +48,22 @@ export const configSchema = z.object({
        * the node serves), from any address; any other caller is rejected at association.
        */
       callers: z.array(callerSchema).optional(),
+      /** DICOM over TLS on a port of its own (2762 is the registered one); PEM files. */
+      tls: z
+        .strictObject({
+          port: port.default(2762),
+          key: z.string(),
+          cert: z.string(),
+          /** CA file that client certificates must chain to. */
+          ca: z.string().optional(),
+          /** Refuse clients without a certificate signed by ca (mutual authentication). */
+          requireClientCertificate: z.boolean().default(true),
+        })
+        .refine((value) => !value.requireClientCertificate || value.ca !== undefined, {
+          path: ['ca'],
+          message: 'give the CA that client certificates must chain to, or set requireClientCertificate to false',
+        })
+        .optional(),
       limits: z
         .object({
           maxAssociations: z.number().int().min(1).max(1000).default(32),

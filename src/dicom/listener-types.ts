@@ -23,7 +23,7 @@ export interface AssociationRejection {
   callingAeTitle: string;
   calledAeTitle: string;
   remoteAddress: string | undefined;
-  reason: RejectionReason;
+  reason: RejectionReason | 'tls-handshake-failed';
   detail: string;
 }
 
@@ -79,6 +79,8 @@ export interface DicomListenerOptions {
   setupTimeoutMs?: number;
   /** A PDU must arrive whole within this long of its first byte; default 30 s. */
   pduTimeoutMs?: number;
+  /** DICOM over TLS on a port of its own, besides the plain one. */
+  tls?: ListenerTls;
   logger?: DicomLogger;
   /** Clock for receivedAt; default the system clock. */
   clock?: () => Date;
@@ -86,8 +88,21 @@ export interface DicomListenerOptions {
   newAssociationId?: () => string;
 }
 
+/** PEM key material of a TLS listener. */
+export interface ListenerTls {
+  port: number;
+  key: Buffer;
+  cert: Buffer;
+  /** Certificate authorities a client certificate must chain to. */
+  ca?: Buffer;
+  /** Refuse a client without a certificate signed by `ca` (mutual authentication). */
+  requireClientCertificate: boolean;
+}
+
 export interface DicomListener {
   port: number;
+  /** The TLS port, when TLS is configured. */
+  tlsPort?: number;
   /** Stops accepting, lets stores whose data is complete finish and be answered, aborts the rest. */
   close(): Promise<void>;
 }

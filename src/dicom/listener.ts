@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
+import tls from 'node:tls';
 import { ConfigError, UnavailableError } from '../errors.js';
-import { stderrDicomLogger } from './dicom-logger.js';
+import { errorFields, stderrDicomLogger, type DicomLogger } from './dicom-logger.js';
+import { plainAddress } from './negotiation-policy.js';
 import { openDirectoryForSync } from './durable-fs.js';
 import type { DicomListener, DicomListenerHandlers, DicomListenerOptions } from './listener-types.js';
 import { type Admission, ScpAssociation, type ScpSettings } from './scp-association.js';
@@ -44,13 +46,62 @@ export async function startDicomListener(
   const maxAssociations = options.maxAssociations ?? 32;
   const settingsFor = settingsMaker(options, directory.sync, admission(maxAssociations, options.maxAssociationsPerCaller ?? 8));
   const logger = options.logger ?? stderrDicomLogger();
-  const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => {
+  const onSocket = (socket: net.Socket) => {
     const association = new ScpAssociation(socket, settingsFor(), handlers);
     associations.add(association);
     void association.ended.then(() => associations.delete(association));
-  });
-  // Connections beyond those an association may use are closed at once (each costs a descriptor);
-  // below that, a connection that does not ask for an association is closed after setupTimeoutMs.
+  };
+  const host = options.host ?? '127.0.0.1';
+  const servers: net.Server[] = [];
+  const plain = net.createServer({ noDelay: true, pauseOnConnect: false }, onSocket);
+  servers.push(bounded(plain, maxAssociations, logger));
+  const port = await listen(plain, options.port, host, options.aeTitle);
+  let tlsPort: number | undefined;
+  if (options.tls) {
+    const secure = tls.createServer(
+      {
+        key: options.tls.key,
+        cert: options.tls.cert,
+        ca: options.tls.ca,
+        requestCert: true,
+        rejectUnauthorized: options.tls.requireClientCertificate,
+        minVersion: 'TLSv1.2',
+        handshakeTimeout: options.setupTimeoutMs ?? 10_000,
+      },
+      onSocket,
+    );
+    secure.on('tlsClientError', (error, socket) => {
+      const remoteAddress = plainAddress(socket.remoteAddress);
+      logger.warn({ remoteAddress, ...errorFields(error) }, 'DICOM TLS handshake refused');
+      void Promise.resolve(
+        handlers.onAssociationRejected?.({ callingAeTitle: '', calledAeTitle: '', remoteAddress, reason: 'tls-handshake-failed', detail: error.message }),
+      ).catch(() => undefined);
+    });
+    servers.push(bounded(secure, maxAssociations, logger));
+    tlsPort = await listen(secure, options.tls.port, host, options.aeTitle);
+  }
+  let closed: Promise<void> | undefined;
+  return {
+    port,
+    tlsPort,
+    close: () => {
+      closed ??= (async () => {
+        const stopped = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+        await Promise.all([...associations].map((association) => association.shutdown()));
+        await Promise.all(stopped);
+        await directory.close();
+      })();
+      return closed;
+    },
+  };
+}
+
+/**
+ * Connections beyond those associations may use are closed at once (each costs a descriptor), and
+ * said so in the log; below that, a connection that asks for no association is closed after
+ * setupTimeoutMs by its ScpAssociation.
+ */
+function bounded<T extends net.Server>(server: T, maxAssociations: number, logger: DicomLogger): T {
   server.maxConnections = 2 * maxAssociations + 8;
   let dropped = 0;
   server.on('drop', (peer) => {
@@ -59,20 +110,7 @@ export async function startDicomListener(
       logger.warn({ remoteAddress: peer?.remoteAddress, dropped, maxConnections: server.maxConnections }, 'DICOM connection refused: too many connections');
     }
   });
-  const port = await listen(server, options.port, options.host ?? '127.0.0.1', options.aeTitle);
-  let closed: Promise<void> | undefined;
-  return {
-    port,
-    close: () => {
-      closed ??= (async () => {
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        await Promise.all([...associations].map((association) => association.shutdown()));
-        await stopped;
-        await directory.close();
-      })();
-      return closed;
-    },
-  };
+  return server;
 }
 
 /** Open associations, in all and per calling AE title. */

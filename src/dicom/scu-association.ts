@@ -1,4 +1,5 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import { InvalidInputError, UnavailableError } from '../errors.js';
 import {
   APPLICATION_CONTEXT,
@@ -17,6 +18,8 @@ export interface DicomPeer {
   aeTitle: string;
   host: string;
   port: number;
+  /** DICOM over TLS: the CAs its certificate must chain to, and ours (mutual authentication). */
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
 }
 
 /** Our maximum receive PDU length as requestor (we only receive small response command sets). */
@@ -294,16 +297,27 @@ export class ScuAssociation implements PduSink {
 }
 
 function connect(peer: DicomPeer, timeoutMs: number): Promise<net.Socket> {
-  const name = `DICOM peer ${peer.aeTitle} at ${peer.host}:${peer.port}`;
+  const name = `DICOM peer ${peer.aeTitle} at ${peer.host}:${peer.port}${peer.tls ? ' (TLS)' : ''}`;
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: peer.host, port: peer.port, noDelay: true });
+    const socket = peer.tls
+      ? tls.connect({
+          host: peer.host,
+          port: peer.port,
+          ca: peer.tls.ca,
+          cert: peer.tls.cert,
+          key: peer.tls.key,
+          minVersion: 'TLSv1.2',
+          ...(net.isIP(peer.host) ? {} : { servername: peer.host }),
+        })
+      : net.connect({ host: peer.host, port: peer.port, noDelay: true });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new UnavailableError(`${name}: no connection within ${timeoutMs} ms`));
     }, timeoutMs);
-    socket.once('connect', () => {
+    socket.once(peer.tls ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
       socket.removeAllListeners('error');
+      socket.setNoDelay(true);
       resolve(socket);
     });
     socket.once('error', (error) => {

@@ -11,7 +11,8 @@ import { startHeartbeat, type Holder } from './heartbeat.js';
 /** Sends files to a destination by C-STORE; given by the composition root (src/dicom does it). */
 export type SendFiles = (request: {
   callingAeTitle: string;
-  destination: Destination;
+  /** The destination's name in the configuration (the composition root knows how to reach it). */
+  destinationName: string;
   files: string[];
   timeoutMs?: number;
 }) => Promise<{ files: { path: string; ok: boolean; status: number }[] }>;
@@ -60,7 +61,7 @@ export async function deliverSeries(deliveryId: string, deps: DeliveryDeps, atte
     const files = (await readdir(delivery.output_dir)).filter((name) => name.endsWith('.dcm')).sort();
     const { files: results } = await deps.send({
       callingAeTitle: deps.callingAeTitle,
-      destination,
+      destinationName: delivery.destination,
       files: files.map((name) => path.join(delivery.output_dir!, name)),
       timeoutMs: deps.timeoutMs,
     });

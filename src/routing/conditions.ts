@@ -1,3 +1,4 @@
+import { compilePattern, type Pattern } from './pattern.js';
 import { classifyKernel, vendorFromManufacturer } from './kernel-taxonomy.js';
 import type { KernelCondition, NumericRange, RuleMatch, SizeCondition } from './rule.js';
 import type { SeriesTags } from './series-tags.js';
@@ -19,8 +20,8 @@ function describeList(values: string[]): string {
   return values.length === 1 ? values[0] : `one of [${values.join(', ')}]`;
 }
 
-function regex(pattern: string): RegExp {
-  return new RegExp(pattern, 'i');
+function regex(pattern: string): Pattern {
+  return compilePattern(pattern);
 }
 
 function checkOneOf(name: string, keyword: string, wanted: string | string[], actual: string | undefined): Failure {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { patternProblem } from './pattern.js';
 
 /**
  * A routing rule: conditions on a series' tags, the ordered processing steps to run on it, and
@@ -9,9 +10,10 @@ import { z } from 'zod';
  *   case-insensitively; a list means "any of these";
  * - manufacturer strings also match when both name the same known vendor ('GE' matches
  *   'GE MEDICAL SYSTEMS', 'siemens' matches 'Siemens Healthineers');
- * - every `pattern` is a JavaScript regular expression applied case-insensitively and unanchored
- *   (it may match anywhere: write ^...$ to match the whole value); it is compiled when the rules
- *   are parsed, so a broken pattern is a configuration error, not a failed job;
+ * - every `pattern` is a regular expression in RE2 syntax (pattern.ts: linear-time matching, no
+ *   backreferences or lookaround) applied case-insensitively and unanchored (it may match
+ *   anywhere: write ^...$ to match the whole value); it is compiled when the rules are parsed, so
+ *   a broken pattern is a configuration error, not a failed job;
  * - numeric ranges are inclusive; rows/columns given as a number must be equal.
  */
 
@@ -22,12 +24,8 @@ export const patternSchema = z
   .min(1)
   .max(PATTERN_MAX_LENGTH)
   .superRefine((pattern, ctx) => {
-    try {
-      new RegExp(pattern, 'i');
-    } catch (error) {
-      const reason = (error as Error).message.replace(/^Invalid regular expression: /, '');
-      ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${reason}` });
-    }
+    const problem = patternProblem(pattern);
+    if (problem) ctx.addIssue({ code: 'custom', message: `invalid regular expression (RE2 syntax: no backreferences, no lookaround): ${problem}` });
   });
 
 const nonEmptyString = z.string().trim().min(1);

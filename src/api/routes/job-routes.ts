@@ -5,6 +5,8 @@ import { getDelivery, getJob, listJobs } from '../job-queries.js';
 import { pageQuery, stateQuery, uuidParam } from '../request-values.js';
 import { jobStates } from '../states.js';
 import { conflict, notFound } from '../http-error.js';
+import { recordAudit } from '../../store/audit-events.js';
+import { apiActor } from '../audit-actor.js';
 
 /** The retry functions refuse with InvalidInputError (a job still running, say): that is a conflict. */
 async function asConflict(work: () => Promise<void>): Promise<void> {
@@ -33,12 +35,14 @@ export function jobRoutes(deps: Pick<ApiDeps, 'db' | 'retryJob' | 'retryDelivery
     const id = uuidParam(req.params.id, 'id');
     if (!(await getJob(deps.db, id))) throw notFound(`no job ${id}`);
     await asConflict(() => deps.retryJob(id));
+    await recordAudit(deps.db, { at: new Date(), actor: apiActor(req), action: 'job.retried', subject: id });
     res.status(202).json(await getJob(deps.db, id));
   });
   router.post('/deliveries/:id/retry', async (req, res) => {
     const id = uuidParam(req.params.id, 'id');
     if (!(await getDelivery(deps.db, id))) throw notFound(`no delivery ${id}`);
     await asConflict(() => deps.retryDelivery(id));
+    await recordAudit(deps.db, { at: new Date(), actor: apiActor(req), action: 'delivery.retried', subject: id });
     res.status(202).json(await getDelivery(deps.db, id));
   });
   return router;

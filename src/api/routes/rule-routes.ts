@@ -5,6 +5,8 @@ import { deleteRule, getRule, listRules, saveRule } from '../../pipeline/rules-s
 import { ruleIdParam } from '../request-values.js';
 import { badRequest, notFound } from '../http-error.js';
 import { dryRunRules } from '../rules-dry-run.js';
+import { recordAudit } from '../../store/audit-events.js';
+import { apiActor } from '../audit-actor.js';
 
 /** assertRuleReferences speaks of a rules file ("rules[0].steps[0].kind"); here there is one rule. */
 function asSingleRuleError(error: ConfigError): InvalidInputError {
@@ -42,6 +44,7 @@ export function ruleRoutes(deps: Pick<ApiDeps, 'db' | 'ruleReferences' | 'ownOut
     const existed = (await getRule(deps.db, id)) !== undefined;
     try {
       const rule = await saveRule(deps.db, input, deps.ruleReferences());
+      await recordAudit(deps.db, { at: new Date(), actor: apiActor(req), action: 'rule.saved', subject: rule.id, detail: { created: !existed, rule } });
       res.status(existed ? 200 : 201).json(rule);
     } catch (error) {
       if (error instanceof ConfigError) throw asSingleRuleError(error);
@@ -51,6 +54,7 @@ export function ruleRoutes(deps: Pick<ApiDeps, 'db' | 'ruleReferences' | 'ownOut
   router.delete('/rules/:id', async (req, res) => {
     const id = ruleIdParam(req.params.id);
     if (!(await deleteRule(deps.db, id))) throw notFound(`no rule ${id}`);
+    await recordAudit(deps.db, { at: new Date(), actor: apiActor(req), action: 'rule.deleted', subject: id });
     res.status(204).end();
   });
   return router;
