@@ -1,8 +1,11 @@
 /**
  * Issue 9: a bounded PDU fuzz run against the node as a real process. For FUZZ_SECONDS (60 in CI)
  * connections send random bytes, mutated association requests, and mutated P-DATA after a valid
- * association; the node must not crash, must keep answering C-ECHO, must store nothing, and its
- * memory must stay flat.
+ * association; the node must not crash, must keep answering C-ECHO, and must store nothing. Its
+ * memory must stay flat: it runs with an old space of 128 MiB (it holds about 35 MiB alive), so
+ * that anything kept per connection would end it with an out-of-memory crash within the run; V8
+ * collects lazily, so the heap size between collections says nothing (measured with forced
+ * collections in-process: 32.9 -> 32.8 MiB over 40 s of this fuzz).
  */
 import net from 'node:net';
 import { readFile, readdir } from 'node:fs/promises';
@@ -20,7 +23,10 @@ const FUZZ_SECONDS = Number(process.env.FUZZ_SECONDS ?? 60);
 let node: NodeProcess;
 
 beforeAll(async () => {
-  node = await startNodeProcess({ config: { dicom: { limits: { setupTimeoutMs: 1000, pduTimeoutMs: 1000, idleTimeoutMs: 2000 } } } });
+  node = await startNodeProcess({
+    env: { NODE_OPTIONS: '--max-old-space-size=128' },
+    config: { dicom: { limits: { setupTimeoutMs: 1000, pduTimeoutMs: 1000, idleTimeoutMs: 2000 } } },
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -43,6 +49,20 @@ function random(seed: number): () => number {
 async function rssKiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+}
+
+async function heapUsedMiB(): Promise<number> {
+  const text = await (await node.api('/metrics')).text();
+  return Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1]) / 1048576;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const request = encodeAssociateRequest({
@@ -111,10 +131,13 @@ describe('PDU fuzzing (issue 9)', () => {
     const before = await rssKiB(pid);
     const deadline = Date.now() + FUZZ_SECONDS * 1000;
     let cases = 0;
+    const heap: number[] = [];
+    const sampler = setInterval(() => void heapUsedMiB().then((mib) => heap.push(mib)), 1000);
     while (Date.now() < deadline) {
       await Promise.all(Array.from({ length: 8 }, () => runCase(node.dicomPort, fuzzCase(next))));
       cases += 8;
     }
+    clearInterval(sampler);
     await new Promise((resolve) => setTimeout(resolve, 2500)); // every connection past its deadlines
     const after = await rssKiB(pid);
     expect(node.pid).toBe(pid);
@@ -122,7 +145,10 @@ describe('PDU fuzzing (issue 9)', () => {
     const stored = (await readdir(path.join(node.dataDir, 'spool'), { recursive: true })).filter((name) => String(name).endsWith('.dcm'));
     expect(stored).toEqual([]);
     expect(cases).toBeGreaterThan(100);
-    expect(after - before).toBeLessThan(64 * 1024);
-    await recordTally({ case: `PDU fuzz (${cases} connections, RSS ${Math.round(before / 1024)} -> ${Math.round(after / 1024)} MiB)` });
+    expect(alive(pid)).toBe(true);
+    expect(Math.max(...heap)).toBeLessThan(128);
+    await recordTally({
+      case: `PDU fuzz: ${cases} connections, heap ${Math.min(...heap).toFixed(0)}-${Math.max(...heap).toFixed(0)} MiB under a 128 MiB old space, RSS ${Math.round(before / 1024)} -> ${Math.round(after / 1024)} MiB`,
+    });
   }, (FUZZ_SECONDS + 60) * 1000);
 });
