@@ -1,7 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { Database } from '../db/database.js';
 import type { Destination } from '../config/schema.js';
-import type { KnownRuleReferences } from '../routing/load-rules.js';
+import type { KnownRuleReferences } from '../route/load-rules.js';
 import type { Logger } from '../log.js';
 
 /** What the node tells about itself on /api/health. */

@@ -1,4 +1,4 @@
-import { RULE_ID_PATTERN } from '../routing/rule.js';
+import { RULE_ID_PATTERN } from '../route/rule.js';
 import { badRequest } from './http-error.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -2,10 +2,11 @@ import { z } from 'zod';
 import type { Queryable } from '../db/database.js';
 import { InvalidInputError } from '../errors.js';
 import { describeIssues } from '../config/load-config.js';
-import { ruleSchema, type Rule } from '../routing/rule.js';
-import { routeSeries, type RuleEvaluation } from '../routing/match-rules.js';
-import { seriesTagsFromHeader, type SeriesTags } from '../routing/series-tags.js';
-import { listRules } from '../pipeline/rules-store.js';
+import { ruleSchema, type Rule } from '../route/rule.js';
+import { routeSeries, type RuleEvaluation } from '../route/match-rules.js';
+import { seriesTagsFromHeader, type SeriesTags } from '../route/series-tags.js';
+import { isOwnOutput, type OwnOutputMarks } from '../route/own-output.js';
+import { listRules } from '../store/rules.js';
 import { getSeriesHeader } from './series-queries.js';
 import { notFound } from './http-error.js';
 import { seriesUidParam } from './request-values.js';
@@ -36,10 +37,7 @@ export interface DryRunResult {
   wouldCreate: { ruleId: string; steps: Rule['steps']; destinations: string[] }[];
 }
 
-export interface OwnOutput {
-  uidRoot: string;
-  nodeName: string;
-}
+export type OwnOutput = OwnOutputMarks;
 
 function parseDraftRule(input: unknown): Rule | undefined {
   if (input === undefined) return undefined;
@@ -72,10 +70,8 @@ export async function dryRunRules(db: Queryable, input: unknown, ownOutput: OwnO
   if (!parsed.success) throw new InvalidInputError(`invalid dry run request:\n${describeIssues(parsed.error, 'body')}`);
   const draft = parseDraftRule(parsed.data.rule);
   const { header, callingAeTitle, inDerivedTable } = await resolveHeader(db, parsed.data);
-  const isOwnUid = (uid: string) =>
-    inDerivedTable || (ownOutput !== undefined && ownOutput.uidRoot !== '2.25' && uid.startsWith(`${ownOutput.uidRoot}.`));
-  const isOwnDerivation = (text: string) => ownOutput !== undefined && text.includes(ownOutput.nodeName);
-  const seriesTags = seriesTagsFromHeader(header, callingAeTitle, isOwnUid, isOwnDerivation);
+  const own = ownOutput ? isOwnOutput(header, ownOutput, inDerivedTable) : inDerivedTable;
+  const seriesTags = seriesTagsFromHeader(header, callingAeTitle, own);
   const decision = routeSeries(withDraft(await listRules(db), draft), seriesTags);
   const result: DryRunResult = {
     seriesTags,

@@ -3,13 +3,13 @@ import { access, appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/
 import { loadConfig } from '../config/load-config.js';
 import { InvalidInputError } from '../errors.js';
 import { readInstanceHeader, type InstanceHeader } from '../ingest/read-instance-header.js';
-import { loadRulesFile } from '../routing/load-rules.js';
-import { routeSeries } from '../routing/match-rules.js';
-import { seriesTagsFromHeader } from '../routing/series-tags.js';
-import type { Rule } from '../routing/rule.js';
+import { loadRulesFile } from '../route/load-rules.js';
+import { routeSeries } from '../route/match-rules.js';
+import { seriesTagsFromHeader } from '../route/series-tags.js';
+import type { Rule } from '../route/rule.js';
 import { defaultStepKinds } from '../pipeline/steps/index.js';
 import { runSteps } from '../pipeline/run-steps.js';
-import { isUnderOwnRoot } from '../pipeline/route-series.js';
+import { isOwnOutput, type OwnOutputMarks } from '../route/own-output.js';
 import { startInferenceEngine } from '../node.js';
 import { listFiles } from './list-dicom-files.js';
 
@@ -61,7 +61,7 @@ export async function runProcessFolder(input: string, output: string, options: P
     for (const [index, series] of seriesList.entries()) {
       const uid = series.header.seriesInstanceUid;
       const progress = `[${index + 1}/${seriesList.length}] ${uid}`;
-      const matched = forced ? [forced] : matchingRules(rules, series.header, config.derive.uidRoot);
+      const matched = forced ? [forced] : matchingRules(rules, series.header, config.derive);
       if (matched.length === 0) {
         console.log(`${progress}: no rule matches (${series.files.length} files); left alone`);
         await record({ series: uid, status: 'no-rule' });
@@ -155,7 +155,7 @@ async function groupBySeries(files: string[]): Promise<Map<string, SeriesFiles>>
   return series;
 }
 
-function matchingRules(rules: readonly Rule[], header: InstanceHeader, uidRoot: string): Rule[] {
-  const tags = seriesTagsFromHeader(header.seriesTags, undefined, (uid) => isUnderOwnRoot(uid, uidRoot));
+function matchingRules(rules: readonly Rule[], header: InstanceHeader, marks: OwnOutputMarks): Rule[] {
+  const tags = seriesTagsFromHeader(header.seriesTags, undefined, isOwnOutput(header.seriesTags, marks));
   return routeSeries(rules, tags).matched.map(({ rule }) => rule);
 }

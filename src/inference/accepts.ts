@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../errors.js';
 import type { SeriesGeometry } from '../imaging/geometry.js';
-import { classifyKernel } from '../routing/kernel-taxonomy.js';
+import { classifyKernel } from '../route/kernel-taxonomy.js';
 import type { KernelFamily, ModelManifest } from './manifest.js';
 
 /** The series tags a model's manifest is checked against (the SliceSource carries geometry only). */

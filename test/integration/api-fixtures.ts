@@ -8,9 +8,9 @@ import { Registry } from 'prom-client';
 import type { Database } from '../../src/db/database.js';
 import type { ApiDeps } from '../../src/api/api-deps.js';
 import { retryDelivery, retryJob } from '../../src/pipeline/retry.js';
-import { routeSeries } from '../../src/routing/match-rules.js';
-import { seriesTagsFromHeader } from '../../src/routing/series-tags.js';
-import { ruleSchema, type Rule } from '../../src/routing/rule.js';
+import { routeSeries } from '../../src/route/match-rules.js';
+import { seriesTagsFromHeader } from '../../src/route/series-tags.js';
+import { ruleSchema, type Rule } from '../../src/route/rule.js';
 import { silentLogger } from '../../src/log.js';
 
 export const sharpRule: Rule = ruleSchema.parse({
@@ -56,7 +56,7 @@ export async function insertSeries(
   options: { state: 'receiving' | 'routed'; receivedAt: Date; instanceCount: number; rules?: Rule[] },
 ): Promise<void> {
   const uid = header.SeriesInstanceUID as string;
-  const decision = options.state === 'routed' ? routeSeries(options.rules ?? [], seriesTagsFromHeader(header, 'PACS', () => false)) : null;
+  const decision = options.state === 'routed' ? routeSeries(options.rules ?? [], seriesTagsFromHeader(header, 'PACS', false)) : null;
   await db.query(
     `INSERT INTO series (series_instance_uid, study_instance_uid, patient_id, modality, manufacturer, convolution_kernel,
        rows, columns, slice_thickness, series_description, calling_ae, tags, state, instance_count,

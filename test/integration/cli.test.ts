@@ -3,7 +3,7 @@
  * with the same rules and steps as the node, and the small storage SCU against dcmtk's storescp.
  */
 import { spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startDcmtkServer } from '../helpers/dcmtk.js';
@@ -21,6 +21,25 @@ function ctprep(args: string[]): Promise<{ code: number; stdout: string; stderr:
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
 }
+
+it('process: a folder of its own output makes no job (issue 10: the CLI had its own copy of the own-output check)', async () => {
+  const input = await mkdtemp(path.join(os.tmpdir(), 'ctprep-cli-own-in-'));
+  const first = await mkdtemp(path.join(os.tmpdir(), 'ctprep-cli-own-1-'));
+  const second = await mkdtemp(path.join(os.tmpdir(), 'ctprep-cli-own-2-'));
+  await cp(path.join(dataDir, 'lung-pet-ct-dx-A0002-siemens-B70f'), input, { recursive: true });
+  // A rule that matches every CT (the issue's reproduction) and the default UID root 2.25.
+  const rules = path.join(first, '..', `rules-${path.basename(first)}.json`);
+  const config = path.join(first, '..', `config-${path.basename(first)}.json`);
+  await writeFile(rules, JSON.stringify({ rules: [{ id: 'every-ct', name: 'every CT', match: { modality: 'CT' }, steps: [{ kind: 'gaussian-soften', options: { sigmaMm: 0.8 } }], destinations: ['pacs'] }] }));
+  // (process sends nothing; the rule names the configured destination all the same)
+  await writeFile(config, JSON.stringify({ rulesFile: rules, derive: { uidRoot: '2.25' }, destinations: { pacs: { aeTitle: 'PACS', host: '127.0.0.1', port: 104 } } }));
+  expect((await ctprep(['process', input, first, '--config', config])).code).toBe(0);
+  expect((await readdir(first)).filter((name) => name.endsWith('.every-ct'))).toHaveLength(1);
+  const again = await ctprep(['process', first, second, '--config', config]);
+  expect(again.code).toBe(0);
+  expect(again.stdout).toMatch(/no rule matches/);
+  expect((await readdir(second)).filter((name) => name.endsWith('.every-ct'))).toHaveLength(0);
+});
 
 it('process: derives a series for the sharp kernel and leaves the soft one alone', async () => {
   const input = await mkdtemp(path.join(os.tmpdir(), 'ctprep-cli-in-'));

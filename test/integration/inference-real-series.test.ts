@@ -7,7 +7,7 @@ import { openSeries } from '../../src/imaging/load-series.js';
 import { describeSeries } from '../../src/inference/accepts.js';
 import { createInferenceEngine, type InferenceEngine } from '../../src/inference/engine.js';
 import { modelStep } from '../../src/pipeline/steps/model.js';
-import { seriesTagsFromHeader } from '../../src/routing/series-tags.js';
+import { seriesTagsFromHeader } from '../../src/route/series-tags.js';
 
 const DATA = path.resolve(process.cwd(), '../shared/data/ct');
 
@@ -15,7 +15,7 @@ async function open(folder: string) {
   const dir = path.join(DATA, folder);
   const files = (await readdir(dir)).filter((f) => f.endsWith('.dcm')).map((f) => path.join(dir, f));
   const { source, instances } = await openSeries(files);
-  const series = describeSeries(seriesTagsFromHeader(instances[0].header, undefined, () => false));
+  const series = describeSeries(seriesTagsFromHeader(instances[0].header, undefined, false));
   return { source, series };
 }
 

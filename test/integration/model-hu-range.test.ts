@@ -8,7 +8,7 @@ import type { SliceSource } from '../../src/imaging/slice-source.js';
 import { describeSeries } from '../../src/inference/accepts.js';
 import { createInferenceEngine, type InferenceEngine } from '../../src/inference/engine.js';
 import { modelStep } from '../../src/pipeline/steps/model.js';
-import { seriesTagsFromHeader } from '../../src/routing/series-tags.js';
+import { seriesTagsFromHeader } from '../../src/route/series-tags.js';
 
 /**
  * Issue 8, "every model step destroys HU above its window": the trained models run as the node
@@ -38,7 +38,7 @@ async function inputs(folder: string): Promise<Input[]> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.dcm')).sort().map((f) => path.join(dir, f));
   const open = async (subset: string[]) => {
     const { source, instances } = await openSeries(subset);
-    return { name: folder, source, series: describeSeries(seriesTagsFromHeader(instances[0].header, undefined, () => false)) };
+    return { name: folder, source, series: describeSeries(seriesTagsFromHeader(instances[0].header, undefined, false)) };
   };
   if (folder.startsWith('toshiba')) return Promise.all(files.slice(0, 2).map((file) => open([file])));
   const { source, series } = await open(files);

@@ -10,9 +10,9 @@ import type { Database } from '../../src/db/database.js';
 import { readInstanceHeader } from '../../src/ingest/read-instance-header.js';
 import { indexInstance } from '../../src/ingest/instance-index.js';
 import { startQueue } from '../../src/pipeline/queue.js';
-import { seedRules } from '../../src/pipeline/rules-store.js';
-import { routeCompleteSeries } from '../../src/pipeline/route-series.js';
-import { loadRulesFile } from '../../src/routing/load-rules.js';
+import { seedRules } from '../../src/store/rules.js';
+import { routeCompleteSeries } from '../../src/route/route-series.js';
+import { loadRulesFile } from '../../src/route/load-rules.js';
 import { silentLogger } from '../../src/log.js';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/test-database.js';
 

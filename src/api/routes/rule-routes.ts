@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { ApiDeps } from '../api-deps.js';
 import { ConfigError, InvalidInputError } from '../../errors.js';
-import { deleteRule, getRule, listRules, saveRule } from '../../pipeline/rules-store.js';
+import { deleteRule, getRule, listRules, saveRule } from '../../store/rules.js';
 import { ruleIdParam } from '../request-values.js';
 import { badRequest, notFound } from '../http-error.js';
 import { dryRunRules } from '../rules-dry-run.js';

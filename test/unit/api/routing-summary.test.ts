@@ -1,6 +1,6 @@
 import { summarizeRouting } from '../../../src/api/routing-summary.js';
-import { routeSeries } from '../../../src/routing/match-rules.js';
-import { ruleSchema } from '../../../src/routing/rule.js';
+import { routeSeries } from '../../../src/route/match-rules.js';
+import { ruleSchema } from '../../../src/route/rule.js';
 
 const rule = (id: string, kernel: string) =>
   ruleSchema.parse({ id, name: id, match: { convolutionKernel: { equals: kernel } }, steps: [{ kind: 'gaussian-soften' }], destinations: ['pacs'] });

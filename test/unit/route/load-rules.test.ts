@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../../../src/errors.js';
-import { assertRuleReferences, loadRulesFile, parseRules } from '../../../src/routing/load-rules.js';
+import { assertRuleReferences, loadRulesFile, parseRules } from '../../../src/route/load-rules.js';
 
 function validRule(id = 'harmonize'): Record<string, unknown> {
   return {

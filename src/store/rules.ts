@@ -1,6 +1,6 @@
 import type { Database, Queryable } from '../db/database.js';
-import { ruleSchema, type Rule } from '../routing/rule.js';
-import { parseRule, parseRules, assertRuleReferences, type KnownRuleReferences } from '../routing/load-rules.js';
+import { ruleSchema, type Rule } from '../route/rule.js';
+import { parseRule, parseRules, assertRuleReferences, type KnownRuleReferences } from '../route/load-rules.js';
 
 /** Rules live in the database; config/rules.json seeds them when the table is empty. */
 export async function seedRules(db: Database, seed: readonly Rule[]): Promise<number> {

@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { loadRulesFile } from '../../../src/routing/load-rules.js';
-import { routeSeries } from '../../../src/routing/match-rules.js';
-import { seriesTagsFromHeader } from '../../../src/routing/series-tags.js';
+import { loadRulesFile } from '../../../src/route/load-rules.js';
+import { routeSeries } from '../../../src/route/match-rules.js';
+import { seriesTagsFromHeader } from '../../../src/route/series-tags.js';
 import { firstHeader } from './real-headers.js';
 
 const RULES_FILE = path.resolve(process.cwd(), 'config/rules.json');
-const notOwn = (): boolean => false;
+
 
 describe('config/rules.json', () => {
   it('parses, with only the Gaussian harmonization enabled by default', async () => {
@@ -26,13 +26,13 @@ describe('config/rules.json', () => {
     ['tcga-thca-DE-A4MA-siemens-B30f', []],
   ])('routes %s to %j', async (series, expected) => {
     const rules = await loadRulesFile(RULES_FILE);
-    const decision = routeSeries(rules, seriesTagsFromHeader(firstHeader(series), 'ORTHANC', notOwn));
+    const decision = routeSeries(rules, seriesTagsFromHeader(firstHeader(series), 'ORTHANC', false));
     expect(decision.matched.map((match) => match.rule.id)).toEqual(expected);
   });
 
   it('says why the B40f series is not harmonized', async () => {
     const rules = await loadRulesFile(RULES_FILE);
-    const tags = seriesTagsFromHeader(firstHeader('lung-pet-ct-dx-A0002-siemens-B40f'), 'ORTHANC', notOwn);
+    const tags = seriesTagsFromHeader(firstHeader('lung-pet-ct-dx-A0002-siemens-B40f'), 'ORTHANC', false);
     const evaluations = routeSeries(rules, tags).evaluations;
     expect(evaluations.find((evaluation) => evaluation.ruleId === 'harmonize-sharp-chest-ct')).toEqual({
       ruleId: 'harmonize-sharp-chest-ct',

@@ -1,7 +1,7 @@
-import { parseRules } from '../../../src/routing/load-rules.js';
-import { OWN_OUTPUT_REASON, routeSeries } from '../../../src/routing/match-rules.js';
-import type { Rule, RuleInput } from '../../../src/routing/rule.js';
-import type { SeriesTags } from '../../../src/routing/series-tags.js';
+import { parseRules } from '../../../src/route/load-rules.js';
+import { OWN_OUTPUT_REASON, routeSeries } from '../../../src/route/match-rules.js';
+import type { Rule, RuleInput } from '../../../src/route/rule.js';
+import type { SeriesTags } from '../../../src/route/series-tags.js';
 
 const sharpSiemens: SeriesTags = {
   seriesInstanceUid: '1.2.3.4',

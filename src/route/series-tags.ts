@@ -65,21 +65,13 @@ function optionalNumber(header: Header, keyword: string): number | undefined {
 
 /**
  * Builds the matcher's input from a dcmjs-naturalized header (tag keywords as keys) of any one
- * instance of the series. `isOwnUid` says whether a SeriesInstanceUID lies under the node's UID
- * root; `isOwnDerivation` whether a DerivationDescription carries the node's marker. Either one
- * marks the series as the node's own output.
+ * instance of the series; `ownOutput` says whether the node derived it (see own-output.ts).
  */
-export function seriesTagsFromHeader(
-  header: Record<string, unknown>,
-  callingAeTitle: string | undefined,
-  isOwnUid: (uid: string) => boolean,
-  isOwnDerivation: (derivationDescription: string) => boolean = () => false,
-): SeriesTags {
+export function seriesTagsFromHeader(header: Record<string, unknown>, callingAeTitle: string | undefined, ownOutput: boolean): SeriesTags {
   const seriesInstanceUid = optionalString(header, 'SeriesInstanceUID');
   if (seriesInstanceUid === undefined) {
     throw new InvalidInputError('SeriesInstanceUID (0020,000E) is missing from the header');
   }
-  const derivation = optionalString(header, 'DerivationDescription');
   const aeTitle = callingAeTitle?.trim();
   return {
     seriesInstanceUid,
@@ -93,7 +85,6 @@ export function seriesTagsFromHeader(
     seriesDescription: optionalString(header, 'SeriesDescription'),
     callingAeTitle: aeTitle === '' ? undefined : aeTitle,
     imageType: optionalStrings(header, 'ImageType'),
-    derivedByNode:
-      isOwnUid(seriesInstanceUid) || (derivation !== undefined && isOwnDerivation(derivation)),
+    derivedByNode: ownOutput,
   };
 }

@@ -1,4 +1,4 @@
-import { classifyKernel, kernelValues, vendorFromManufacturer } from '../../../src/routing/kernel-taxonomy.js';
+import { classifyKernel, kernelValues, vendorFromManufacturer } from '../../../src/route/kernel-taxonomy.js';
 
 type Row = [manufacturer: string | undefined, kernel: string | string[], family: string, vendor: string, normalized: string];
 

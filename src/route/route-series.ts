@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type PgBoss from 'pg-boss';
 import type { Database, Queryable } from '../db/database.js';
-import { routeSeries, type RouteDecision } from '../routing/match-rules.js';
-import { seriesTagsFromHeader } from '../routing/series-tags.js';
-import { listRules } from './rules-store.js';
-import { enqueueIn, processQueue } from './queue.js';
+import { routeSeries, type RouteDecision } from './match-rules.js';
+import { seriesTagsFromHeader } from './series-tags.js';
+import { isOwnOutput } from './own-output.js';
+import { listRules } from '../store/rules.js';
+import { enqueueIn, processQueue } from '../pipeline/queue.js';
 
 export interface RoutingDeps {
   db: Database;
@@ -37,8 +38,8 @@ export async function routeCompleteSeries(seriesInstanceUid: string, deps: Routi
     const series = rows[0];
     if (!series || series.state !== 'receiving') return undefined;
 
-    const ownUid = await isDerivedByNode(tx, seriesInstanceUid, deps.uidRoot);
-    const tags = seriesTagsFromHeader(series.tags, series.calling_ae, () => ownUid, (text) => text.includes(deps.nodeName));
+    const recorded = await isRecordedAsDerived(tx, seriesInstanceUid);
+    const tags = seriesTagsFromHeader(series.tags, series.calling_ae, isOwnOutput(series.tags, deps, recorded));
     const decision = routeSeries(await listRules(tx), tags);
     const now = deps.clock();
 
@@ -64,16 +65,7 @@ export async function routeCompleteSeries(seriesInstanceUid: string, deps: Routi
   });
 }
 
-/**
- * Whether a UID lies under the node's own UID root. Under 2.25 (UUID-derived UIDs, shared with the
- * whole world) the root tells nothing, and only the record of derived series can.
- */
-export function isUnderOwnRoot(uid: string, uidRoot: string): boolean {
-  return uidRoot !== '2.25' && uid.startsWith(`${uidRoot}.`);
-}
-
-async function isDerivedByNode(tx: Queryable, seriesInstanceUid: string, uidRoot: string): Promise<boolean> {
-  if (isUnderOwnRoot(seriesInstanceUid, uidRoot)) return true;
+async function isRecordedAsDerived(tx: Queryable, seriesInstanceUid: string): Promise<boolean> {
   const { rows } = await tx.query('SELECT 1 FROM derived_series WHERE series_instance_uid = $1', [seriesInstanceUid]);
   return rows.length > 0;
 }
