@@ -32,7 +32,3 @@ export class UnavailableError extends NodeError {
     super(message, { retryable: true, cause });
   }
 }
-
-export function isRetryable(error: unknown): boolean {
-  return error instanceof NodeError ? error.retryable : true;
-}

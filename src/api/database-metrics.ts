@@ -1,15 +1,9 @@
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Queryable } from '../db/database.js';
-import { deliveryStates, jobStates, seriesStates } from './states.js';
+import { deliveryStates, jobStates, seriesStates } from '../store/states.js';
+import { countByState, instanceTotals } from '../store/state-counts.js';
 
 const PREFIX = 'ctprep_';
-
-async function countByState(db: Queryable, table: 'series' | 'jobs' | 'deliveries', states: readonly string[]): Promise<Map<string, number>> {
-  const { rows } = await db.query<{ state: string; count: number }>(`SELECT state, count(*)::int AS count FROM ${table} GROUP BY state`);
-  const counts = new Map(states.map((state) => [state, 0]));
-  for (const row of rows) counts.set(row.state, row.count);
-  return counts;
-}
 
 function stateGauge(registry: Registry, db: Queryable, table: 'series' | 'jobs' | 'deliveries', states: readonly string[], help: string) {
   return new Gauge({
@@ -43,8 +37,7 @@ export function registerDatabaseMetrics(registry: Registry, db: Queryable): void
     help: 'Instances received and held in the index.',
     registers: [registry],
     async collect() {
-      const { rows } = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM instances');
-      this.set(rows[0]?.count ?? 0);
+      this.set((await instanceTotals(db)).count);
     },
   });
   new Gauge({
@@ -52,8 +45,7 @@ export function registerDatabaseMetrics(registry: Registry, db: Queryable): void
     help: 'Bytes of the instances received and held in the index.',
     registers: [registry],
     async collect() {
-      const { rows } = await db.query<{ bytes: number }>('SELECT COALESCE(sum(size_bytes), 0)::bigint AS bytes FROM instances');
-      this.set(Number(rows[0]?.bytes ?? 0));
+      this.set((await instanceTotals(db)).bytes);
     },
   });
   if (!registry.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics({ register: registry });

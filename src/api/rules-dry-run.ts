@@ -7,7 +7,7 @@ import { routeSeries, type RuleEvaluation } from '../route/match-rules.js';
 import { seriesTagsFromHeader, type SeriesTags } from '../route/series-tags.js';
 import { isOwnOutput, type OwnOutputMarks } from '../route/own-output.js';
 import { listRules } from '../store/rules.js';
-import { getSeriesHeader } from './series-queries.js';
+import { getSeriesHeader } from '../store/series-queries.js';
 import { notFound } from './http-error.js';
 import { seriesUidParam } from './request-values.js';
 

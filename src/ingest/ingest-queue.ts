@@ -3,7 +3,7 @@ import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
 import { InvalidInputError } from '../errors.js';
 import { readInstanceHeader, type InstanceHeader } from './read-instance-header.js';
-import { indexInstances } from './instance-index.js';
+import { indexInstances } from '../store/instances.js';
 import type { AssociationEnding, SeriesCompletion } from './series-completion.js';
 import { sameDataset } from '../dicom/same-dataset.js';
 import { recordAudit } from '../store/audit-events.js';

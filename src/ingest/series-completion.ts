@@ -1,5 +1,7 @@
 import type { Queryable } from '../db/database.js';
 import { spacingProblem, type SpacingTolerances } from '../imaging/slice-spacing.js';
+import { slicePositions } from '../store/instances.js';
+import { quietSeries, recordSendEnd, type QuietSeriesRow } from '../store/series.js';
 
 /** How an association that carried instances ended. */
 export type AssociationEnding = 'released' | 'interrupted' | 'unknown';
@@ -24,12 +26,6 @@ export interface CompletionVerdicts {
   incomplete: { seriesInstanceUid: string; reason: string }[];
 }
 
-interface CandidateRow {
-  series_instance_uid: string;
-  last_received_at: Date;
-  released_at: Date | null;
-  interrupted_at: Date | null;
-}
 
 /**
  * Decides which series are complete. The timers' state lives in the database (the series' last
@@ -60,21 +56,12 @@ export class SeriesCompletion {
     const series = [...(this.openAssociations.get(associationId) ?? [])];
     this.openAssociations.delete(associationId);
     if (series.length === 0 || ending === 'unknown') return;
-    const column = ending === 'released' ? 'released_at' : 'interrupted_at';
-    await this.db.query(
-      `UPDATE series SET ${column} = GREATEST(COALESCE(${column}, $2), $2) WHERE series_instance_uid = ANY($1::text[])`,
-      [series, endedAt],
-    );
+    await recordSendEnd(this.db, series, ending, endedAt);
   }
 
   async findCompleteSeries(): Promise<CompletionVerdicts> {
     const now = this.options.clock().getTime();
-    const { rows } = await this.db.query<CandidateRow>(
-      `SELECT series_instance_uid, last_received_at, released_at, interrupted_at FROM series
-        WHERE state = 'receiving' AND last_received_at <= $1
-        ORDER BY last_received_at`,
-      [new Date(now - this.options.quietMs)],
-    );
+    const rows = await quietSeries(this.db, new Date(now - this.options.quietMs));
     const held = new Set<string>();
     for (const series of this.openAssociations.values()) for (const uid of series) held.add(uid);
     const verdicts: CompletionVerdicts = { complete: [], incomplete: [] };
@@ -91,14 +78,11 @@ export class SeriesCompletion {
   }
 
   private async shapeProblem(seriesInstanceUid: string): Promise<string | undefined> {
-    const { rows } = await this.db.query<{ slice_position: number | null }>(
-      'SELECT slice_position FROM instances WHERE series_instance_uid = $1 ORDER BY slice_position',
-      [seriesInstanceUid],
-    );
+    const positions = await slicePositions(this.db, seriesInstanceUid);
     // Multi-frame objects carry their frames whole; their positions are not in the index.
-    if (rows.some((row) => row.slice_position === null)) return undefined;
-    if (rows.length < this.options.minSlices) return `${rows.length} slices, fewer than the ${this.options.minSlices} a series needs (completion.minSlices)`;
-    const along = rows.map((row) => Number(row.slice_position));
+    if (positions.some((position) => position === null)) return undefined;
+    if (positions.length < this.options.minSlices) return `${positions.length} slices, fewer than the ${this.options.minSlices} a series needs (completion.minSlices)`;
+    const along = positions as number[];
     const problem = spacingProblem(along, this.options.spacing);
     if (!problem) return undefined;
     const at = `${along[problem.index].toFixed(2)} and ${along[problem.index + 1].toFixed(2)} mm`;
@@ -109,7 +93,7 @@ export class SeriesCompletion {
 }
 
 /** The last send that carried the series ended normally, after its last instance. */
-function endedNormally(row: CandidateRow): boolean {
+function endedNormally(row: QuietSeriesRow): boolean {
   const released = row.released_at ? new Date(row.released_at).getTime() : undefined;
   const interrupted = row.interrupted_at ? new Date(row.interrupted_at).getTime() : undefined;
   return released !== undefined && released >= new Date(row.last_received_at).getTime() && (interrupted === undefined || interrupted <= released);

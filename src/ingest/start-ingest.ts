@@ -1,6 +1,7 @@
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
 import { DEFAULT_TOLERANCES } from '../imaging/assemble-geometry.js';
+import { markIncomplete } from '../store/series.js';
 import { SeriesCompletion, type AssociationEnding } from './series-completion.js';
 import { IngestQueue } from './ingest-queue.js';
 import type { Spool } from './spool.js';
@@ -111,10 +112,3 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   };
 }
 
-/** A series that stays quiet without being whole: not routed, with the reason; more instances reopen it. */
-async function markIncomplete(db: Database, seriesInstanceUid: string, reason: string): Promise<void> {
-  await db.query(`UPDATE series SET state = 'incomplete', incomplete_reason = $2 WHERE series_instance_uid = $1 AND state = 'receiving'`, [
-    seriesInstanceUid,
-    reason,
-  ]);
-}

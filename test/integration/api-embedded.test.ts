@@ -8,7 +8,7 @@ import path from 'node:path';
 import type PgBoss from 'pg-boss';
 import type { Database } from '../../src/db/database.js';
 import { openDatabase } from '../../src/db/open-database.js';
-import { startQueue, processQueue } from '../../src/pipeline/queue.js';
+import { startQueue, processQueue } from '../../src/queue/queue.js';
 import { createApi } from '../../src/api/create-api.js';
 import { startApi, type RunningApi } from '../../src/api/start-api.js';
 import { silentLogger } from '../../src/log.js';

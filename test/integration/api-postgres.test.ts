@@ -7,7 +7,7 @@ import type PgBoss from 'pg-boss';
 import { pino } from 'pino';
 import type { Database } from '../../src/db/database.js';
 import { openDatabase } from '../../src/db/open-database.js';
-import { startQueue, processQueue, deliverQueue } from '../../src/pipeline/queue.js';
+import { startQueue, processQueue, deliverQueue } from '../../src/queue/queue.js';
 import { createApi } from '../../src/api/create-api.js';
 import { startApi, type RunningApi } from '../../src/api/start-api.js';
 import { silentLogger } from '../../src/log.js';

@@ -7,9 +7,9 @@ import { writeDerivedSeries } from '../../src/derive/write-derived-series.js';
 import { dcmjs, readPart10, toArrayBuffer } from '../../src/imaging/dcmjs.js';
 import { openSeries, type LoadedSeries } from '../../src/imaging/load-series.js';
 import type { SliceSource } from '../../src/imaging/slice-source.js';
-import { bicubicUpsampleStep } from '../../src/pipeline/steps/bicubic-upsample.js';
-import { gaussianSoftenStep } from '../../src/pipeline/steps/gaussian-soften.js';
-import type { Step } from '../../src/pipeline/steps/step.js';
+import { bicubicUpsampleStep } from '../../src/jobs/steps/bicubic-upsample.js';
+import { gaussianSoftenStep } from '../../src/jobs/steps/gaussian-soften.js';
+import type { Step } from '../../src/jobs/steps/step.js';
 
 const run = promisify(execFile);
 const dataDir = resolve(process.cwd(), '../shared/data/ct/lung-pet-ct-dx-A0002-siemens-B70f');

@@ -13,7 +13,7 @@ import { writeDerivedSeries } from '../../src/derive/write-derived-series.js';
 import { dcmjs, readPart10, toArrayBuffer } from '../../src/imaging/dcmjs.js';
 import { openSeries } from '../../src/imaging/load-series.js';
 import { readInstanceHeader as readIngestHeader } from '../../src/ingest/read-instance-header.js';
-import { gaussianSoftenStep } from '../../src/pipeline/steps/gaussian-soften.js';
+import { gaussianSoftenStep } from '../../src/jobs/steps/gaussian-soften.js';
 import { runProcessFolder } from '../../src/cli/process-folder.js';
 import { writeEnhancedCt } from '../helpers/enhanced-ct.js';
 

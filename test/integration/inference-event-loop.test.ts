@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInferenceEngine } from '../../src/inference/engine.js';
-import { modelStep } from '../../src/pipeline/steps/model.js';
+import { modelStep } from '../../src/jobs/steps/model.js';
 import { memorySource, syntheticGeometry, syntheticVolume } from '../unit/inference/helpers.js';
 
 /** Sends requests one after another until stopped; returns each one's latency in ms. */

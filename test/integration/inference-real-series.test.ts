@@ -6,7 +6,7 @@ import type { SliceSource } from '../../src/imaging/slice-source.js';
 import { openSeries } from '../../src/imaging/load-series.js';
 import { describeSeries } from '../../src/inference/accepts.js';
 import { createInferenceEngine, type InferenceEngine } from '../../src/inference/engine.js';
-import { modelStep } from '../../src/pipeline/steps/model.js';
+import { modelStep } from '../../src/jobs/steps/model.js';
 import { seriesTagsFromHeader } from '../../src/route/series-tags.js';
 
 const DATA = path.resolve(process.cwd(), '../shared/data/ct');

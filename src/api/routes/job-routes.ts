@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import type { ApiDeps } from '../api-deps.js';
 import { InvalidInputError } from '../../errors.js';
-import { getDelivery, getJob, listJobs } from '../job-queries.js';
+import { getDelivery, getJob, listJobs } from '../../store/job-queries.js';
 import { pageQuery, stateQuery, uuidParam } from '../request-values.js';
-import { jobStates } from '../states.js';
+import { jobStates } from '../../store/states.js';
 import { conflict, notFound } from '../http-error.js';
 import { recordAudit } from '../../store/audit-events.js';
 import { apiActor } from '../audit-actor.js';

@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import type { ApiDeps } from '../api-deps.js';
-import { getSeries, listSeries } from '../series-queries.js';
+import { getSeries, listSeries } from '../../store/series-queries.js';
 import { pageQuery, seriesUidParam, stateQuery } from '../request-values.js';
-import { seriesStates } from '../states.js';
+import { seriesStates } from '../../store/states.js';
 import { notFound } from '../http-error.js';
 
 export function seriesRoutes(deps: Pick<ApiDeps, 'db'>): Router {

@@ -1,6 +1,6 @@
 import { integerQuery, pageQuery, ruleIdParam, seriesUidParam, stateQuery, uuidParam } from '../../../src/api/request-values.js';
 import { HttpError } from '../../../src/api/http-error.js';
-import { jobStates } from '../../../src/api/states.js';
+import { jobStates } from '../../../src/store/states.js';
 
 function messageOf(work: () => unknown): string {
   try {

@@ -9,7 +9,7 @@ import { runSlab } from '../../../src/inference/slab.js';
 import { modelOutputSource } from '../../../src/inference/model-source.js';
 import { tilingSpec } from '../../../src/inference/tiler.js';
 import type { SeriesDescriptor } from '../../../src/inference/accepts.js';
-import { modelStep } from '../../../src/pipeline/steps/model.js';
+import { modelStep } from '../../../src/jobs/steps/model.js';
 import { FIXTURE_MODELS, maxNormalizedDifference, memorySource, readAll, syntheticGeometry, syntheticVolume } from './helpers.js';
 
 const SHARP_SIEMENS: SeriesDescriptor = { modality: 'CT', manufacturer: 'SIEMENS', convolutionKernel: ['B70f'] };

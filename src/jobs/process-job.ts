@@ -1,16 +1,18 @@
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type PgBoss from 'pg-boss';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
-import { isRetryable } from '../errors.js';
 import type { StepRegistry } from './steps/index.js';
 import type { StepContext } from './steps/step.js';
 import { runSteps } from './run-steps.js';
-import { claimJob, touchJob, updateJob, type StepState } from './job-state.js';
-import { startHeartbeat, type Holder } from './heartbeat.js';
-import { deliverQueue, enqueueIn } from './queue.js';
+import { claimJob, markJobDelivering, touchJob, updateJob, type StepState } from '../store/jobs.js';
+import { createDeliveries } from '../store/deliveries.js';
+import { seriesFiles } from '../store/instances.js';
+import { JobState, StepRunState } from '../store/states.js';
+import { judgeFailure, type Attempt } from '../queue/retry-policy.js';
+import { startHeartbeat, type Holder } from '../queue/heartbeat.js';
+import { deliverQueue, enqueueIn } from '../queue/queue.js';
 
 export interface ProcessingDeps {
   db: Database;
@@ -26,11 +28,6 @@ export interface ProcessingDeps {
   holder: Holder;
 }
 
-export interface Attempt {
-  retryCount: number;
-  retryLimit: number;
-}
-
 /**
  * Runs one job: loads the series from the spool, applies the rule's steps, writes the derived
  * series and creates one delivery per destination. A retryable error is rethrown for the queue to
@@ -40,7 +37,7 @@ export async function processJob(jobId: string, deps: ProcessingDeps, attempt: A
   const job = await claimJob(deps.db, jobId, deps.holder, deps.clock());
   if (!job) return; // done, superseded, or held by a live worker
   const log = deps.log.child({ jobId, series: job.series_instance_uid, rule: job.rule_id, worker: deps.holder.workerId });
-  const steps: StepState[] = job.rule.steps.map((spec) => ({ kind: spec.kind, state: 'pending' }));
+  const steps: StepState[] = job.rule.steps.map((spec) => ({ kind: spec.kind, state: StepRunState.Pending }));
   // Each attempt writes its own folder: a worker thought dead that still runs cannot mix its slices in.
   const jobDir = path.join(deps.derivedDir, jobId);
   const outputDir = path.join(jobDir, `attempt-${job.attempts}`);
@@ -63,27 +60,32 @@ export async function processJob(jobId: string, deps: ProcessingDeps, attempt: A
       nodeName: deps.nodeName,
       clock: deps.clock,
       async onStepStarted(index, step) {
-        if (index > 0) steps[index - 1] = { ...steps[index - 1], state: 'done' };
-        steps[index] = { ...steps[index], state: 'running', label: step.label, derivation: step.derivation };
+        if (index > 0) steps[index - 1] = { ...steps[index - 1], state: StepRunState.Done };
+        steps[index] = { ...steps[index], state: StepRunState.Running, label: step.label, derivation: step.derivation };
         await save({ steps });
       },
     });
     result.steps.forEach((step, index) => {
-      steps[index] = { ...steps[index], state: 'done', report: step.report };
+      steps[index] = { ...steps[index], state: StepRunState.Done, report: step.report };
     });
-    const delivering = await startDeliveries(deps, jobId, job.rule.destinations, result.seriesInstanceUid, outputDir, steps);
+    const delivering = await startDeliveries(deps, jobId, job.rule.destinations, { derivedSeriesUid: result.seriesInstanceUid, outputDir, steps });
     if (delivering) {
       log.info({ derivedSeries: result.seriesInstanceUid, instances: result.files.length }, 'derived series written');
       await removeOtherAttempts(jobDir, outputDir);
     } else log.info('job was superseded, or taken over, while it ran; its output is not delivered');
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const running = steps.findIndex((step) => step.state === 'running');
-    if (running >= 0) steps[running] = { ...steps[running], state: 'failed' };
-    const willRetry = isRetryable(error) && attempt.retryCount < attempt.retryLimit;
-    await save({ state: willRetry ? 'queued' : 'failed', steps, error: willRetry ? `attempt failed, will retry: ${message}` : message, finished_at: willRetry ? undefined : deps.clock() });
-    log.warn({ err: error, willRetry }, 'job step failed');
-    if (willRetry) throw error;
+    const verdict = judgeFailure(error, attempt);
+    const running = steps.findIndex((step) => step.state === StepRunState.Running);
+    if (running >= 0) steps[running] = { ...steps[running], state: StepRunState.Failed };
+    await save({
+      state: verdict.retry ? JobState.Queued : JobState.Failed,
+      steps,
+      error: verdict.retry ? `attempt failed, will retry: ${verdict.message}` : verdict.message,
+      finished_at: verdict.retry ? undefined : deps.clock(),
+    });
+    if (verdict.kind === 'bug') log.error({ err: error }, 'job failed on a bug');
+    else log.warn({ err: error, willRetry: verdict.retry }, 'job step failed');
+    if (verdict.retry) throw error;
   } finally {
     heartbeat.stop();
   }
@@ -96,43 +98,17 @@ async function removeOtherAttempts(jobDir: string, kept: string): Promise<void> 
   }
 }
 
-async function seriesFiles(db: Database, seriesInstanceUid: string): Promise<string[]> {
-  const { rows } = await db.query<{ path: string }>(
-    'SELECT path FROM instances WHERE series_instance_uid = $1 ORDER BY instance_number NULLS LAST, sop_instance_uid',
-    [seriesInstanceUid],
-  );
-  return rows.map((row) => row.path);
-}
-
-/** Records the derived series and queues its deliveries, unless the job was superseded meanwhile. */
+/** Records the derived series and queues its deliveries, unless the job was superseded or taken over meanwhile. */
 async function startDeliveries(
   deps: ProcessingDeps,
   jobId: string,
   destinations: readonly string[],
-  derivedSeriesUid: string,
-  outputDir: string,
-  steps: StepState[],
+  written: { derivedSeriesUid: string; outputDir: string; steps: StepState[] },
 ): Promise<boolean> {
   const now = deps.clock();
   return deps.db.transaction(async (tx) => {
-    const updated = await updateJob(tx, jobId, { state: 'delivering', steps, derived_series_uid: derivedSeriesUid, output_dir: outputDir }, now, deps.holder.workerId);
-    if (!updated) return false;
-    await tx.query(
-      `INSERT INTO derived_series (series_instance_uid, job_id, created_at) VALUES ($1, $2, $3)
-       ON CONFLICT (series_instance_uid) DO UPDATE SET job_id = EXCLUDED.job_id`,
-      [derivedSeriesUid, jobId, now],
-    );
-    for (const destination of destinations) {
-      // A job run again (retried by hand) sends again through its existing delivery rows.
-      const { rows } = await tx.query<{ id: string }>(
-        `INSERT INTO deliveries (id, job_id, destination, state, created_at, updated_at)
-         VALUES ($1, $2, $3, 'pending', $4, $4)
-         ON CONFLICT (job_id, destination) DO UPDATE SET state = 'pending', last_error = NULL, updated_at = $4
-         RETURNING id`,
-        [randomUUID(), jobId, destination, now],
-      );
-      await enqueueIn(deps.boss, tx, deliverQueue, { deliveryId: rows[0]!.id });
-    }
+    if (!(await markJobDelivering(tx, jobId, written, now, deps.holder.workerId))) return false;
+    for (const deliveryId of await createDeliveries(tx, jobId, destinations, now)) await enqueueIn(deps.boss, tx, deliverQueue, { deliveryId });
     return true;
   });
 }

@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/database.js';
-import { withoutPaths } from './redact-paths.js';
-import type { StepState } from '../pipeline/job-state.js';
-import type { Page } from './request-values.js';
+import { withoutPaths } from '../api/redact-paths.js';
+import type { StepState } from './jobs.js';
+import type { Page } from '../api/request-values.js';
 import type { JobStateName } from './states.js';
 
 export interface JobSummaryRow {

@@ -1,5 +1,5 @@
 import { memorySource } from '../../../../src/imaging/memory-source.js';
-import { gaussianSoftenStep } from '../../../../src/pipeline/steps/gaussian-soften.js';
+import { gaussianSoftenStep } from '../../../../src/jobs/steps/gaussian-soften.js';
 
 const geometry = {
   rows: 3,

@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/database.js';
-import type { Page } from './request-values.js';
-import type { SeriesState } from './states.js';
-import { summarizeRouting, type RoutingSummary } from './routing-summary.js';
+import type { Page } from '../api/request-values.js';
+import type { SeriesStateName } from './states.js';
+import { summarizeRouting, type RoutingSummary } from '../api/routing-summary.js';
 import { jobSummaryColumns, toJobSummary, type JobSummary, type JobSummaryRow } from './job-queries.js';
 
 interface SeriesRow {
@@ -17,7 +17,7 @@ interface SeriesRow {
   body_part_examined: string | null;
   series_description: string | null;
   calling_ae: string;
-  state: SeriesState;
+  state: SeriesStateName;
   generation: number;
   instance_count: number;
   first_received_at: Date;
@@ -40,7 +40,7 @@ export interface SeriesSummary {
   bodyPartExamined: string | null;
   seriesDescription: string | null;
   callingAeTitle: string;
-  state: SeriesState;
+  state: SeriesStateName;
   generation: number;
   instanceCount: number;
   firstReceivedAt: Date;
@@ -92,7 +92,7 @@ function toSeriesSummary(row: SeriesRow): SeriesSummary {
 /** Series most recently receiving first. */
 export async function listSeries(
   db: Queryable,
-  filter: { state?: SeriesState } & Page,
+  filter: { state?: SeriesStateName } & Page,
 ): Promise<{ series: SeriesSummary[]; total: number }> {
   const state = filter.state ?? null;
   const { rows } = await db.query<SeriesRow>(

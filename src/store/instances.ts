@@ -1,5 +1,6 @@
 import type { Database, Queryable } from '../db/database.js';
-import type { InstanceHeader } from './read-instance-header.js';
+import type { InstanceHeader } from '../ingest/read-instance-header.js';
+import { SeriesState } from './states.js';
 
 export interface IndexedInstance {
   header: InstanceHeader;
@@ -92,12 +93,12 @@ async function upsertSeries(tx: Queryable, entries: readonly IndexedInstance[], 
     `INSERT INTO series (series_instance_uid, study_instance_uid, patient_id, modality, manufacturer,
        convolution_kernel, rows, columns, slice_thickness, body_part_examined, series_description,
        calling_ae, tags, state, instance_count, first_received_at, last_received_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'receiving', $15, $14, $14)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $17, $15, $14, $14)
      ON CONFLICT (series_instance_uid) DO UPDATE SET
        last_received_at = GREATEST(series.last_received_at, EXCLUDED.last_received_at),
        instance_count = series.instance_count + $15,
-       generation = series.generation + CASE WHEN $15 + $16 > 0 AND series.state <> 'receiving' THEN 1 ELSE 0 END,
-       state = CASE WHEN $15 + $16 > 0 THEN 'receiving' ELSE series.state END,
+       generation = series.generation + CASE WHEN $15 + $16 > 0 AND series.state <> $17 THEN 1 ELSE 0 END,
+       state = CASE WHEN $15 + $16 > 0 THEN $17 ELSE series.state END,
        incomplete_reason = CASE WHEN $15 + $16 > 0 THEN NULL ELSE series.incomplete_reason END`,
     [
       header.seriesInstanceUid,
@@ -116,6 +117,7 @@ async function upsertSeries(tx: Queryable, entries: readonly IndexedInstance[], 
       lastReceived,
       newInstances,
       replacedInstances,
+      SeriesState.Receiving,
     ],
   );
 }
@@ -133,4 +135,22 @@ function number(value: unknown): number | null {
 function integer(value: unknown): number | null {
   const parsed = number(value);
   return parsed === null ? null : Math.round(parsed);
+}
+
+/** The spool files of a series, in instance number order. */
+export async function seriesFiles(db: Queryable, seriesInstanceUid: string): Promise<string[]> {
+  const { rows } = await db.query<{ path: string }>(
+    'SELECT path FROM instances WHERE series_instance_uid = $1 ORDER BY instance_number NULLS LAST, sop_instance_uid',
+    [seriesInstanceUid],
+  );
+  return rows.map((row) => row.path);
+}
+
+/** Where the slices of a series lie along their normal (mm), ascending; null for multi-frame objects. */
+export async function slicePositions(db: Queryable, seriesInstanceUid: string): Promise<(number | null)[]> {
+  const { rows } = await db.query<{ slice_position: number | null }>(
+    'SELECT slice_position FROM instances WHERE series_instance_uid = $1 ORDER BY slice_position',
+    [seriesInstanceUid],
+  );
+  return rows.map((row) => (row.slice_position === null ? null : Number(row.slice_position)));
 }

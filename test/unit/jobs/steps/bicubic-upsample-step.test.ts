@@ -1,5 +1,5 @@
 import { memorySource } from '../../../../src/imaging/memory-source.js';
-import { bicubicUpsampleStep } from '../../../../src/pipeline/steps/bicubic-upsample.js';
+import { bicubicUpsampleStep } from '../../../../src/jobs/steps/bicubic-upsample.js';
 
 describe('bicubic-upsample step kind', () => {
   it('accepts only factor 2 (the default)', () => {

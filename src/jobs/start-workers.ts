@@ -1,7 +1,7 @@
 import type PgBoss from 'pg-boss';
-import { deliverQueue, processQueue, type DeliverJobData, type ProcessJobData } from './queue.js';
+import { deliverQueue, processQueue, type DeliverJobData, type ProcessJobData } from '../queue/queue.js';
 import { processJob, type ProcessingDeps } from './process-job.js';
-import { deliverSeries, type DeliveryDeps } from './deliver.js';
+import { deliverSeries, type DeliveryDeps } from '../deliver/deliver-series.js';
 
 export interface WorkerSettings {
   /** Jobs processed at once by this node; each runs its steps (inference itself runs in worker threads). */

@@ -3,6 +3,8 @@ import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
 import { recordAudit } from '../store/audit-events.js';
 import { deliverQueue, enqueueIn, processQueue } from './queue.js';
+import { requeueStaleDeliveries } from '../store/deliveries.js';
+import { requeueStaleJobs } from '../store/jobs.js';
 
 export interface RecoveryDeps {
   db: Database;
@@ -42,10 +44,10 @@ export function startRecovery(deps: RecoveryDeps): { stop(): Promise<void> } {
   };
 }
 
-/** What a dead holder may leave behind, and where it goes back to. */
+/** What a dead holder may leave behind, how it goes back, and to which queue. */
 const HELD = [
-  { table: 'jobs', holding: 'running', back: "'queued', error = 'its worker stopped answering; queued again'", queue: processQueue, key: 'jobId', action: 'job.recovered' },
-  { table: 'deliveries', holding: 'sending', back: "'pending'", queue: deliverQueue, key: 'deliveryId', action: 'delivery.recovered' },
+  { name: 'jobs', requeue: requeueStaleJobs, queue: processQueue, data: (id: string) => ({ jobId: id }), action: 'job.recovered' },
+  { name: 'deliveries', requeue: requeueStaleDeliveries, queue: deliverQueue, data: (id: string) => ({ deliveryId: id }), action: 'delivery.recovered' },
 ] as const;
 
 export async function recoverStale(deps: Omit<RecoveryDeps, 'intervalMs'>): Promise<{ jobs: number; deliveries: number }> {
@@ -54,17 +56,12 @@ export async function recoverStale(deps: Omit<RecoveryDeps, 'intervalMs'>): Prom
   return deps.db.transaction(async (tx) => {
     const counts = { jobs: 0, deliveries: 0 };
     for (const held of HELD) {
-      const { rows } = await tx.query<{ id: string; worker: string | null }>(
-        `UPDATE ${held.table} SET state = ${held.back}, updated_at = $2
-          WHERE state = '${held.holding}' AND (heartbeat_at IS NULL OR heartbeat_at < $1)
-          RETURNING id, worker`,
-        [stale, now],
-      );
+      const rows = await held.requeue(tx, stale, now);
       for (const row of rows) {
-        await enqueueIn(deps.boss, tx, held.queue, { [held.key]: row.id });
+        await enqueueIn(deps.boss, tx, held.queue, held.data(row.id));
         await recordAudit(tx, { at: now, actor: 'node', action: held.action, subject: row.id, detail: { deadWorker: row.worker } });
       }
-      counts[held.table] = rows.length;
+      counts[held.name] = rows.length;
     }
     if (counts.jobs + counts.deliveries > 0) deps.log.warn(counts, 'queued again what workers that stopped answering held');
     return counts;
