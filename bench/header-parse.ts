@@ -1,21 +1,22 @@
 /**
  * Milliseconds per instance to read the header tags ingest indexes: dicom-parser (what ingest
- * uses, src/ingest/parse-header-tags.ts) against dcmjs's full parse and naturalization (what it
- * used before), on the same in-memory 32 KiB file prefixes of the 269-slice CT, 5 rounds each,
+ * uses, src/dicom/file/index-tags.ts) against dcmjs's full parse and naturalization (what it
+ * used before), on the same in-memory 64 KiB file prefixes of the 269-slice CT, 5 rounds each,
  * alternating. Usage: npm run bench:header
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { dcmjs, PIXEL_DATA_TAG, readPart10, toArrayBuffer } from '../src/imaging/dcmjs.js';
-import { parseHeaderTags } from '../src/ingest/parse-header-tags.js';
-import { HEADER_PREFIX_BYTES, readPrefix } from '../src/ingest/read-instance-header.js';
+import { dcmjs, PIXEL_DATA_TAG, readPart10, toArrayBuffer } from '../src/dicom/file/dcmjs.js';
+import { parseIndexTags } from '../src/dicom/file/index-tags.js';
+import { readPrefix } from '../src/dicom/file/header-bytes.js';
+import dicomParser from 'dicom-parser';
 
 const SERIES = path.resolve(process.cwd(), '../shared/data/ct/tcga-thca-DE-A4MA-siemens-B30f');
 
 const files = (await readdir(SERIES)).filter((name) => name.endsWith('.dcm')).map((name) => path.join(SERIES, name));
-const prefixes = await Promise.all(files.map(async (file) => (await readPrefix(file, HEADER_PREFIX_BYTES)).bytes));
+const prefixes = await Promise.all(files.map(async (file) => (await readPrefix(file)).bytes));
 const parsers: Record<string, (bytes: Buffer) => unknown> = {
-  'dicom-parser': (bytes) => parseHeaderTags(bytes),
+  'dicom-parser': (bytes) => parseIndexTags(dicomParser.parseDicom(bytes, { untilTag: 'x7fe00010' })),
   dcmjs: (bytes) => dcmjs.data.DicomMetaDictionary.naturalizeDataset(readPart10(toArrayBuffer(bytes), { untilTag: PIXEL_DATA_TAG }).dict),
 };
 const rounds: Record<string, number[]> = { 'dicom-parser': [], dcmjs: [] };

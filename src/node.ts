@@ -22,7 +22,7 @@ import { startRecovery } from './queue/recover-stale.js';
 import { retryJob } from './jobs/retry-job.js';
 import { retryDelivery } from './deliver/retry-delivery.js';
 import { defaultStepKinds } from './jobs/steps/index.js';
-import { createInferenceEngine, type InferenceEngine } from './inference/engine.js';
+import { startInferenceEngine } from './inference/engine.js';
 import { createApi } from './api/create-api.js';
 import { startApi } from './api/start-api.js';
 
@@ -218,17 +218,6 @@ export async function startNode(config: NodeConfig, options: NodeOptions): Promi
     await stopAll();
     throw error;
   }
-}
-
-/** The inference engine as the configuration sets it up (the node and offline processing alike). */
-export function startInferenceEngine(config: NodeConfig, log: (line: string) => void): Promise<InferenceEngine> {
-  return createInferenceEngine({
-    modelRoots: [config.inference.modelsDir],
-    provider: config.inference.provider,
-    threads: config.inference.threads,
-    workers: config.inference.workers,
-    log,
-  });
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { runStart } from './start.js';
 import { runSend } from './send.js';
-import { runProcessFolder } from './process-folder.js';
+import { runProcessFolder } from '../jobs/process-folder.js';
 import { NodeError } from '../errors.js';
 
 function port(value: string): number {

@@ -1,9 +1,10 @@
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidInputError, UnavailableError } from '../errors.js';
-import { encodePart10, EXPLICIT_VR_LITTLE_ENDIAN, readPart10, toArrayBuffer } from '../imaging/dcmjs.js';
+import { encodePart10, EXPLICIT_VR_LITTLE_ENDIAN, readPart10, toArrayBuffer } from '../dicom/file/dcmjs.js';
 import { dot, sliceNormal, type SeriesGeometry } from '../imaging/geometry.js';
-import { huToStored, pixelFormatOf } from '../imaging/hounsfield.js';
+import { huToStored } from '../imaging/hounsfield.js';
+import { pixelFormatOf } from '../dicom/file/pixel-format.js';
 import type { LoadedSeries, SourceInstance } from '../imaging/load-series.js';
 import type { SliceSource } from '../imaging/slice-source.js';
 import { buildDerivedDataset, type DerivedSeriesFacts } from './derived-dataset.js';

@@ -4,8 +4,8 @@ import type { DimseCommand } from './dimse-commands.js';
 import { DimseStatus, storeStatusForError } from './dimse-status.js';
 import { InstanceFileWriter } from './instance-file-writer.js';
 import type { DicomListenerHandlers, ReceivedInstance } from './listener-types.js';
-import { encodeFileMeta } from './part10.js';
-import { checkReceivedDataset } from './received-dataset.js';
+import { encodeFileMeta } from './file/part10.js';
+import { checkReceivedDataset } from './file/received-dataset.js';
 
 /** Bytes kept in memory for the check before Success: CT headers end well inside them. */
 const PREFIX_BYTES = 64 * 1024;

@@ -4,9 +4,9 @@ import { InvalidInputError, UnavailableError } from '../errors.js';
 import type { DicomLogger } from './dicom-logger.js';
 import { errorFields, stderrDicomLogger } from './dicom-logger.js';
 import { DimseStatus, isStoreSuccess } from './dimse-status.js';
-import { type Part10Header, readPart10Header } from './part10.js';
+import { type Part10Header, readPart10Header } from './file/part10.js';
 import { type DicomPeer, ScuAssociation } from './scu-association.js';
-import { transcodedDataset } from './transcode-fallback.js';
+import { transcodedDataset } from './file/transcode.js';
 import { SopClass, TransferSyntax } from './uids.js';
 
 export type { DicomPeer } from './scu-association.js';

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import { dot, sliceNormal, type SeriesGeometry, type Vec3 } from './geometry.js';
-import type { InstanceHeader } from './instance-header.js';
+import type { ImageHeader } from '../dicom/file/image-headers.js';
 import { spacingProblem } from './slice-spacing.js';
 
 export interface GeometryTolerances {
@@ -30,9 +30,9 @@ export const DEFAULT_TOLERANCES: GeometryTolerances = {
  * them along the slice normal by the projection of ImagePositionPatient.
  */
 export function assembleGeometry(
-  instances: readonly InstanceHeader[],
+  instances: readonly ImageHeader[],
   tolerances: GeometryTolerances = DEFAULT_TOLERANCES,
-): { geometry: SeriesGeometry; sorted: InstanceHeader[] } {
+): { geometry: SeriesGeometry; sorted: ImageHeader[] } {
   if (instances.length === 0) throw new InvalidInputError('series has no files');
   const first = instances[0];
   for (const instance of instances) refuseMismatch(first, instance, tolerances);
@@ -56,7 +56,7 @@ export function assembleGeometry(
   return { geometry, sorted };
 }
 
-function refuseMismatch(first: InstanceHeader, other: InstanceHeader, tolerances: GeometryTolerances): void {
+function refuseMismatch(first: ImageHeader, other: ImageHeader, tolerances: GeometryTolerances): void {
   const differs = (what: string, a: unknown, b: unknown): never => {
     throw new InvalidInputError(
       `mixed ${what} in one series: ${basename(first.path)} has ${JSON.stringify(a)}, ${basename(other.path)} has ${JSON.stringify(b)}`,
@@ -84,7 +84,7 @@ function refuseNonOrthonormal(row: Vec3, column: Vec3, path: string): void {
 }
 
 /** A tilted gantry moves each slice sideways as well as along the normal. */
-function refuseTilt(sorted: readonly InstanceHeader[], normal: Vec3, allowedDriftMm: number): void {
+function refuseTilt(sorted: readonly ImageHeader[], normal: Vec3, allowedDriftMm: number): void {
   const origin = sorted[0].position;
   for (let i = 1; i < sorted.length; i++) {
     const d: Vec3 = [0, 1, 2].map((k) => sorted[i].position[k] - origin[k]) as unknown as Vec3;
@@ -101,7 +101,7 @@ function refuseTilt(sorted: readonly InstanceHeader[], normal: Vec3, allowedDrif
   }
 }
 
-function refuseBadSpacing(sorted: readonly InstanceHeader[], normal: Vec3, tolerances: GeometryTolerances): void {
+function refuseBadSpacing(sorted: readonly ImageHeader[], normal: Vec3, tolerances: GeometryTolerances): void {
   const along = sorted.map((instance) => dot(instance.position, normal));
   const problem = spacingProblem(along, tolerances);
   if (!problem) return;

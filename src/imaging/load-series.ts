@@ -1,14 +1,11 @@
-import { open, readFile } from 'node:fs/promises';
-import dicomParser from 'dicom-parser';
-import { InvalidInputError } from '../errors.js';
 import { assembleGeometry, DEFAULT_TOLERANCES, type GeometryTolerances } from './assemble-geometry.js';
-import { PIXEL_DATA_TAG, readPart10, toArrayBuffer, type NaturalDataset } from './dcmjs.js';
-import { dicomParserMessage } from '../dicom/dicom-parser-error.js';
-import { checkDecodable, decodeFrame, isCompressed, prepareDecoders, type FrameInfo } from './decode-pixels.js';
+import type { NaturalDataset } from '../dicom/file/dcmjs.js';
+import { checkDecodable, isCompressed, prepareDecoders } from '../dicom/file/decode-pixels.js';
+import { readFramePixels, type LocatedFrame } from '../dicom/file/read-pixels.js';
 import type { SeriesGeometry, Vec3 } from './geometry.js';
 import { storedToHu, storedValues } from './hounsfield.js';
-import type { InstanceHeader } from './instance-header.js';
-import { readInstanceHeaders } from './instance-header.js';
+import type { ImageHeader } from '../dicom/file/image-headers.js';
+import { readImageHeaders } from '../dicom/file/image-headers.js';
 import { LruCache } from './lru-cache.js';
 import { mapLimited } from './map-limited.js';
 import type { SliceSource } from './slice-source.js';
@@ -46,7 +43,11 @@ export interface OpenSeriesOptions {
 const HEADER_READS_IN_FLIGHT = 16;
 
 export async function openSeries(files: string[], options: OpenSeriesOptions = {}): Promise<LoadedSeries> {
-  const headers = (await mapLimited(files, HEADER_READS_IN_FLIGHT, readInstanceHeaders)).flat();
+  return openSeriesFromHeaders((await mapLimited(files, HEADER_READS_IN_FLIGHT, readImageHeaders)).flat(), options);
+}
+
+/** The same, from headers already read (offline processing reads them once, to group files by series). */
+export async function openSeriesFromHeaders(headers: readonly ImageHeader[], options: OpenSeriesOptions = {}): Promise<LoadedSeries> {
   const { geometry, sorted } = assembleGeometry(headers, { ...DEFAULT_TOLERANCES, ...options.tolerances });
   const frames = sorted.map(frameInfo);
   frames.forEach(checkDecodable);
@@ -57,7 +58,7 @@ export async function openSeries(files: string[], options: OpenSeriesOptions = {
   };
 }
 
-function frameInfo(header: InstanceHeader): FrameInfo {
+function frameInfo(header: ImageHeader): LocatedFrame {
   return {
     path: header.path,
     transferSyntaxUid: header.transferSyntaxUid,
@@ -67,10 +68,11 @@ function frameInfo(header: InstanceHeader): FrameInfo {
     photometricInterpretation: header.photometricInterpretation,
     pixelFormat: header.pixelFormat,
     frame: header.frame,
+    pixelData: header.pixelData,
   };
 }
 
-function sourceInstance(header: InstanceHeader): SourceInstance {
+function sourceInstance(header: ImageHeader): SourceInstance {
   return {
     path: header.path,
     sopInstanceUid: header.sopInstanceUid,
@@ -84,12 +86,10 @@ function sourceInstance(header: InstanceHeader): SourceInstance {
 class DicomSliceSource implements SliceSource {
   readonly sliceCount: number;
   private readonly cache: LruCache<number, Promise<Float32Array>>;
-  /** Where PixelData's value starts in each multi-frame file of this series (its header is parsed once). */
-  private readonly pixelDataOffsets = new Map<string, Promise<number>>();
 
   constructor(
     readonly geometry: SeriesGeometry,
-    private readonly frames: readonly FrameInfo[],
+    private readonly frames: readonly LocatedFrame[],
     cacheSlices: number,
   ) {
     this.sliceCount = frames.length;
@@ -102,58 +102,11 @@ class DicomSliceSource implements SliceSource {
     }
     const cached = this.cache.get(index);
     if (cached) return cached;
-    const reading = readHuSlice(this.frames[index], this.pixelDataOffsets);
+    const frame = this.frames[index];
+    const reading = readFramePixels(frame).then((raw) => storedToHu(storedValues(raw, frame.pixelFormat), frame.pixelFormat));
     this.cache.set(index, reading);
     reading.catch(() => this.cache.delete(index));
     return reading;
-  }
-}
-
-async function readHuSlice(frame: FrameInfo, pixelDataOffsets: Map<string, Promise<number>>): Promise<Float32Array> {
-  if (frame.frame) return storedToHu(storedValues(await readNativeFrame(frame, pixelDataOffsets), frame.pixelFormat), frame.pixelFormat);
-  const bytes = await readFile(frame.path);
-  let pixelData: unknown;
-  try {
-    pixelData = readPart10(toArrayBuffer(bytes)).dict[PIXEL_DATA_TAG]?.Value;
-  } catch (error) {
-    throw new InvalidInputError(`${frame.path}: cannot read the file again (${(error as Error).message})`, error);
-  }
-  if (!Array.isArray(pixelData) || pixelData.length === 0) throw new InvalidInputError(`${frame.path}: has no PixelData`);
-  const raw = decodeFrame(pixelData as ArrayBuffer[], frame);
-  return storedToHu(storedValues(raw, frame.pixelFormat), frame.pixelFormat);
-}
-
-async function pixelDataOffset(path: string, pixelDataOffsets: Map<string, Promise<number>>): Promise<number> {
-  let offset = pixelDataOffsets.get(path);
-  if (!offset) {
-    offset = readFile(path).then((bytes) => {
-      let element: { dataOffset: number } | undefined;
-      try {
-        element = dicomParser.parseDicom(bytes, { untilTag: 'x7fe00010' }).elements.x7fe00010;
-      } catch (thrown) {
-        throw new InvalidInputError(`${path}: cannot read the file again (${dicomParserMessage(thrown)})`, thrown);
-      }
-      if (!element) throw new InvalidInputError(`${path}: has no PixelData`);
-      return element.dataOffset;
-    });
-    pixelDataOffsets.set(path, offset);
-    offset.catch(() => pixelDataOffsets.delete(path));
-  }
-  return offset;
-}
-
-/** One frame of native (uncompressed) multi-frame pixel data, read from its own byte range. */
-async function readNativeFrame(frame: FrameInfo, pixelDataOffsets: Map<string, Promise<number>>): Promise<Uint16Array | Uint8Array> {
-  const frameBytes = frame.rows * frame.columns * (frame.pixelFormat.bitsAllocated / 8);
-  const start = (await pixelDataOffset(frame.path, pixelDataOffsets)) + (frame.frame!.number - 1) * frameBytes;
-  const handle = await open(frame.path, 'r');
-  try {
-    const bytes = Buffer.alloc(frameBytes);
-    const { bytesRead } = await handle.read(bytes, 0, frameBytes, start);
-    if (bytesRead < frameBytes) throw new InvalidInputError(`${frame.path}: frame ${frame.frame!.number} ends past the end of the file`);
-    return decodeFrame([bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + frameBytes)], frame);
-  } finally {
-    await handle.close();
   }
 }
 

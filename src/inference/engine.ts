@@ -1,3 +1,4 @@
+import type { NodeConfig } from '../config/schema.js';
 import type { Provider } from './backend.js';
 import { openModelRegistry, type ModelEntry, type ModelRegistry } from './registry.js';
 import type { SlabInput } from './slab.js';
@@ -44,8 +45,13 @@ export async function createInferenceEngine(options: InferenceEngineOptions): Pr
   };
 }
 
-/** Narrows StepContext.inference (typed unknown in the shared step interface). */
-export function isInferenceEngine(value: unknown): value is InferenceEngine {
-  const candidate = value as Partial<InferenceEngine> | undefined;
-  return typeof candidate?.runSlab === 'function' && typeof candidate.registry?.getModel === 'function';
+/** The inference engine as the configuration sets it up (the node and offline processing alike). */
+export function startInferenceEngine(config: Pick<NodeConfig, 'inference'>, log: (line: string) => void): Promise<InferenceEngine> {
+  return createInferenceEngine({
+    modelRoots: [config.inference.modelsDir],
+    provider: config.inference.provider,
+    threads: config.inference.threads,
+    workers: config.inference.workers,
+    log,
+  });
 }

@@ -2,10 +2,10 @@ import { stat } from 'node:fs/promises';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
 import { InvalidInputError } from '../errors.js';
-import { readInstanceHeader, type InstanceHeader } from './read-instance-header.js';
+import { readIndexHeader, type IndexHeader } from '../dicom/file/index-header.js';
 import { indexInstances } from '../store/instances.js';
 import type { AssociationEnding, SeriesCompletion } from './series-completion.js';
-import { sameDataset } from '../dicom/same-dataset.js';
+import { sameDataset } from '../dicom/file/same-dataset.js';
 import { recordAudit } from '../store/audit-events.js';
 import { indexedInstances, recordInstanceConflict } from '../store/instance-conflicts.js';
 import type { Spool } from './spool.js';
@@ -44,7 +44,7 @@ export interface IngestQueueDeps {
 
 interface Prepared {
   item: Extract<IngestItem, { kind: 'instance' }>;
-  header: InstanceHeader;
+  header: IndexHeader;
   place: string;
   sizeBytes: number;
   /** It replaces an indexed copy with other content (the caller's policy is replace). */
@@ -208,7 +208,7 @@ export class IngestQueue {
 
   private async prepare(item: Extract<IngestItem, { kind: 'instance' }>): Promise<Prepared | undefined> {
     try {
-      const header = await readInstanceHeader(item.path);
+      const header = await readIndexHeader(item.path);
       const place = this.deps.spool.placeFor(header);
       const { size } = await stat(item.path);
       return { item, header, place, sizeBytes: size };

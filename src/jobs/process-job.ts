@@ -9,6 +9,8 @@ import { runSteps } from './run-steps.js';
 import { claimJob, markJobDelivering, touchJob, updateJob, type StepState } from '../store/jobs.js';
 import { createDeliveries } from '../store/deliveries.js';
 import { seriesFiles } from '../store/instances.js';
+import { seriesTagsOfRow } from '../store/series.js';
+import { describeSeries } from '../inference/accepts.js';
 import { JobState, StepRunState } from '../store/states.js';
 import { judgeFailure, type Attempt } from '../queue/retry-policy.js';
 import { startHeartbeat, type Holder } from '../queue/heartbeat.js';
@@ -51,7 +53,8 @@ export async function processJob(jobId: string, deps: ProcessingDeps, attempt: A
   await save({ steps });
   try {
     const result = await runSteps({
-      files: await seriesFiles(deps.db, job.series_instance_uid),
+      source: { files: await seriesFiles(deps.db, job.series_instance_uid) },
+      series: describeSeries(job.series_tags ?? (await seriesTagsOfRow(deps.db, job.series_instance_uid))),
       steps: job.rule.steps,
       stepKinds: deps.stepKinds,
       stepContext: deps.stepContext,

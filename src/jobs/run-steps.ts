@@ -1,15 +1,20 @@
 import { mkdir, rm } from 'node:fs/promises';
-import { openSeries } from '../imaging/load-series.js';
-import type { SliceSource } from '../imaging/slice-source.js';
+import type { ImageHeader } from '../dicom/file/image-headers.js';
 import { writeDerivedSeries } from '../derive/write-derived-series.js';
-import { createSteps, type StepRegistry, type StepSpec } from './steps/index.js';
-import type { SeriesDescriptor, Step, StepContext } from './steps/step.js';
+import { openSeries, openSeriesFromHeaders } from '../imaging/load-series.js';
+import type { SeriesDescriptor } from '../inference/accepts.js';
+import type { StepSpec } from '../route/rule.js';
+import { createSteps, type StepRegistry } from './steps/index.js';
+import type { SeriesData, Step, StepContext } from './steps/step.js';
 
 export interface RunStepsInput {
-  files: string[];
+  /** The series' files, or their headers when they were read already (offline processing). */
+  source: { files: readonly string[] } | { headers: readonly ImageHeader[] };
+  /** What the series is (modality, vendor, kernel), from the tags routing matched on. */
+  series: SeriesDescriptor;
   steps: readonly StepSpec[];
   stepKinds: StepRegistry;
-  stepContext: Omit<StepContext, 'series'>;
+  stepContext: StepContext;
   outputDir: string;
   uidRoot: string;
   nodeName: string;
@@ -29,22 +34,19 @@ export interface RunStepsResult {
  * (emptied first, so a retry starts clean). Used by queued jobs and by offline processing alike.
  */
 export async function runSteps(input: RunStepsInput): Promise<RunStepsResult> {
-  const series = await openSeries(input.files);
-  const steps = await createSteps(input.steps, input.stepKinds, {
-    ...input.stepContext,
-    series: describeSeries(series.instances[0]?.header ?? {}),
-  });
+  const loaded = 'files' in input.source ? await openSeries([...input.source.files]) : await openSeriesFromHeaders(input.source.headers);
+  const steps = await createSteps(input.steps, input.stepKinds, input.stepContext);
   try {
-    let output: SliceSource = series.source;
+    let data: SeriesData = { source: loaded.source, series: input.series };
     for (const [index, step] of steps.entries()) {
       await input.onStepStarted?.(index, step);
-      output = await step.apply(output);
+      data = await step.apply(data);
     }
     await rm(input.outputDir, { recursive: true, force: true });
     await mkdir(input.outputDir, { recursive: true });
     const derived = await writeDerivedSeries({
-      source: series,
-      output,
+      source: loaded,
+      output: data.source,
       outputDir: input.outputDir,
       uidRoot: input.uidRoot,
       clock: input.clock,
@@ -59,14 +61,4 @@ export async function runSteps(input: RunStepsInput): Promise<RunStepsResult> {
   } finally {
     for (const step of steps) await step.close?.();
   }
-}
-
-export function describeSeries(header: Record<string, unknown>): SeriesDescriptor {
-  const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
-  const kernel = header.ConvolutionKernel;
-  return {
-    modality: text(header.Modality) ?? '',
-    manufacturer: text(header.Manufacturer),
-    convolutionKernel: (Array.isArray(kernel) ? kernel : kernel === undefined ? [] : [kernel]).map(String),
-  };
 }

@@ -47,7 +47,7 @@ export async function routeCompleteSeries(seriesInstanceUid: string, deps: Routi
     const jobIds: string[] = [];
     for (const { rule } of decision.matched) {
       const jobId = randomUUID();
-      await createJob(tx, { id: jobId, seriesInstanceUid, generation: series.generation, rule, instanceCount: series.instance_count, now });
+      await createJob(tx, { id: jobId, seriesInstanceUid, generation: series.generation, rule, seriesTags: tags, instanceCount: series.instance_count, now });
       await enqueueIn(deps.boss, tx, processQueue, { jobId });
       jobIds.push(jobId);
     }

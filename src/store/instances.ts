@@ -1,9 +1,9 @@
 import type { Database, Queryable } from '../db/database.js';
-import type { InstanceHeader } from '../ingest/read-instance-header.js';
+import type { IndexHeader } from '../dicom/file/index-header.js';
 import { SeriesState } from './states.js';
 
 export interface IndexedInstance {
-  header: InstanceHeader;
+  header: IndexHeader;
   path: string;
   sizeBytes: number;
   transferSyntaxUid: string;

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/database.js';
 import type { Rule } from '../route/rule.js';
+import type { SeriesTags } from '../route/series-tags.js';
 import { DeliveryState, JobState, StepRunState, type JobStateName, type StepRunStateName } from './states.js';
 
 /** What a job records of one of its steps as it runs. */
@@ -19,6 +20,8 @@ export interface JobRow {
   rule_id: string;
   /** The rule as it was when the job was made. */
   rule: Pick<Rule, 'id' | 'steps' | 'destinations'>;
+  /** The tags routing matched on; null for jobs made before they were kept. */
+  series_tags: SeriesTags | null;
   state: JobStateName;
   steps: StepState[];
   attempts: number;
@@ -37,13 +40,24 @@ export async function loadJob(db: Queryable, jobId: string): Promise<JobRow | un
 /** A queued job for one generation of a series and one rule. */
 export async function createJob(
   db: Queryable,
-  job: { id: string; seriesInstanceUid: string; generation: number; rule: Rule; instanceCount: number; now: Date },
+  job: { id: string; seriesInstanceUid: string; generation: number; rule: Rule; seriesTags: SeriesTags; instanceCount: number; now: Date },
 ): Promise<void> {
   const steps: StepState[] = job.rule.steps.map((step) => ({ kind: step.kind, state: StepRunState.Pending }));
   await db.query(
-    `INSERT INTO jobs (id, series_instance_uid, series_generation, rule_id, rule, state, steps, instance_count, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
-    [job.id, job.seriesInstanceUid, job.generation, job.rule.id, JSON.stringify(job.rule), JobState.Queued, JSON.stringify(steps), job.instanceCount, job.now],
+    `INSERT INTO jobs (id, series_instance_uid, series_generation, rule_id, rule, series_tags, state, steps, instance_count, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
+    [
+      job.id,
+      job.seriesInstanceUid,
+      job.generation,
+      job.rule.id,
+      JSON.stringify(job.rule),
+      JSON.stringify(job.seriesTags),
+      JobState.Queued,
+      JSON.stringify(steps),
+      job.instanceCount,
+      job.now,
+    ],
   );
 }
 

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/database.js';
 import { SeriesState } from './states.js';
+import { seriesTagsFromHeader, type SeriesTags } from '../route/series-tags.js';
 
 /** What completion reads of a series that went quiet. */
 export interface QuietSeriesRow {
@@ -70,4 +71,12 @@ export async function markRouted(db: Queryable, seriesInstanceUid: string, decis
 export async function isRecordedAsDerived(db: Queryable, seriesInstanceUid: string): Promise<boolean> {
   const { rows } = await db.query('SELECT 1 FROM derived_series WHERE series_instance_uid = $1', [seriesInstanceUid]);
   return rows.length > 0;
+}
+
+/** The tags of an indexed series as routing reads them (for jobs made before jobs kept their own). */
+export async function seriesTagsOfRow(db: Queryable, seriesInstanceUid: string): Promise<SeriesTags> {
+  const { rows } = await db.query<{ tags: Record<string, unknown>; calling_ae: string }>('SELECT tags, calling_ae FROM series WHERE series_instance_uid = $1', [
+    seriesInstanceUid,
+  ]);
+  return seriesTagsFromHeader(rows[0]?.tags ?? { SeriesInstanceUID: seriesInstanceUid }, rows[0]?.calling_ae, false);
 }

@@ -1,6 +1,6 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { dcmjs, encodePart10, readPart10, toArrayBuffer, type NaturalDataset } from '../../src/imaging/dcmjs.js';
+import { dcmjs, encodePart10, readPart10, toArrayBuffer, type NaturalDataset } from '../../src/dicom/file/dcmjs.js';
 
 const ENHANCED_CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2.1';
 

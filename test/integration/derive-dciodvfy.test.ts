@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { writeDerivedSeries } from '../../src/derive/write-derived-series.js';
-import { dcmjs, readPart10, toArrayBuffer } from '../../src/imaging/dcmjs.js';
+import { dcmjs, readPart10, toArrayBuffer } from '../../src/dicom/file/dcmjs.js';
 import { openSeries, type LoadedSeries } from '../../src/imaging/load-series.js';
 import type { SliceSource } from '../../src/imaging/slice-source.js';
 import { bicubicUpsampleStep } from '../../src/jobs/steps/bicubic-upsample.js';
 import { gaussianSoftenStep } from '../../src/jobs/steps/gaussian-soften.js';
 import type { Step } from '../../src/jobs/steps/step.js';
+import { applyStep } from '../helpers/apply-step.js';
 
 const run = promisify(execFile);
 const dataDir = resolve(process.cwd(), '../shared/data/ct/lung-pet-ct-dx-A0002-siemens-B70f');
@@ -30,7 +31,7 @@ async function dciodvfyErrors(file: string): Promise<string[]> {
 }
 
 async function derive(source: LoadedSeries, step: Step, name: string) {
-  const output = await step.apply(source.source);
+  const output = await applyStep(step, source.source);
   const result = await writeDerivedSeries({
     source,
     output,

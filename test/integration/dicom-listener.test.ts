@@ -3,7 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startDicomListener, type AssociationEnd, type DicomListener, type ReceivedInstance } from '../../src/dicom/listener.js';
-import { readPart10Header } from '../../src/dicom/part10.js';
+import { readPart10Header } from '../../src/dicom/file/part10.js';
 import { sendInstances } from '../../src/dicom/sender.js';
 import { ScuAssociation } from '../../src/dicom/scu-association.js';
 import { UnavailableError } from '../../src/errors.js';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { UnavailableError } from '../../src/errors.js';
 import { startDicomListener } from '../../src/dicom/listener.js';
-import { readPart10Header } from '../../src/dicom/part10.js';
+import { readPart10Header } from '../../src/dicom/file/part10.js';
 import { echoDestination, sendInstances } from '../../src/dicom/sender.js';
 import { freePort, type RunningServer, startDcmtkServer } from '../helpers/dcmtk.js';
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseConfig } from '../../src/config/load-config.js';
 import { startNode, type RunningNode } from '../../src/node.js';
 import { silentLogger } from '../../src/log.js';
-import { dcmjs, readPart10, toArrayBuffer } from '../../src/imaging/dcmjs.js';
+import { dcmjs, readPart10, toArrayBuffer } from '../../src/dicom/file/dcmjs.js';
 import { freePort, runDcmtk } from '../helpers/dcmtk.js';
 import { startOrthanc, type OrthancProcess } from '../helpers/orthanc.js';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/test-database.js';

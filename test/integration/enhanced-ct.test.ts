@@ -10,12 +10,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { writeDerivedSeries } from '../../src/derive/write-derived-series.js';
-import { dcmjs, readPart10, toArrayBuffer } from '../../src/imaging/dcmjs.js';
+import { dcmjs, readPart10, toArrayBuffer } from '../../src/dicom/file/dcmjs.js';
 import { openSeries } from '../../src/imaging/load-series.js';
-import { readInstanceHeader as readIngestHeader } from '../../src/ingest/read-instance-header.js';
+import { readIndexHeader as readIngestHeader } from '../../src/dicom/file/index-header.js';
 import { gaussianSoftenStep } from '../../src/jobs/steps/gaussian-soften.js';
-import { runProcessFolder } from '../../src/cli/process-folder.js';
+import { runProcessFolder } from '../../src/jobs/process-folder.js';
 import { writeEnhancedCt } from '../helpers/enhanced-ct.js';
+import { applyStep } from '../helpers/apply-step.js';
 
 const run = promisify(execFile);
 const classicDir = resolve(process.cwd(), '../shared/data/ct/lung-pet-ct-dx-A0002-siemens-B70f');
@@ -61,7 +62,7 @@ it('derives a CT Image series that dciodvfy accepts, each slice referencing its 
   const step = await gaussianSoftenStep.create(gaussianSoftenStep.options.parse({ sigmaMm: 1 }), {});
   const result = await writeDerivedSeries({
     source,
-    output: await step.apply(source.source),
+    output: await applyStep(step, source.source),
     outputDir: await mkdtemp(join(workDir, 'derived-')),
     uidRoot: '2.25',
     clock: () => new Date(2024, 0, 15, 10, 30, 0),

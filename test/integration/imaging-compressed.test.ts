@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import dcmjsCodecs from 'dcmjs-codecs';
 import { openSeries } from '../../src/imaging/load-series.js';
-import { readInstanceHeader } from '../../src/imaging/instance-header.js';
+import { readImageHeader } from '../../src/dicom/file/image-headers.js';
 
 const run = promisify(execFile);
 const dataDir = resolve(process.cwd(), '../shared/data/ct/lung-pet-ct-dx-A0002-siemens-B70f');
@@ -66,7 +66,7 @@ describe.each(cases)('$name', ({ name, tool, syntax, compress }) => {
     }
     const compressed = sourceFiles.map((_, i) => join(dir, `${syntax}-${i}.dcm`));
     await Promise.all(sourceFiles.map((file, i) => compress(file, compressed[i])));
-    expect((await readInstanceHeader(compressed[0])).transferSyntaxUid).toBe(syntax);
+    expect((await readImageHeader(compressed[0])).transferSyntaxUid).toBe(syntax);
     const { source } = await openSeries([...compressed].reverse());
     for (let i = 0; i < 3; i++) {
       const slice = await source.readSlice(i);

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { createInferenceEngine } from '../../src/inference/engine.js';
 import { modelStep } from '../../src/jobs/steps/model.js';
 import { memorySource, syntheticGeometry, syntheticVolume } from '../unit/inference/helpers.js';
+import { applyStep } from '../helpers/apply-step.js';
 
 /** Sends requests one after another until stopped; returns each one's latency in ms. */
 async function pingUntil(port: number, done: () => boolean): Promise<number[]> {
@@ -26,9 +27,9 @@ describe('inference and the event loop', () => {
     const { port } = server.address() as AddressInfo;
     const engine = await createInferenceEngine({ modelRoots: [path.resolve(process.cwd(), 'models')], provider: 'cpu', threads: 2, workers: 1 });
     try {
-      const context = { inference: engine, series: { modality: 'CT', manufacturer: 'SIEMENS', convolutionKernel: ['B70f'] } };
+      const context = { inference: engine };
       const step = await modelStep.create({ model: 'harmonize-resnet25d-random', allowUntrained: true }, context);
-      const output = await step.apply(memorySource(syntheticVolume(512, 512, 3), syntheticGeometry(512, 512, 3)));
+      const output = await applyStep(step, memorySource(syntheticVolume(512, 512, 3), syntheticGeometry(512, 512, 3)));
       let finished = false;
       const pings = pingUntil(port, () => finished);
       for (let i = 0; i < output.sliceCount; i++) await output.readSlice(i);

@@ -9,6 +9,7 @@ import { describeSeries } from '../../src/inference/accepts.js';
 import { createInferenceEngine, type InferenceEngine } from '../../src/inference/engine.js';
 import { modelStep } from '../../src/jobs/steps/model.js';
 import { seriesTagsFromHeader } from '../../src/route/series-tags.js';
+import { applyStep } from '../helpers/apply-step.js';
 
 /**
  * Issue 8, "every model step destroys HU above its window": the trained models run as the node
@@ -93,8 +94,8 @@ describe('trained model steps keep every HU outside their window', () => {
   it.each(CASES)('%s: bone stays bone, the padding outside the reconstruction circle stays padding', async (model, folders) => {
     for (const folder of folders) {
       for (const input of await inputs(folder)) {
-        const step = await modelStep.create({ model }, { inference: engine, series: input.series });
-        const output = await step.apply(input.source);
+        const step = await modelStep.create({ model }, { inference: engine });
+        const output = await applyStep(step, input.source, input.series);
         const scale = output.geometry.rows / input.source.geometry.rows;
         const { rows, columns } = input.source.geometry;
         for (let z = 0; z < input.source.sliceCount; z++) {

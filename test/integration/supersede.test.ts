@@ -7,7 +7,7 @@ import { readdir } from 'node:fs/promises';
 import type PgBoss from 'pg-boss';
 import { openDatabase } from '../../src/db/open-database.js';
 import type { Database } from '../../src/db/database.js';
-import { readInstanceHeader } from '../../src/ingest/read-instance-header.js';
+import { readIndexHeader } from '../../src/dicom/file/index-header.js';
 import { indexInstance } from '../../src/store/instances.js';
 import { startQueue } from '../../src/queue/queue.js';
 import { seedRules } from '../../src/store/rules.js';
@@ -25,7 +25,7 @@ const clock = () => new Date();
 
 async function index(file: string) {
   return indexInstance(db, {
-    header: await readInstanceHeader(file),
+    header: await readIndexHeader(file),
     path: file,
     sizeBytes: 1,
     transferSyntaxUid: '1.2.840.10008.1.2.1',
@@ -55,7 +55,7 @@ afterAll(async () => {
 });
 
 it('a late instance reopens the series and its next routing supersedes the earlier job', async () => {
-  const uid = (await readInstanceHeader(files[0]!)).seriesInstanceUid;
+  const uid = (await readIndexHeader(files[0]!)).seriesInstanceUid;
   for (const file of files.slice(0, 29)) expect((await index(file)).newInstance).toBe(true);
   const first = await route(uid);
   expect(first?.generation).toBe(1);

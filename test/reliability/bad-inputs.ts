@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { DimseStatus } from '../../src/dicom/dimse-status.js';
-import { parsePart10Header } from '../../src/dicom/part10.js';
+import { parsePart10Header } from '../../src/dicom/file/part10.js';
 import { SopClass, TransferSyntax } from '../../src/dicom/uids.js';
-import { dcmjs, encodePart10, EXPLICIT_VR_LITTLE_ENDIAN, readPart10, toArrayBuffer, type NaturalDataset } from '../../src/imaging/dcmjs.js';
+import { dcmjs, encodePart10, EXPLICIT_VR_LITTLE_ENDIAN, readPart10, toArrayBuffer, type NaturalDataset } from '../../src/dicom/file/dcmjs.js';
 
 /** One malformed or hostile C-STORE, and the status the node must answer it with. */
 export interface BadInput {

@@ -6,7 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ScuAssociation } from '../../src/dicom/scu-association.js';
-import { readPart10Header } from '../../src/dicom/part10.js';
+import { readPart10Header } from '../../src/dicom/file/part10.js';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { runDcmtk } from '../helpers/dcmtk.js';

@@ -17,8 +17,8 @@ export const bicubicUpsampleStep: StepKind<BicubicUpsampleStepOptions> = {
       label: 'SR2X-BICUBIC',
       derivation: 'Bicubic interpolation baseline (Keys a=-0.5), in-plane 2x, pixel spacing halved (classical, not a trained model)',
       generated: false,
-      async apply(input) {
-        return bicubicUpsample2x(input);
+      async apply({ source, series }) {
+        return { source: bicubicUpsample2x(source), series };
       },
     };
   },

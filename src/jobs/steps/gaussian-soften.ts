@@ -22,8 +22,8 @@ export const gaussianSoftenStep: StepKind<GaussianSoftenStepOptions> = {
       label: `GAUSS-SOFT${formatMm(sigmaMm)}`,
       derivation: `Gaussian smoothing baseline, sigma ${formatMm(sigmaMm)} mm (classical, not a trained model)`,
       generated: false,
-      async apply(input) {
-        return gaussianSoften(input, { sigmaMm });
+      async apply({ source, series }) {
+        return { source: gaussianSoften(source, { sigmaMm }), series };
       },
     };
   },

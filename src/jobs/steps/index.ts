@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../../errors.js';
 import type { Step, StepContext, StepKind } from './step.js';
+import type { StepSpec } from '../../route/rule.js';
 import { gaussianSoftenStep } from './gaussian-soften.js';
 import { bicubicUpsampleStep } from './bicubic-upsample.js';
 import { modelStep } from './model.js';
@@ -12,10 +13,7 @@ export function defaultStepKinds(): StepRegistry {
   return new Map(kinds.map((kind) => [kind.kind, kind]));
 }
 
-export interface StepSpec {
-  kind: string;
-  options?: Record<string, unknown>;
-}
+export type { StepSpec };
 
 /** Creates the steps of a rule in order, validating each one's options against its kind. */
 export async function createSteps(specs: readonly StepSpec[], registry: StepRegistry, context: StepContext): Promise<Step[]> {

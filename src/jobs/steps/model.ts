@@ -3,14 +3,14 @@ import { ConfigError } from '../../errors.js';
 import type { SliceSource } from '../../imaging/slice-source.js';
 import { assertAccepts, type SeriesDescriptor } from '../../inference/accepts.js';
 import type { Provider } from '../../inference/backend.js';
-import { isInferenceEngine, type InferenceEngine } from '../../inference/engine.js';
+import type { InferenceEngine } from '../../inference/engine.js';
 import type { ModelManifest } from '../../inference/manifest.js';
 import type { ModelEntry } from '../../inference/registry.js';
 import { modelOutputSource } from '../../inference/model-source.js';
 import type { FullRangeSource } from '../../inference/outside-window.js';
 import { tileColumns, tileRows, tilingSpec } from '../../inference/tiler.js';
 import type { SlabResult } from '../../inference/worker-pool.js';
-import type { Step, StepContext, StepKind } from './step.js';
+import type { SeriesData, Step, StepContext, StepKind } from './step.js';
 
 export interface ModelStepOptions {
   /** Model id (the folder name under models/). */
@@ -21,11 +21,6 @@ export interface ModelStepOptions {
   readonly allowUntrained?: boolean;
 }
 
-/** A SliceSource that also says what series it is (kernel family after harmonization, say). */
-export interface DescribedSliceSource extends SliceSource {
-  readonly series?: SeriesDescriptor;
-}
-
 const options = z.strictObject({
   model: z.string().min(1),
   backend: z.enum(['cpu', 'cuda']).optional(),
@@ -33,9 +28,7 @@ const options = z.strictObject({
 });
 
 function engineFrom(context: StepContext): InferenceEngine {
-  if (!isInferenceEngine(context.inference)) {
-    throw new ConfigError('model step: no inference engine is configured on this node (StepContext.inference)');
-  }
+  if (!context.inference) throw new ConfigError('model step: no inference engine is configured on this node');
   return context.inference;
 }
 
@@ -85,17 +78,12 @@ class ModelStep implements Step {
     private readonly model: ModelEntry,
     private readonly engine: InferenceEngine,
     private readonly provider: Provider,
-    private readonly context: StepContext,
   ) {
     this.label = label(model.manifest);
     this.derivation = derivation(model.manifest);
   }
 
-  async apply(input: SliceSource): Promise<DescribedSliceSource> {
-    const series = (input as DescribedSliceSource).series ?? this.context.series;
-    if (!series) {
-      throw new ConfigError('model step: the job gave no series descriptor (modality, manufacturer, kernel) to check the manifest against');
-    }
+  async apply({ source: input, series }: SeriesData): Promise<SeriesData> {
     // Refuses before anything is sent to a worker.
     assertAccepts(this.model.manifest, series, input.geometry);
     const spec = tilingSpec(this.model.manifest);
@@ -103,7 +91,7 @@ class ModelStep implements Step {
       this.engine.runSlab(this.model, this.provider, spec, slab).then((r) => this.record(r)),
     );
     this.output = source;
-    return Object.assign(source, { series: outputSeries(this.model.manifest, series) });
+    return { source, series: outputSeries(this.model.manifest, series) };
   }
 
   report(): Record<string, unknown> {
@@ -134,6 +122,6 @@ export const modelStep: StepKind<ModelStepOptions> = {
         `model ${model.manifest.id} has untrained random weights (a benchmark stand-in); a rule may name it only with allowUntrained: true`,
       );
     }
-    return new ModelStep(model, engine, stepOptions.backend ?? engine.provider, context as StepContext);
+    return new ModelStep(model, engine, stepOptions.backend ?? engine.provider);
   },
 };

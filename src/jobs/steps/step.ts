@@ -1,22 +1,28 @@
 import type { z } from 'zod';
 import type { SliceSource } from '../../imaging/slice-source.js';
 import type { SeriesDescriptor } from '../../inference/accepts.js';
+import type { InferenceEngine } from '../../inference/engine.js';
 
 export type { SeriesDescriptor };
 
-/** What a step may use besides its input; filled in by the worker that runs the pipeline. */
+/** What a step may use besides its input; filled in by whatever runs the steps (a job, offline processing). */
 export interface StepContext {
-  /** Tags of the series this job processes, for steps that check what they accept (a model's manifest). */
-  readonly series?: SeriesDescriptor;
   readonly signal?: AbortSignal;
-  /** Present when the node has an inference engine configured (see src/inference). */
-  readonly inference?: unknown;
+  /** Where models run; absent on a node without one (model steps then refuse to be created). */
+  readonly inference?: InferenceEngine;
+}
+
+/** A series on its way through the steps: its slices, and what it is (kernel, vendor) after the steps so far. */
+export interface SeriesData {
+  readonly source: SliceSource;
+  readonly series: SeriesDescriptor;
 }
 
 /**
- * One processing step of a rule, created from its options for one job. apply() takes the input
- * series and returns the output series lazily; it throws an InvalidInputError (not retryable) when
- * the step refuses the series, e.g. a model whose manifest does not accept it.
+ * One processing step of a rule, created from its options for one job. apply() takes the series and
+ * returns the step's output lazily (slices are computed when read), with what the series is then
+ * (a harmonizer's output has its target kernel); it throws an InvalidInputError (not retryable)
+ * when the step refuses the series, e.g. a model whose manifest does not accept it.
  */
 export interface Step {
   /** Short tag for the derived SeriesDescription, e.g. "SOFT-GAUSS1.2" or "SR2X-BICUBIC". */
@@ -25,7 +31,7 @@ export interface Step {
   readonly derivation: string;
   /** True when the output is made by a trained generator (not for primary diagnosis). */
   readonly generated: boolean;
-  apply(input: SliceSource): Promise<SliceSource>;
+  apply(input: SeriesData): Promise<SeriesData>;
   /** Facts to record on the job once the step has run, e.g. { backend: 'cpu' }. */
   report?(): Record<string, unknown>;
   close?(): Promise<void>;

@@ -5,7 +5,7 @@ import { describeSeries, writeDerivedSeries, type DerivedSeriesInput } from '../
 import { dicomDate, dicomTime } from '../../../src/derive/dicom-values.js';
 import { isValidUid } from '../../../src/derive/derived-uids.js';
 import { nearestUpsample2x } from '../../../src/imaging/bicubic-upsample.js';
-import { dcmjs, readPart10, toArrayBuffer } from '../../../src/imaging/dcmjs.js';
+import { dcmjs, readPart10, toArrayBuffer } from '../../../src/dicom/file/dcmjs.js';
 import { openSeries, type LoadedSeries } from '../../../src/imaging/load-series.js';
 import { memorySource } from '../../../src/imaging/memory-source.js';
 import { writeSyntheticSeries } from '../imaging/synthetic-ct.js';

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodePart10, EXPLICIT_VR_LITTLE_ENDIAN } from '../../../src/imaging/dcmjs.js';
+import { encodePart10, EXPLICIT_VR_LITTLE_ENDIAN } from '../../../src/dicom/file/dcmjs.js';
 
 /** Small CT slices written with dcmjs, for tests that need files with chosen geometry. */
 export interface SyntheticSlice {

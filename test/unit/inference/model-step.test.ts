@@ -11,6 +11,7 @@ import { tilingSpec } from '../../../src/inference/tiler.js';
 import type { SeriesDescriptor } from '../../../src/inference/accepts.js';
 import { modelStep } from '../../../src/jobs/steps/model.js';
 import { FIXTURE_MODELS, maxNormalizedDifference, memorySource, readAll, syntheticGeometry, syntheticVolume } from './helpers.js';
+import { applyStep } from '../../helpers/apply-step.js';
 
 const SHARP_SIEMENS: SeriesDescriptor = { modality: 'CT', manufacturer: 'SIEMENS', convolutionKernel: ['B70f'] };
 
@@ -41,8 +42,8 @@ describe('model step', () => {
   it('runs a model in worker threads, equal to the in-process tiler (with its counterpart outside the window), and reports the backend', async () => {
     const volume = syntheticVolume(40, 52, 5);
     const input = memorySource(volume, syntheticGeometry(40, 52, 5));
-    const step = await modelStep.create({ model: 'test-2d-rf4' }, { inference: engine, series: SHARP_SIEMENS });
-    const output = await step.apply(input);
+    const step = await modelStep.create({ model: 'test-2d-rf4' }, { inference: engine });
+    const output = await applyStep(step, input, SHARP_SIEMENS);
     const slices = await readAll(output);
 
     const entry = engine.registry.getModel('test-2d-rf4');
@@ -60,10 +61,10 @@ describe('model step', () => {
 
   it('chains harmonization then 2x super-resolution, keeping geometry right', async () => {
     const input = memorySource(syntheticVolume(32, 32, 3), syntheticGeometry(32, 32, 3, 0.8));
-    const context = { inference: engine, series: SHARP_SIEMENS };
+    const context = { inference: engine };
     const harmonize = await modelStep.create({ model: 'test-25d-rf3' }, context);
     const superres = await modelStep.create({ model: 'test-sr2d-rf3' }, context);
-    const output = await superres.apply(await harmonize.apply(input));
+    const output = (await superres.apply(await harmonize.apply({ source: input, series: SHARP_SIEMENS }))).source;
     expect(output.geometry.rows).toBe(64);
     expect(output.geometry.pixelSpacing).toEqual([0.4, 0.4]);
     expect(output.sliceCount).toBe(3);
@@ -94,9 +95,9 @@ describe('model step refusals', () => {
   afterAll(() => engine.close());
 
   async function refusal(model: string, series: SeriesDescriptor, size: number, spacing = 0.7): Promise<unknown> {
-    const step = await modelStep.create({ model }, { inference: engine, series });
+    const step = await modelStep.create({ model }, { inference: engine });
     const geometry = syntheticGeometry(size, size, 2, spacing);
-    return step.apply({ geometry, sliceCount: 2, readSlice: async () => new Float32Array(size * size) }).then(
+    return applyStep(step, { geometry, sliceCount: 2, readSlice: async () => new Float32Array(size * size) }, series).then(
       () => undefined,
       (error: unknown) => error,
     );
@@ -138,8 +139,8 @@ describe('CUDA requested on a machine without it', () => {
     const lines: string[] = [];
     const engine = await engineWith([FIXTURE_MODELS], (line) => lines.push(line), 'cuda');
     try {
-      const step = await modelStep.create({ model: 'test-2d-rf4' }, { inference: engine, series: SHARP_SIEMENS });
-      await readAll(await step.apply(memorySource(syntheticVolume(24, 24, 4), syntheticGeometry(24, 24, 4))));
+      const step = await modelStep.create({ model: 'test-2d-rf4' }, { inference: engine });
+      await readAll(await applyStep(step, memorySource(syntheticVolume(24, 24, 4), syntheticGeometry(24, 24, 4)), SHARP_SIEMENS));
       expect(step.report?.()).toEqual(expect.objectContaining({ backend: 'cpu' }));
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/CUDA execution provider unavailable \(.+\); running on CPU/);
@@ -164,7 +165,7 @@ describe('untrained random-weight generators', () => {
   it('cannot be named by a rule unless it says allowUntrained', async () => {
     const engine = await engineWith([path.resolve(process.cwd(), 'models')]);
     try {
-      const context = { inference: engine, series: SHARP_SIEMENS };
+      const context = { inference: engine };
       await expect(modelStep.create({ model: 'sr2x-edsr2d-random' }, context)).rejects.toThrow(/untrained random weights/);
       const step = await modelStep.create({ model: 'sr2x-edsr2d-random', allowUntrained: true }, context);
       expect(step.label).toBe('SR2X-GAN-UNTRAINED');

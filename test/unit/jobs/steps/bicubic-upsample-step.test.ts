@@ -1,5 +1,6 @@
 import { memorySource } from '../../../../src/imaging/memory-source.js';
 import { bicubicUpsampleStep } from '../../../../src/jobs/steps/bicubic-upsample.js';
+import { applyStep } from '../../../helpers/apply-step.js';
 
 describe('bicubic-upsample step kind', () => {
   it('accepts only factor 2 (the default)', () => {
@@ -17,7 +18,7 @@ describe('bicubic-upsample step kind', () => {
       { rows: 2, columns: 3, pixelSpacing: [1, 1], rowDirection: [1, 0, 0], columnDirection: [0, 1, 0], positions: [[0, 0, 0]] },
       [new Float32Array(6).fill(-1000)],
     );
-    const out = await step.apply(input);
+    const out = await applyStep(step, input);
     expect([out.geometry.rows, out.geometry.columns]).toEqual([4, 6]);
     expect(out.geometry.positions[0]).toEqual([-0.25, -0.25, 0]);
     expect((await out.readSlice(0)).length).toBe(24);

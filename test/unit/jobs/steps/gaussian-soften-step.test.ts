@@ -1,5 +1,6 @@
 import { memorySource } from '../../../../src/imaging/memory-source.js';
 import { gaussianSoftenStep } from '../../../../src/jobs/steps/gaussian-soften.js';
+import { applyStep } from '../../../helpers/apply-step.js';
 
 const geometry = {
   rows: 3,
@@ -25,7 +26,7 @@ describe('gaussian-soften step kind', () => {
     expect(step.label).toBe('GAUSS-SOFT1.0');
     expect(step.derivation).toBe('Gaussian smoothing baseline, sigma 1.0 mm (classical, not a trained model)');
     expect(step.generated).toBe(false);
-    const out = await step.apply(memorySource(geometry, [new Float32Array(9).fill(5)]));
+    const out = await applyStep(step, memorySource(geometry, [new Float32Array(9).fill(5)]));
     expect(out.geometry).toEqual(geometry);
     expect((await out.readSlice(0))[4]).toBeCloseTo(5, 4);
     expect((await gaussianSoftenStep.create({ sigmaMm: 1.25 }, {})).label).toBe('GAUSS-SOFT1.25');

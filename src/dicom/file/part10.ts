@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError } from '../../errors.js';
 
 /**
  * DICOM Part 10 file meta information (PS3.10 section 7.1): the 128-byte preamble, "DICM", then

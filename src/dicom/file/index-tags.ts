@@ -1,5 +1,4 @@
-import dicomParser, { type DataSet } from 'dicom-parser';
-import { dicomParserMessage } from '../dicom/dicom-parser-error.js';
+import type { DataSet } from 'dicom-parser';
 
 /**
  * The few header elements ingest needs, read with dicom-parser: it indexes element offsets and
@@ -11,14 +10,13 @@ import { dicomParserMessage } from '../dicom/dicom-parser-error.js';
  */
 type ValueKind = 'string' | 'number' | 'uint16';
 
-export interface HeaderTag {
+export interface IndexTag {
   readonly tag: string;
   readonly kind: ValueKind;
 }
 
-const PIXEL_DATA = 'x7fe00010';
 
-export const HEADER_TAGS = {
+export const INDEX_TAGS = {
   PatientID: { tag: 'x00100020', kind: 'string' },
   StudyInstanceUID: { tag: 'x0020000d', kind: 'string' },
   SeriesInstanceUID: { tag: 'x0020000e', kind: 'string' },
@@ -41,62 +39,54 @@ export const HEADER_TAGS = {
   ImagePositionPatient: { tag: 'x00200032', kind: 'number' },
   ImageOrientationPatient: { tag: 'x00200037', kind: 'number' },
   NumberOfFrames: { tag: 'x00280008', kind: 'number' },
-} as const satisfies Record<string, HeaderTag>;
+} as const satisfies Record<string, IndexTag>;
 
 const META_TAGS = {
   TransferSyntaxUID: { tag: 'x00020010', kind: 'string' },
   SourceApplicationEntityTitle: { tag: 'x00020016', kind: 'string' },
-} as const satisfies Record<string, HeaderTag>;
+} as const satisfies Record<string, IndexTag>;
 
-export type HeaderKeyword = keyof typeof HEADER_TAGS;
+export type IndexKeyword = keyof typeof INDEX_TAGS;
 
-export interface ParsedHeader {
-  dataset: Partial<Record<HeaderKeyword, unknown>>;
+export interface ParsedIndexTags {
+  dataset: Partial<Record<IndexKeyword, unknown>>;
   meta: Partial<Record<keyof typeof META_TAGS, unknown>>;
-  /** Whether the parse got as far as PixelData (a prefix of a file may end before it). */
-  reachedPixelData: boolean;
 }
 
-/** Parses a Part 10 file, or a prefix of one, up to PixelData; throws dicom-parser's error on bad bytes. */
-export function parseHeaderTags(bytes: Uint8Array): ParsedHeader {
-  let dataSet: DataSet;
-  try {
-    dataSet = dicomParser.parseDicom(bytes, { untilTag: PIXEL_DATA });
-  } catch (thrown) {
-    throw new Error(dicomParserMessage(thrown));
-  }
+/** The index's tags from a header parsed up to PixelData (header-bytes.ts). */
+export function parseIndexTags(dataSet: DataSet): ParsedIndexTags {
   return {
-    dataset: { ...fromFunctionalGroups(dataSet), ...readTags(dataSet, HEADER_TAGS) },
+    dataset: { ...groupedRoutingTags(dataSet), ...readTags(dataSet, INDEX_TAGS) },
     meta: readTags(dataSet, META_TAGS),
-    reachedPixelData: dataSet.elements[PIXEL_DATA] !== undefined,
   };
 }
 
 /**
  * Enhanced CT keeps the kernel, pixel spacing and slice thickness in functional groups (shared by
- * all frames, or per frame: the first frame's stand for the series).
+ * all frames, or per frame: the first frame's stand for the series). Routing needs only these; the
+ * loader flattens every frame's groups (image-headers.ts, frameHeaders).
  */
 const FUNCTIONAL_GROUPS = { shared: 'x52009229', perFrame: 'x52009230' };
-const GROUPED_TAGS: Array<{ macro: string; keywords: HeaderKeyword[] }> = [
+const GROUPED_TAGS: Array<{ macro: string; keywords: IndexKeyword[] }> = [
   { macro: 'x00189314', keywords: ['ConvolutionKernel'] }, // CT Reconstruction
   { macro: 'x00289110', keywords: ['PixelSpacing', 'SliceThickness'] }, // Pixel Measures
 ];
 
-function fromFunctionalGroups(dataSet: DataSet): Partial<Record<HeaderKeyword, unknown>> {
+function groupedRoutingTags(dataSet: DataSet): Partial<Record<IndexKeyword, unknown>> {
   const groups = [FUNCTIONAL_GROUPS.shared, FUNCTIONAL_GROUPS.perFrame].map((tag) => dataSet.elements[tag]?.items?.[0]?.dataSet);
-  const values: Partial<Record<HeaderKeyword, unknown>> = {};
+  const values: Partial<Record<IndexKeyword, unknown>> = {};
   for (const { macro, keywords } of GROUPED_TAGS) {
     const item = groups.map((group) => group?.elements[macro]?.items?.[0]?.dataSet).find((found) => found !== undefined);
     if (!item) continue;
-    const tags = Object.fromEntries(keywords.map((keyword) => [keyword, HEADER_TAGS[keyword]])) as Record<HeaderKeyword, HeaderTag>;
+    const tags = Object.fromEntries(keywords.map((keyword) => [keyword, INDEX_TAGS[keyword]])) as Record<IndexKeyword, IndexTag>;
     Object.assign(values, readTags(item, tags));
   }
   return values;
 }
 
-function readTags<K extends string>(dataSet: DataSet, tags: Record<K, HeaderTag>): Partial<Record<K, unknown>> {
+function readTags<K extends string>(dataSet: DataSet, tags: Record<K, IndexTag>): Partial<Record<K, unknown>> {
   const values: Partial<Record<K, unknown>> = {};
-  for (const [keyword, spec] of Object.entries(tags) as [K, HeaderTag][]) {
+  for (const [keyword, spec] of Object.entries(tags) as [K, IndexTag][]) {
     const element = dataSet.elements[spec.tag];
     if (element === undefined) continue;
     values[keyword] = naturalized(valuesOf(dataSet, spec, element.length));
@@ -104,7 +94,7 @@ function readTags<K extends string>(dataSet: DataSet, tags: Record<K, HeaderTag>
   return values;
 }
 
-function valuesOf(dataSet: DataSet, spec: HeaderTag, length: number): Array<string | number> {
+function valuesOf(dataSet: DataSet, spec: IndexTag, length: number): Array<string | number> {
   if (spec.kind === 'uint16') {
     return Array.from({ length: length / 2 }, (_, index) => dataSet.uint16(spec.tag, index) as number);
   }

@@ -1,11 +1,13 @@
-import { open, readFile } from 'node:fs/promises';
-import { InvalidInputError } from '../errors.js';
-import type { Vec3 } from './geometry.js';
+import { InvalidInputError } from '../../errors.js';
 import { dcmjs, PIXEL_DATA_TAG, readPart10, TRANSFER_SYNTAX_TAG, toArrayBuffer, type DicomDict, type NaturalDataset } from './dcmjs.js';
-import { pixelFormatOf, type PixelFormat } from './hounsfield.js';
+import { readHeaderBytes } from './header-bytes.js';
+import { pixelFormatOf, type PixelFormat } from './pixel-format.js';
+
+/** A point in DICOM patient coordinates (mm). */
+export type Point3 = readonly [number, number, number];
 
 /** What one file says about itself, read from its header without its pixel data. */
-export interface InstanceHeader {
+export interface ImageHeader {
   readonly path: string;
   readonly transferSyntaxUid: string;
   readonly sopClassUid: string;
@@ -16,7 +18,7 @@ export interface InstanceHeader {
   readonly pixelSpacing: readonly [number, number];
   /** ImageOrientationPatient: row direction then column direction. */
   readonly orientation: readonly [number, number, number, number, number, number];
-  readonly position: Vec3;
+  readonly position: Point3;
   readonly samplesPerPixel: number;
   readonly photometricInterpretation: string;
   readonly pixelFormat: PixelFormat;
@@ -25,68 +27,40 @@ export interface InstanceHeader {
   readonly header: NaturalDataset;
   /** 1-based frame of a multi-frame (Enhanced CT) object, and its frame count; absent for CT Image. */
   readonly frame?: { readonly number: number; readonly count: number };
+  /** Where the file's PixelData value starts and its length (0xFFFFFFFF: encapsulated), so pixels are read without parsing again. */
+  readonly pixelData: { readonly offset: number; readonly length: number };
 }
 
-/** Most headers end well before this; a longer one is read again in full. */
-const HEADER_PREFIX_BYTES = 64 * 1024;
-
 /** One header per image: one for a CT Image file, one per frame for an Enhanced CT file. */
-export async function readInstanceHeaders(path: string): Promise<InstanceHeader[]> {
-  const dicomDict = await readUntilPixelData(path);
+export async function readImageHeaders(path: string): Promise<ImageHeader[]> {
+  const headerBytes = await readHeaderBytes(path);
+  let dicomDict: DicomDict;
+  try {
+    dicomDict = readPart10(toArrayBuffer(headerBytes.bytes), { untilTag: PIXEL_DATA_TAG });
+  } catch (error) {
+    throw new InvalidInputError(`${path}: not a readable DICOM Part 10 file (${(error as Error).message})`, error);
+  }
   const transferSyntaxUid = String(dicomDict.meta[TRANSFER_SYNTAX_TAG]?.Value?.[0] ?? '');
   const header = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dicomDict.dict);
   delete header.PixelData;
   const vrMap = header._vrMap as Record<string, unknown> | undefined;
   if (vrMap) delete vrMap.PixelData;
   const sopClassUid = stringTag(header, 'SOPClassUID', path);
-  if (!MULTI_FRAME_CT_CLASSES[sopClassUid]) return [describeInstance(path, transferSyntaxUid, header)];
+  const located = { pixelData: headerBytes.pixelData };
+  if (!MULTI_FRAME_CT_CLASSES[sopClassUid]) return [{ ...describeInstance(path, transferSyntaxUid, header), ...located }];
   const frames = frameHeaders(header, path);
   return frames.map((frameHeader, index) => ({
     ...describeInstance(path, transferSyntaxUid, frameHeader, `${path} frame ${index + 1}`),
     frame: { number: index + 1, count: frames.length },
+    ...located,
   }));
 }
 
 /** The header of a single-frame CT Image file. */
-export async function readInstanceHeader(path: string): Promise<InstanceHeader> {
-  const headers = await readInstanceHeaders(path);
+export async function readImageHeader(path: string): Promise<ImageHeader> {
+  const headers = await readImageHeaders(path);
   if (headers.length !== 1) throw new InvalidInputError(`${path}: has ${headers.length} frames, one expected`);
   return headers[0];
-}
-
-async function readUntilPixelData(path: string): Promise<DicomDict> {
-  const options = { untilTag: PIXEL_DATA_TAG };
-  const prefix = await readPrefix(path, HEADER_PREFIX_BYTES);
-  if (prefix.complete === false) {
-    // A truncated prefix may end inside an element; only trust it when PixelData was reached.
-    try {
-      const dict = readPart10(toArrayBuffer(prefix.bytes), options);
-      if (dict.dict[PIXEL_DATA_TAG]) return dict;
-    } catch {
-      // The header is longer than the prefix: read the whole file below.
-    }
-  }
-  const whole = prefix.complete ? prefix.bytes : await readFile(path);
-  let dict: DicomDict;
-  try {
-    dict = readPart10(toArrayBuffer(whole), options);
-  } catch (error) {
-    throw new InvalidInputError(`${path}: not a readable DICOM Part 10 file (${(error as Error).message})`, error);
-  }
-  if (!dict.dict[PIXEL_DATA_TAG]) throw new InvalidInputError(`${path}: has no PixelData (7FE0,0010)`);
-  return dict;
-}
-
-async function readPrefix(path: string, length: number): Promise<{ bytes: Uint8Array; complete: boolean }> {
-  const handle = await open(path, 'r');
-  try {
-    const size = (await handle.stat()).size;
-    const bytes = new Uint8Array(Math.min(size, length));
-    await handle.read(bytes, 0, bytes.length, 0);
-    return { bytes, complete: bytes.length === size };
-  } finally {
-    await handle.close();
-  }
 }
 
 const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
@@ -152,7 +126,7 @@ function frameHeaders(header: NaturalDataset, where: string): NaturalDataset[] {
   });
 }
 
-function describeInstance(path: string, transferSyntaxUid: string, header: NaturalDataset, where = path): InstanceHeader {
+function describeInstance(path: string, transferSyntaxUid: string, header: NaturalDataset, where = path): Omit<ImageHeader, 'pixelData'> {
   refuseUnsupportedClass(header, where);
   return {
     path,
@@ -164,7 +138,7 @@ function describeInstance(path: string, transferSyntaxUid: string, header: Natur
     columns: numbers(header, 'Columns', 1, where)[0],
     pixelSpacing: numbers(header, 'PixelSpacing', 2, where) as [number, number],
     orientation: numbers(header, 'ImageOrientationPatient', 6, where) as [number, number, number, number, number, number],
-    position: numbers(header, 'ImagePositionPatient', 3, where) as unknown as Vec3,
+    position: numbers(header, 'ImagePositionPatient', 3, where) as unknown as Point3,
     samplesPerPixel: optionalNumber(header, 'SamplesPerPixel') ?? 1,
     photometricInterpretation: String(header.PhotometricInterpretation ?? ''),
     pixelFormat: pixelFormatOf(header, where),

@@ -1,8 +1,8 @@
 import dcmjsCodecs from 'dcmjs-codecs';
 import { readFile } from 'node:fs/promises';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError } from '../../errors.js';
 import { parsePart10Header } from './part10.js';
-import { UNCOMPRESSED_TRANSFER_SYNTAXES } from './uids.js';
+import { UNCOMPRESSED_TRANSFER_SYNTAXES } from '../uids.js';
 
 /**
  * The dataset of a Part 10 file re-encoded in another transfer syntax, through dcmjs-codecs. Only

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import dicomParser, { type DataSet } from 'dicom-parser';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError } from '../../errors.js';
 import { dicomParserMessage } from './dicom-parser-error.js';
-import { DimseStatus } from './dimse-status.js';
-import { UNCOMPRESSED_TRANSFER_SYNTAXES } from './uids.js';
+import { DimseStatus } from '../dimse-status.js';
+import { UNCOMPRESSED_TRANSFER_SYNTAXES } from '../uids.js';
 
 /** A received dataset that must not be stored, and the C-STORE status that says why. */
 export class RejectedDatasetError extends InvalidInputError {

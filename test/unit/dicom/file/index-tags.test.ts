@@ -1,7 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { dcmjs, PIXEL_DATA_TAG, readPart10, toArrayBuffer } from '../../../src/imaging/dcmjs.js';
-import { HEADER_TAGS, parseHeaderTags, type HeaderKeyword } from '../../../src/ingest/parse-header-tags.js';
+import { dcmjs, PIXEL_DATA_TAG, readPart10, toArrayBuffer } from '../../../../src/dicom/file/dcmjs.js';
+import { INDEX_TAGS, parseIndexTags, type IndexKeyword } from '../../../../src/dicom/file/index-tags.js';
+import { readHeaderBytes } from '../../../../src/dicom/file/header-bytes.js';
 
 const DATA = path.resolve(process.cwd(), '../shared/data/ct');
 
@@ -19,9 +21,10 @@ describe('header tags read with dicom-parser', () => {
       for (const name of files) {
         const bytes = await readFile(path.join(DATA, folder, name));
         const expected = dcmjsHeader(bytes);
-        const actual = parseHeaderTags(bytes);
-        expect(actual.reachedPixelData).toBe(true);
-        for (const keyword of Object.keys(HEADER_TAGS) as HeaderKeyword[]) {
+        const header = await readHeaderBytes(path.join(DATA, folder, name));
+        expect(header.wholeFile).toBe(false); // the 64 KiB prefix held the whole header
+        const actual = parseIndexTags(header.dataSet);
+        for (const keyword of Object.keys(INDEX_TAGS) as IndexKeyword[]) {
           expect([folder, name, keyword, actual.dataset[keyword]]).toEqual([folder, name, keyword, expected.dataset[keyword]]);
         }
         expect(actual.meta.TransferSyntaxUID).toBe(expected.meta.TransferSyntaxUID);
@@ -32,10 +35,15 @@ describe('header tags read with dicom-parser', () => {
     expect(compared).toBeGreaterThan(400);
   });
 
-  it('says when a prefix ends before PixelData, and throws on bytes that are not DICOM', async () => {
+  it('reads the whole file when the header goes on past the prefix, and refuses bytes that are not DICOM', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'header-bytes-'));
+    const notDicom = path.join(dir, 'text.dcm');
+    await writeFile(notDicom, 'not a DICOM file at all, just text'.repeat(10));
+    await expect(readHeaderBytes(notDicom)).rejects.toThrow(/cannot parse DICOM header.*DICM/);
+    const cut = path.join(dir, 'cut.dcm');
     const folder = path.join(DATA, 'lung-pet-ct-dx-A0002-siemens-B70f');
     const bytes = await readFile(path.join(folder, (await readdir(folder)).find((name) => name.endsWith('.dcm'))!));
-    expect(() => parseHeaderTags(bytes.subarray(0, 600))).toThrow(new Error('dicomParser:parseDicomDataSetExplicit: buffer overrun'));
-    expect(() => parseHeaderTags(Buffer.from('not a DICOM file at all, just text'.repeat(10)))).toThrow(/DICM/);
+    await writeFile(cut, bytes.subarray(0, 600));
+    await expect(readHeaderBytes(cut)).rejects.toThrow(/buffer overrun/);
   });
 });

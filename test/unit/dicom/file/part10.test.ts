@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { InvalidInputError } from '../../../src/errors.js';
-import { encodeFileMeta, parsePart10Header, readPart10Header } from '../../../src/dicom/part10.js';
+import { InvalidInputError } from '../../../../src/errors.js';
+import { encodeFileMeta, parsePart10Header, readPart10Header } from '../../../../src/dicom/file/part10.js';
 
 const SAMPLE = path.resolve(process.cwd(), '../shared/data/ct/lung-pet-ct-dx-A0002-siemens-B70f/1-01.dcm');
 

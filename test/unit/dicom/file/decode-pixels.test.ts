@@ -1,4 +1,4 @@
-import { checkDecodable, type FrameInfo } from '../../../src/imaging/decode-pixels.js';
+import { checkDecodable, type FrameInfo } from '../../../../src/dicom/file/decode-pixels.js';
 
 const frame: FrameInfo = {
   path: 'enhanced.dcm',

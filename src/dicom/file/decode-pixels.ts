@@ -1,6 +1,6 @@
 import dcmjsCodecs from 'dcmjs-codecs';
-import { InvalidInputError } from '../errors.js';
-import type { PixelFormat } from './hounsfield.js';
+import { InvalidInputError } from '../../errors.js';
+import type { PixelFormat } from './pixel-format.js';
 
 /** The facts a decoder needs about one single-frame grayscale image. */
 export interface FrameInfo {
@@ -19,8 +19,7 @@ type Decoder = 'decodeJpeg' | 'decodeJpegLs' | 'decodeRle' | 'decodeJpeg2000';
 
 const UNCOMPRESSED = new Set([
   '1.2.840.10008.1.2', // Implicit VR Little Endian
-  '1.2.840.10008.1.2.1', // Explicit VR Little Endian
-  '1.2.840.10008.1.2.1.99', // Deflated Explicit VR Little Endian (dcmjs inflates it)
+  '1.2.840.10008.1.2.1', // Explicit VR Little Endian (Deflated is not read: pixels are read at their file offset)
 ]);
 
 const COMPRESSED: Record<string, Decoder> = {

@@ -2,20 +2,22 @@ import path from 'node:path';
 import { access, appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { loadConfig } from '../config/load-config.js';
 import { InvalidInputError } from '../errors.js';
-import { readInstanceHeader, type InstanceHeader } from '../ingest/read-instance-header.js';
+import { readImageHeaders, type ImageHeader } from '../dicom/file/image-headers.js';
+import { describeSeries } from '../inference/accepts.js';
 import { loadRulesFile } from '../route/load-rules.js';
 import { routeSeries } from '../route/match-rules.js';
-import { seriesTagsFromHeader } from '../route/series-tags.js';
-import type { Rule } from '../route/rule.js';
-import { defaultStepKinds } from '../jobs/steps/index.js';
-import { runSteps } from '../jobs/run-steps.js';
+import { seriesTagsFromHeader, type SeriesTags } from '../route/series-tags.js';
+import { defaultStepKinds } from './steps/index.js';
+import { runSteps } from './run-steps.js';
 import { isOwnOutput, type OwnOutputMarks } from '../route/own-output.js';
-import { startInferenceEngine } from '../node.js';
+import { startInferenceEngine } from '../inference/engine.js';
 import { listFiles } from './list-dicom-files.js';
 
-interface SeriesFiles {
-  header: InstanceHeader;
-  files: string[];
+/** One series of the folder: its images' headers (read once) and the tags routing matches on. */
+interface FolderSeries {
+  headers: ImageHeader[];
+  files: Set<string>;
+  tags: SeriesTags;
 }
 
 interface ProcessOptions {
@@ -51,7 +53,7 @@ export async function runProcessFolder(input: string, output: string, options: P
   const forced = options.rule ? rules.find((rule) => rule.id === options.rule) : undefined;
   if (options.rule && !forced) throw new InvalidInputError(`no rule '${options.rule}' in ${config.rulesFile}`);
 
-  const seriesList = [...(await groupBySeries(await listFiles(input))).values()];
+  const seriesList = [...(await groupBySeries(await listFiles(input), config.derive)).values()];
   await mkdir(output, { recursive: true });
   const record = (outcome: Outcome) => appendFile(path.join(output, 'process-log.jsonl'), `${JSON.stringify({ at: new Date().toISOString(), ...outcome })}\n`);
   const inference = await startInferenceEngine(config, (line) => console.error(line));
@@ -59,11 +61,11 @@ export async function runProcessFolder(input: string, output: string, options: P
   let failures = 0;
   try {
     for (const [index, series] of seriesList.entries()) {
-      const uid = series.header.seriesInstanceUid;
+      const uid = series.tags.seriesInstanceUid;
       const progress = `[${index + 1}/${seriesList.length}] ${uid}`;
-      const matched = forced ? [forced] : matchingRules(rules, series.header, config.derive);
+      const matched = forced ? [forced] : routeSeries(rules, series.tags).matched.map(({ rule }) => rule);
       if (matched.length === 0) {
-        console.log(`${progress}: no rule matches (${series.files.length} files); left alone`);
+        console.log(`${progress}: no rule matches (${series.files.size} files); left alone`);
         await record({ series: uid, status: 'no-rule' });
         continue;
       }
@@ -71,7 +73,7 @@ export async function runProcessFolder(input: string, output: string, options: P
         const outputDir = path.join(output, `${uid}.${rule.id}`);
         const marker = `${outputDir}.done.json`;
         const earlier = options.redo ? undefined : await readMarker(marker);
-        const unchanged = earlier?.sourceInstances === series.files.length && earlier.ruleSteps === JSON.stringify(rule.steps);
+        const unchanged = earlier?.sourceInstances === series.files.size && earlier.ruleSteps === JSON.stringify(rule.steps);
         if (earlier && unchanged) {
           console.log(`${progress}: rule ${rule.id} already done (${earlier.files} files in ${outputDir}); skipped`);
           await record({ series: uid, rule: rule.id, status: 'already-done', outputDir, files: earlier.files });
@@ -81,7 +83,8 @@ export async function runProcessFolder(input: string, output: string, options: P
         const started = performance.now();
         try {
           const result = await runSteps({
-            files: series.files,
+            source: { headers: series.headers },
+            series: describeSeries(series.tags),
             steps: rule.steps,
             stepKinds,
             stepContext: { inference },
@@ -93,7 +96,7 @@ export async function runProcessFolder(input: string, output: string, options: P
           const seconds = Math.round(performance.now() - started) / 1000;
           await writeMarker(marker, {
             sourceSeriesInstanceUid: uid,
-            sourceInstances: series.files.length,
+            sourceInstances: series.files.size,
             ruleId: rule.id,
             ruleSteps: JSON.stringify(rule.steps),
             derivedSeriesInstanceUid: result.seriesInstanceUid,
@@ -138,24 +141,27 @@ async function writeMarker(file: string, content: Record<string, unknown>): Prom
   await rename(`${file}.tmp`, file);
 }
 
-async function groupBySeries(files: string[]): Promise<Map<string, SeriesFiles>> {
-  const series = new Map<string, SeriesFiles>();
+/** Reads every file's header once (the same read the steps then load from) and groups images by series. */
+async function groupBySeries(files: string[], marks: OwnOutputMarks): Promise<Map<string, FolderSeries>> {
+  const series = new Map<string, FolderSeries>();
   for (const file of files) {
-    let header: InstanceHeader;
+    let headers: ImageHeader[];
     try {
-      header = await readInstanceHeader(file);
+      headers = await readImageHeaders(file);
     } catch (error) {
       console.error(`skipping ${file}: ${(error as Error).message}`);
       continue;
     }
-    const entry = series.get(header.seriesInstanceUid);
-    if (entry) entry.files.push(file);
-    else series.set(header.seriesInstanceUid, { header, files: [file] });
+    for (const header of headers) {
+      const entry = series.get(header.seriesInstanceUid);
+      if (entry) {
+        entry.headers.push(header);
+        entry.files.add(file);
+      } else {
+        const tags = seriesTagsFromHeader(header.header, undefined, isOwnOutput(header.header, marks));
+        series.set(header.seriesInstanceUid, { headers: [header], files: new Set([file]), tags });
+      }
+    }
   }
   return series;
-}
-
-function matchingRules(rules: readonly Rule[], header: InstanceHeader, marks: OwnOutputMarks): Rule[] {
-  const tags = seriesTagsFromHeader(header.seriesTags, undefined, isOwnOutput(header.seriesTags, marks));
-  return routeSeries(rules, tags).matched.map(({ rule }) => rule);
 }
