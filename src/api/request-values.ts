@@ -1,9 +1,9 @@
 import { RULE_ID_PATTERN } from '../route/rule.js';
 import { badRequest } from './http-error.js';
+import { isStrictUid } from '../validation.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A DICOM UID: numeric components separated by dots, no leading zeros, at most 64 characters. */
-const DICOM_UID = /^(0|[1-9]\d*)(\.(0|[1-9]\d*))*$/;
 
 export function uuidParam(value: string, name: string): string {
   if (!UUID.test(value)) throw badRequest(`${name}: expected a UUID, got ${JSON.stringify(value)}`);
@@ -11,7 +11,7 @@ export function uuidParam(value: string, name: string): string {
 }
 
 export function seriesUidParam(value: string, name = 'seriesInstanceUid'): string {
-  if (value.length > 64 || !DICOM_UID.test(value)) {
+  if (!isStrictUid(value)) {
     throw badRequest(`${name}: expected a DICOM UID (digits and dots, at most 64 characters), got ${JSON.stringify(value)}`);
   }
   return value;

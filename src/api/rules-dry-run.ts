@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Queryable } from '../db/database.js';
 import { InvalidInputError } from '../errors.js';
-import { describeIssues } from '../config/load-config.js';
+import { describeIssues } from '../validation.js';
 import { ruleSchema, type Rule } from '../route/rule.js';
 import { routeSeries, type RuleEvaluation } from '../route/match-rules.js';
 import { seriesTagsFromHeader, type SeriesTags } from '../route/series-tags.js';
@@ -42,7 +42,7 @@ export type OwnOutput = OwnOutputMarks;
 function parseDraftRule(input: unknown): Rule | undefined {
   if (input === undefined) return undefined;
   const parsed = ruleSchema.safeParse(input);
-  if (!parsed.success) throw new InvalidInputError(`invalid rule:\n${describeIssues(parsed.error, 'rule')}`);
+  if (!parsed.success) throw new InvalidInputError(`invalid rule:\n${describeIssues(parsed.error, ['rule']).join('\n')}`);
   return parsed.data;
 }
 
@@ -67,7 +67,7 @@ async function resolveHeader(db: Queryable, body: z.output<typeof dryRunSchema>)
 /** Evaluates the rules on a series as routing would, and creates nothing. */
 export async function dryRunRules(db: Queryable, input: unknown, ownOutput: OwnOutput | undefined): Promise<DryRunResult> {
   const parsed = dryRunSchema.safeParse(input ?? {});
-  if (!parsed.success) throw new InvalidInputError(`invalid dry run request:\n${describeIssues(parsed.error, 'body')}`);
+  if (!parsed.success) throw new InvalidInputError(`invalid dry run request:\n${describeIssues(parsed.error, ['body']).join('\n')}`);
   const draft = parseDraftRule(parsed.data.rule);
   const { header, callingAeTitle, inDerivedTable } = await resolveHeader(db, parsed.data);
   const own = ownOutput ? isOwnOutput(header, ownOutput, inDerivedTable) : inDerivedTable;

@@ -1,22 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { configSchema, type NodeConfig } from './schema.js';
-
-/** Formats zod issues as "key.path: message" lines, one per problem. */
-export function describeIssues(error: z.ZodError, prefix = ''): string {
-  return error.issues
-    .map((issue) => {
-      const keyPath = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-      return `${keyPath || '(root)'}: ${issue.message}`;
-    })
-    .join('\n');
-}
+import { describeIssues } from '../validation.js';
 
 export function parseConfig(raw: unknown, source = 'configuration'): NodeConfig {
   const parsed = configSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw new ConfigError(`invalid ${source}:\n${describeIssues(parsed.error)}`);
+  if (!parsed.success) throw new ConfigError(`invalid ${source}:\n${describeIssues(parsed.error).join('\n')}`);
   return parsed.data;
 }
 

@@ -1,11 +1,8 @@
 import { z } from 'zod';
+import { aeTitleSchema, portSchema, uidRootSchema } from '../validation.js';
 
-const aeTitle = z
-  .string()
-  .regex(/^[\x20-\x5b\x5d-\x7e]{1,16}$/, 'an AE title is 1-16 printable characters without backslash')
-  .refine((value) => value.trim().length > 0, 'an AE title cannot be blank');
-
-const port = z.number().int().min(0).max(65535);
+const aeTitle = aeTitleSchema;
+const port = portSchema;
 
 /** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
 export function isLoopbackHost(host: string): boolean {
@@ -117,7 +114,7 @@ export const configSchema = z.object({
   derive: z
     .object({
       /** UIDs of derived series are made under this root; 2.25 makes UUID-derived UIDs. */
-      uidRoot: z.string().regex(/^[1-9]\d*(\.(0|[1-9]\d*))*$/).max(40).default('2.25'),
+      uidRoot: uidRootSchema.default('2.25'),
       nodeName: z.string().max(64).default('ct-preprocessing-node'),
     })
     .prefault({}),

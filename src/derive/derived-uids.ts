@@ -1,19 +1,12 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors.js';
+import { describeIssues, isStrictUid, MAX_UID_LENGTH, uidRootSchema } from '../validation.js';
 
-const UID_COMPONENTS = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/;
-const MAX_UID_LENGTH = 64;
-/** Digits left for the hash after the root; fewer than this would make collisions plausible. */
-const MIN_HASH_DIGITS = 20;
 
 /** Checks a UID root before any UID is built from it; the message names the root. */
 export function checkUidRoot(uidRoot: string): void {
-  if (!UID_COMPONENTS.test(uidRoot)) {
-    throw new ConfigError(`uidRoot "${uidRoot}" is not a dotted list of numbers without leading zeros`);
-  }
-  if (uidRoot !== '2.25' && uidRoot.length > MAX_UID_LENGTH - 1 - MIN_HASH_DIGITS) {
-    throw new ConfigError(`uidRoot "${uidRoot}" is too long: at most ${MAX_UID_LENGTH - 1 - MIN_HASH_DIGITS} characters leave room for the hash`);
-  }
+  const checked = uidRootSchema.safeParse(uidRoot);
+  if (!checked.success) throw new ConfigError(`uidRoot "${uidRoot}": ${describeIssues(checked.error).map((line) => line.replace(/^\(top level\): /, '')).join('; ')}`);
 }
 
 /**
@@ -36,6 +29,4 @@ function uuidFromHash(hash: Buffer): string {
   return BigInt(`0x${bytes.toString('hex')}`).toString(10);
 }
 
-export function isValidUid(uid: string): boolean {
-  return uid.length <= MAX_UID_LENGTH && UID_COMPONENTS.test(uid);
-}
+export const isValidUid = isStrictUid;

@@ -93,7 +93,7 @@ function seriesFacts(input: DerivedSeriesInput): DerivedSeriesFacts {
   return {
     seriesInstanceUid: deterministicUid(input.uidRoot, 'series', String(header.SeriesInstanceUID), derivations, ...sources),
     seriesNumber: input.seriesNumber ?? (Number(header.SeriesNumber) || 0) + 1000,
-    seriesDescription: describeSeries(typeof header.SeriesDescription === 'string' ? header.SeriesDescription : '', labels),
+    seriesDescription: derivedSeriesDescription(typeof header.SeriesDescription === 'string' ? header.SeriesDescription : '', labels),
     // Names the node first: how a PACS rule (see config/orthanc-forward-to-node.lua) and the node's
     // own routing recognise its output.
     derivationDescription: fitText(`${nodeName}: ${derivations}`, VR_LIMIT.ST),
@@ -109,7 +109,7 @@ function seriesFacts(input: DerivedSeriesInput): DerivedSeriesFacts {
 }
 
 /** "<source description> [<labels>]" within LO's 64 characters, keeping the labels visible. */
-export function describeSeries(sourceDescription: string, labels: string): string {
+export function derivedSeriesDescription(sourceDescription: string, labels: string): string {
   const suffix = fitText(`[${labels}]`, VR_LIMIT.LO);
   const room = VR_LIMIT.LO - suffix.length - 1;
   const base = sourceDescription.trim();

@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../errors.js';
+import { isAeTitle, isReceivedUid } from '../validation.js';
 
 /**
  * A-ASSOCIATE-RQ, -AC and -RJ PDUs (PS3.8 9.3.2-9.3.4), encoded and decoded here. Each PDU is
@@ -101,7 +102,7 @@ function item(type: number, value: Buffer): Buffer {
 }
 
 function aeTitleField(title: string): Buffer {
-  if (!/^[\x20-\x5b\x5d-\x7e]{1,16}$/.test(title)) throw new InvalidInputError(`"${title}" is not an AE title`);
+  if (!isAeTitle(title)) throw new InvalidInputError(`"${title}" is not an AE title`);
   return text(title.padEnd(16, ' '));
 }
 
@@ -197,7 +198,7 @@ function items(bytes: Buffer, where: string): [number, Buffer][] {
 /** UIDs and AE titles: printable ASCII; trailing NUL padding and spaces dropped. */
 function uidText(value: Buffer, what: string): string {
   const decoded = value.toString('latin1').replace(/[\0 ]+$/, '');
-  if (decoded.length === 0 || decoded.length > 64 || !/^[0-9.]+$/.test(decoded)) fail(`${what} is not a UID: ${JSON.stringify(decoded.slice(0, 80))}`);
+  if (!isReceivedUid(decoded)) fail(`${what} is not a UID: ${JSON.stringify(decoded.slice(0, 80))}`);
   return decoded;
 }
 

@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import tls from 'node:tls';
 import { ConfigError, UnavailableError } from '../errors.js';
+import { isAeTitle, portSchema } from '../validation.js';
 import { errorFields, stderrDicomLogger, type DicomLogger } from './dicom-logger.js';
 import { plainAddress } from './negotiation-policy.js';
 import { openDirectoryForSync } from './durable-fs.js';
@@ -180,10 +181,10 @@ function listen(server: net.Server, port: number, host: string, aeTitle: string)
 }
 
 function validateOptions(options: DicomListenerOptions): void {
-  if (!/^[^\\\n\r]{1,16}$/.test(options.aeTitle) || options.aeTitle.trim() !== options.aeTitle) {
+  if (!isAeTitle(options.aeTitle) || options.aeTitle.trim() !== options.aeTitle) {
     throw new ConfigError(`dicom.aeTitle: "${options.aeTitle}" is not an AE title (1-16 characters, no backslash, no edge spaces)`);
   }
-  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
+  if (!portSchema.safeParse(options.port).success) {
     throw new ConfigError(`dicom.port: ${options.port} is not a TCP port`);
   }
   const maxPdu = options.maxPduLength;

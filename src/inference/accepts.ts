@@ -1,7 +1,8 @@
 import { InvalidInputError } from '../errors.js';
 import type { SeriesGeometry } from '../imaging/geometry.js';
 import { classifyKernel } from '../route/kernel-taxonomy.js';
-import type { KernelFamily, ModelManifest } from './manifest.js';
+import type { ModelManifest } from './manifest.js';
+import type { KernelFamily } from '../route/kernel-taxonomy.js';
 
 /** The series tags a model's manifest is checked against (the SliceSource carries geometry only). */
 export interface SeriesDescriptor {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { describeIssues } from '../validation.js';
+import { KERNEL_FAMILIES } from '../route/kernel-taxonomy.js';
 
 /**
  * The manifest beside each model's ONNX file (models/<id>/manifest.json): what the model does, the
@@ -31,7 +33,7 @@ export const manifestSchema = z
     accepts: z.object({
       modalities: z.array(z.string().min(1)).min(1),
       /** Kernel families accepted (routing/kernel-taxonomy); a series matches by family or by kernels. */
-      kernelFamilies: z.array(z.enum(['soft', 'medium', 'sharp', 'unknown'])).optional(),
+      kernelFamilies: z.array(z.enum(KERNEL_FAMILIES)).optional(),
       kernels: z.array(z.string().min(1)).optional(),
       /** [rows, columns] pairs; absent means any matrix. */
       matrixSizes: z.array(z.tuple([positiveInt, positiveInt])).optional(),
@@ -41,7 +43,7 @@ export const manifestSchema = z
     output: z.object({
       targetKernel: z.string().optional(),
       /** Kernel family of the output (harmonization), so a chained step can check it. */
-      kernelFamily: z.enum(['soft', 'medium', 'sharp', 'unknown']).optional(),
+      kernelFamily: z.enum(KERNEL_FAMILIES).optional(),
       scale: z.object({ inPlane: z.union([z.literal(1), z.literal(2)]), z: z.union([z.literal(1), z.literal(2)]) }),
     }),
     normalization: z.object({
@@ -107,14 +109,12 @@ export const manifestSchema = z
   });
 
 export type ModelManifest = z.infer<typeof manifestSchema>;
-export type KernelFamily = NonNullable<ModelManifest['accepts']['kernelFamilies']>[number];
 
 /** Parses a manifest, naming the file and every failing key path. */
 export function parseManifest(json: unknown, source: string): ModelManifest {
   const result = manifestSchema.safeParse(json);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new ConfigError(`model manifest ${source} is invalid: ${problems.join('; ')}`);
+    throw new ConfigError(`model manifest ${source} is invalid: ${describeIssues(result.error).join('; ')}`);
   }
   return result.data;
 }

@@ -4,7 +4,7 @@ import { ConfigError, UnavailableError } from '../errors.js';
 import type { Provider } from './backend.js';
 import type { SlabInput, SlabOutput } from './slab.js';
 import type { TilingSpec } from './tiler.js';
-import { deserializeError, type ModelRef, type SlabRequest, type WorkerReply, type WorkerSettings } from './worker-protocol.js';
+import { deserializeError, type ModelRef, type SlabRequest, type WorkerReply, type InferenceThreadSettings } from './worker-protocol.js';
 
 export interface WorkerPoolOptions {
   /** Most slabs computed at once (one per worker thread). */
@@ -78,7 +78,7 @@ export class InferenceWorkerPool {
   }
 
   private startWorker(): Slot {
-    const settings: WorkerSettings = { threads: this.options.threads, fallbackToCpu: this.options.fallbackToCpu ?? true };
+    const settings: InferenceThreadSettings = { threads: this.options.threads, fallbackToCpu: this.options.fallbackToCpu ?? true };
     const slot: Slot = { worker: startModuleWorker(import.meta.url, 'worker', settings) };
     slot.worker.on('message', (reply: WorkerReply) => this.onReply(slot, reply));
     slot.worker.on('error', (error) => this.onWorkerGone(slot, new UnavailableError(`inference worker failed: ${error.message}`, error)));

@@ -10,7 +10,7 @@ export interface ModelRef {
   readonly outputName: string;
 }
 
-export interface WorkerSettings {
+export interface InferenceThreadSettings {
   readonly threads: number;
   readonly fallbackToCpu: boolean;
 }

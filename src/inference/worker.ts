@@ -3,10 +3,10 @@ import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createBackend, type InferenceBackend, type Provider } from './backend.js';
 import { runSlab } from './slab.js';
-import { serializeError, type SlabRequest, type WorkerReply, type WorkerSettings } from './worker-protocol.js';
+import { serializeError, type SlabRequest, type WorkerReply, type InferenceThreadSettings } from './worker-protocol.js';
 
 /** Worker-thread entry: opens each model once per provider and runs slabs sent by the pool. */
-const settings = workerData as WorkerSettings;
+const settings = workerData as InferenceThreadSettings;
 const port = parentPort;
 if (!port) throw new Error('inference worker must run in a worker thread');
 const sessions = new Map<string, Promise<InferenceBackend>>();

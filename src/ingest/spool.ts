@@ -1,6 +1,7 @@
 import { mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
+import { isReceivedUid } from '../validation.js';
 
 /**
  * The durable spool. The DICOM listener writes each instance into incoming/ and fsyncs it before
@@ -27,7 +28,6 @@ export interface Spool {
   unindexedFiles(): Promise<string[]>;
 }
 
-const uidPattern = /^[0-9.]{1,64}$/;
 
 export async function openSpool(root: string): Promise<Spool> {
   const incomingDir = path.join(root, 'incoming');
@@ -39,7 +39,7 @@ export async function openSpool(root: string): Promise<Spool> {
 
   const seriesDir = (seriesInstanceUid: string) => {
     // UIDs become file names: anything but digits and dots could escape the spool.
-    if (!uidPattern.test(seriesInstanceUid)) throw new InvalidInputError(`SeriesInstanceUID is not a valid UID: ${JSON.stringify(seriesInstanceUid)}`);
+    if (!isReceivedUid(seriesInstanceUid)) throw new InvalidInputError(`SeriesInstanceUID is not a valid UID: ${JSON.stringify(seriesInstanceUid)}`);
     return path.join(seriesRoot, seriesInstanceUid);
   };
 
@@ -48,7 +48,7 @@ export async function openSpool(root: string): Promise<Spool> {
     incomingDir,
     seriesDir,
     placeFor(ids) {
-      if (!uidPattern.test(ids.sopInstanceUid)) throw new InvalidInputError(`SOPInstanceUID is not a valid UID: ${JSON.stringify(ids.sopInstanceUid)}`);
+      if (!isReceivedUid(ids.sopInstanceUid)) throw new InvalidInputError(`SOPInstanceUID is not a valid UID: ${JSON.stringify(ids.sopInstanceUid)}`);
       return path.join(seriesDir(ids.seriesInstanceUid), `${ids.sopInstanceUid}.dcm`);
     },
     async moveIn(moves) {
@@ -71,7 +71,7 @@ export async function openSpool(root: string): Promise<Spool> {
       return target;
     },
     async setAsideConflict(file, sopInstanceUid) {
-      if (!uidPattern.test(sopInstanceUid)) throw new InvalidInputError(`SOPInstanceUID is not a valid UID: ${JSON.stringify(sopInstanceUid)}`);
+      if (!isReceivedUid(sopInstanceUid)) throw new InvalidInputError(`SOPInstanceUID is not a valid UID: ${JSON.stringify(sopInstanceUid)}`);
       const name = `${sopInstanceUid}.${path.basename(file)}`;
       await rename(file, path.join(conflictsDir, name));
       await fsyncPath(conflictsDir);

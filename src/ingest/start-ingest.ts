@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import type { ReceivedInstance } from '../dicom/listener-types.js';
 import type { Logger } from '../log.js';
 import { DEFAULT_TOLERANCES } from '../imaging/assemble-geometry.js';
 import { markIncomplete } from '../store/series.js';
@@ -7,14 +8,8 @@ import { IngestQueue } from './ingest-queue.js';
 import type { Spool } from './spool.js';
 
 /** What the DICOM listener reports for each stored instance (a complete, fsync'ed Part 10 file). */
-export interface ReceivedInstance {
-  path: string;
-  callingAeTitle: string;
-  /** The caller's policy for an instance it sends again with other content. */
-  overwrite: 'keep-first' | 'replace';
-  associationId: string;
-  receivedAt: Date;
-}
+/** What ingest needs of an instance the listener made durable (a ReceivedInstance of src/dicom has these and more). */
+export type AcknowledgedInstance = Pick<ReceivedInstance, 'path' | 'callingAeTitle' | 'overwrite' | 'associationId' | 'receivedAt'>;
 
 export interface IngestDeps {
   db: Database;
@@ -35,7 +30,7 @@ export interface Ingest {
    * Takes an instance the listener has made durable in the spool's incoming folder (so the node
    * may answer Success) and queues it for indexing.
    */
-  acceptInstance(received: ReceivedInstance): void;
+  acceptInstance(received: AcknowledgedInstance): void;
   associationEnded(associationId: string, ending: AssociationEnding): void;
   /** Resolves when every instance accepted so far is indexed. */
   drained(): Promise<void>;

@@ -3,7 +3,7 @@ import { deliverQueue, processQueue, type DeliverJobData, type ProcessJobData } 
 import { processJob, type ProcessingDeps } from './process-job.js';
 import { deliverSeries, type DeliveryDeps } from '../deliver/deliver-series.js';
 
-export interface WorkerSettings {
+export interface QueueWorkerSettings {
   /** Jobs processed at once by this node; each runs its steps (inference itself runs in worker threads). */
   concurrency: number;
   /** Deliveries sent at once. */
@@ -15,7 +15,7 @@ export interface WorkerSettings {
 export async function startPipelineWorkers(
   boss: PgBoss,
   deps: { processing: ProcessingDeps; delivery: DeliveryDeps },
-  settings: WorkerSettings,
+  settings: QueueWorkerSettings,
 ): Promise<{ stop(): Promise<void> }> {
   const options = { includeMetadata: true as const, batchSize: 1, pollingIntervalSeconds: settings.pollingIntervalSeconds };
   const workerIds: string[] = [];

@@ -26,7 +26,11 @@
  * left unknown on purpose.
  */
 
-export type KernelFamily = 'soft' | 'medium' | 'sharp' | 'unknown';
+/** Every kernel family; 'unknown' for a kernel no vendor table names. */
+export const KERNEL_FAMILIES = ['soft', 'medium', 'sharp', 'unknown'] as const;
+export type KernelFamily = (typeof KERNEL_FAMILIES)[number];
+/** The families a rule may ask for (a rule cannot ask for 'unknown'). */
+export const KNOWN_KERNEL_FAMILIES = ['soft', 'medium', 'sharp'] as const;
 export type KernelVendor = 'siemens' | 'philips' | 'ge' | 'canon' | 'unknown';
 
 export interface KernelClass {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigError, InvalidInputError } from '../errors.js';
 import { ruleSchema, type Rule } from './rule.js';
+import { describeIssues } from '../validation.js';
 
 /**
  * The rules file is `{ "rules": [ ... ] }`; a bare array of rules is accepted too, so that a
@@ -10,39 +11,6 @@ import { ruleSchema, type Rule } from './rule.js';
  */
 const rulesListSchema = z.array(ruleSchema);
 const rulesFileSchema = z.strictObject({ rules: rulesListSchema });
-
-type Issue = z.core.$ZodIssue;
-type Path = readonly PropertyKey[];
-
-function keyPath(path: Path): string {
-  if (path.length === 0) return '(top level)';
-  return path.reduce<string>(
-    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text === '' ? String(key) : `${text}.${String(key)}`),
-    '',
-  );
-}
-
-/**
- * A union's issue lists every branch's failures. When one branch failed only inside the value
- * (the value had that branch's type), its failures are the useful ones; otherwise the value had
- * none of the branches' types.
- */
-function formatUnion(issue: Extract<Issue, { code: 'invalid_union' }>, path: Path): string[] {
-  const shapeMismatch = (inner: Issue): boolean => inner.path.length === 0 && inner.code === 'invalid_type';
-  const fitting = issue.errors.find((branch) => branch.length > 0 && !branch.some(shapeMismatch));
-  if (fitting) return fitting.flatMap((inner) => formatIssue(inner, path));
-  const expected = issue.errors
-    .flat()
-    .filter(shapeMismatch)
-    .map((inner) => (inner as z.core.$ZodIssueInvalidType).expected);
-  return [`${keyPath(path)}: expected ${[...new Set(expected)].join(' or ')}`];
-}
-
-function formatIssue(issue: Issue, parentPath: Path): string[] {
-  const path = [...parentPath, ...issue.path];
-  if (issue.code === 'invalid_union') return formatUnion(issue, path);
-  return [`${keyPath(path)}: ${issue.message.replace(/^Invalid input: /, '')}`];
-}
 
 function duplicateIds(rules: readonly Rule[]): string[] {
   const firstIndex = new Map<string, number>();
@@ -60,7 +28,7 @@ export function parseRules(json: unknown): Rule[] {
   const result = Array.isArray(json) ? rulesListSchema.safeParse(json) : rulesFileSchema.safeParse(json);
   if (!result.success) {
     const rootPath = Array.isArray(json) ? ['rules'] : [];
-    const lines = result.error.issues.flatMap((issue) => formatIssue(issue, rootPath));
+    const lines = describeIssues(result.error, rootPath);
     throw new ConfigError(`invalid rules:\n${lines.join('\n')}`);
   }
   const rules = Array.isArray(result.data) ? result.data : result.data.rules;
@@ -73,7 +41,7 @@ export function parseRules(json: unknown): Rule[] {
 export function parseRule(json: unknown): Rule {
   const result = ruleSchema.safeParse(json);
   if (!result.success) {
-    const lines = result.error.issues.flatMap((issue) => formatIssue(issue, ['rule']));
+    const lines = describeIssues(result.error, ['rule']);
     throw new InvalidInputError(`invalid rule:\n${lines.join('\n')}`);
   }
   return result.data;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { patternProblem } from './pattern.js';
+import { KNOWN_KERNEL_FAMILIES } from './kernel-taxonomy.js';
 
 /**
  * A routing rule: conditions on a series' tags, the ordered processing steps to run on it, and
@@ -48,7 +49,7 @@ export const kernelConditionSchema = z
     equals: nonEmptyString.optional(),
     in: z.array(nonEmptyString).min(1).optional(),
     pattern: patternSchema.optional(),
-    family: z.array(z.enum(['soft', 'medium', 'sharp'])).min(1).optional(),
+    family: z.array(z.enum(KNOWN_KERNEL_FAMILIES)).min(1).optional(),
   })
   .refine((kernel) => Object.values(kernel).some((value) => value !== undefined), {
     message: 'give at least one of equals, in, pattern, family',

@@ -4,6 +4,7 @@ import { InvalidInputError } from '../../errors.js';
 import { dicomParserMessage } from './dicom-parser-error.js';
 import { DimseStatus } from '../dimse-status.js';
 import { UNCOMPRESSED_TRANSFER_SYNTAXES } from '../uids.js';
+import { isReceivedUid } from '../../validation.js';
 
 /** A received dataset that must not be stored, and the C-STORE status that says why. */
 export class RejectedDatasetError extends InvalidInputError {
@@ -25,15 +26,6 @@ export interface ReceivedDataset {
   readonly sopClassUid: string;
   readonly sopInstanceUid: string;
   readonly transferSyntaxUid: string;
-}
-
-/** DICOM UIDs: digits and dots, components not empty, at most 64 characters (PS3.5 9.1). */
-const UID = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/;
-/** Many archives hold UIDs with leading zeros in a component; they are still safe as file names. */
-const LENIENT_UID = /^[0-9]+(\.[0-9]+)*$/;
-
-export function isUid(value: string): boolean {
-  return value.length <= 64 && (UID.test(value) || LENIENT_UID.test(value));
 }
 
 const TAGS = {
@@ -68,7 +60,7 @@ export async function checkReceivedDataset(received: ReceivedDataset): Promise<v
   ] as const) {
     const value = text(tag);
     if (value === '') throw new RejectedDatasetError(`dataset lacks ${name}`, DimseStatus.DatasetDoesNotMatchSopClass);
-    if (!isUid(value)) {
+    if (!isReceivedUid(value)) {
       throw new RejectedDatasetError(`${name} is not a valid UID: ${JSON.stringify(value.slice(0, 80))}`, DimseStatus.DatasetDoesNotMatchSopClass);
     }
   }

@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../../errors.js';
+import { describeIssues } from '../../validation.js';
 import type { Step, StepContext, StepKind } from './step.js';
 import type { StepSpec } from '../../route/rule.js';
 import { gaussianSoftenStep } from './gaussian-soften.js';
@@ -23,8 +24,7 @@ export async function createSteps(specs: readonly StepSpec[], registry: StepRegi
     if (!kind) throw new InvalidInputError(`steps[${index}]: unknown step kind '${spec.kind}'`);
     const parsed = kind.options.safeParse(spec.options ?? {});
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => `steps[${index}].options.${issue.path.join('.')}: ${issue.message}`);
-      throw new InvalidInputError(problems.join('; '));
+      throw new InvalidInputError(describeIssues(parsed.error, ['steps', index, 'options']).join('; '));
     }
     steps.push(await kind.create(parsed.data, context));
   }

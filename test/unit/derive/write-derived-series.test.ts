@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeSeries, writeDerivedSeries, type DerivedSeriesInput } from '../../../src/derive/write-derived-series.js';
+import { derivedSeriesDescription, writeDerivedSeries, type DerivedSeriesInput } from '../../../src/derive/write-derived-series.js';
 import { dicomDate, dicomTime } from '../../../src/derive/dicom-values.js';
 import { isValidUid } from '../../../src/derive/derived-uids.js';
 import { nearestUpsample2x } from '../../../src/imaging/bicubic-upsample.js';
@@ -156,13 +156,13 @@ describe('writeDerivedSeries', () => {
   });
 });
 
-describe('describeSeries', () => {
+describe('derivedSeriesDescription', () => {
   it('keeps the labels visible within 64 characters', () => {
     const long = 'A very long series description from a scanner that says a lot of things';
-    const text = describeSeries(long, 'GAUSS-SOFT1.0+SR2X-BICUBIC');
+    const text = derivedSeriesDescription(long, 'GAUSS-SOFT1.0+SR2X-BICUBIC');
     expect(text.length).toBeLessThanOrEqual(64);
     expect(text.endsWith(' [GAUSS-SOFT1.0+SR2X-BICUBIC]')).toBe(true);
-    expect(describeSeries('', 'SR2X-BICUBIC')).toBe('[SR2X-BICUBIC]');
-    expect(describeSeries('x', 'L'.repeat(80)).length).toBe(64);
+    expect(derivedSeriesDescription('', 'SR2X-BICUBIC')).toBe('[SR2X-BICUBIC]');
+    expect(derivedSeriesDescription('x', 'L'.repeat(80)).length).toBe(64);
   });
 });
