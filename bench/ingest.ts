@@ -16,7 +16,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseConfig } from '../src/config/load-config.js';
 import { silentLogger } from '../src/log.js';
-import { startNode } from '../src/node.js';
+import { startNode } from '../src/node/start-node.js';
 import { runDcmtk, startDcmtkServer } from '../test/helpers/dcmtk.js';
 
 /**

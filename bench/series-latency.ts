@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/load-config.js';
 import { silentLogger } from '../src/log.js';
-import { startNode, type RunningNode } from '../src/node.js';
+import { startNode, type RunningNode } from '../src/node/start-node.js';
 import { freePort, runDcmtk } from '../test/helpers/dcmtk.js';
 import { startOrthanc, type OrthancProcess } from '../test/helpers/orthanc.js';
 import { waitFor } from '../test/helpers/wait-for.js';

@@ -14,7 +14,7 @@ export interface NodeInfo {
 
 /**
  * Everything the REST API needs, handed in by the composition root. The API imports no queue:
- * retrying is a function given here (the node binds src/pipeline/retry.ts to its pg-boss).
+ * retrying is a function given here (the node binds src/jobs/retry-job.ts and src/deliver/retry-delivery.ts to its pg-boss).
  */
 export interface ApiDeps {
   db: Database;

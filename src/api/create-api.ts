@@ -5,6 +5,7 @@ import { securityHeaders, sameOriginWrites } from './browser-guards.js';
 import { requireToken } from './require-token.js';
 import { allowedHosts } from './allowed-hosts.js';
 import { rejectDeepJson } from './json-depth.js';
+import { withoutPaths } from './redact-paths.js';
 import { errorHandler, unknownRoute } from './error-handler.js';
 import { registerDatabaseMetrics } from './database-metrics.js';
 import { defaultConsoleDir } from './console-dir.js';
@@ -40,6 +41,8 @@ export function createApi(deps: ApiDeps, options: ApiOptions = { allowedHosts: [
 
   const app = express();
   app.set('case sensitive routing', true);
+  // Job and delivery errors name files by their absolute spool paths; clients get the file names.
+  app.set('json replacer', (key: string, value: unknown) => ((key === 'error' || key === 'lastError') && typeof value === 'string' ? withoutPaths(value) : value));
   app.disable('x-powered-by');
   app.use(securityHeaders);
   app.use(allowedHosts(options.allowedHosts));

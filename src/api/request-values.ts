@@ -1,6 +1,7 @@
 import { RULE_ID_PATTERN } from '../route/rule.js';
 import { badRequest } from './http-error.js';
 import { isStrictUid } from '../validation.js';
+import type { Page } from '../store/page.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A DICOM UID: numeric components separated by dots, no leading zeros, at most 64 characters. */
@@ -49,10 +50,7 @@ export function stateQuery<State extends string>(value: unknown, allowed: readon
   return text as State;
 }
 
-export interface Page {
-  limit: number;
-  offset: number;
-}
+export type { Page };
 
 export function pageQuery(query: Record<string, unknown>): Page {
   return {

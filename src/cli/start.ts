@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../log.js';
-import { startNode } from '../node.js';
+import { startNode } from '../node/start-node.js';
 
 export async function runStart(options: { config: string }): Promise<void> {
   const file = await access(options.config).then(() => options.config, () => undefined);

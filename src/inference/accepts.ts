@@ -9,7 +9,7 @@ export interface SeriesDescriptor {
   readonly modality: string;
   readonly manufacturer?: string;
   readonly convolutionKernel: readonly string[];
-  /** When absent, classified from manufacturer and kernel by routing/kernel-taxonomy. */
+  /** When absent, classified from manufacturer and kernel by route/kernel-taxonomy. */
   readonly kernelFamily?: KernelFamily;
 }
 

@@ -32,7 +32,7 @@ export const manifestSchema = z
     neighbourSlices: nonNegativeInt.default(0),
     accepts: z.object({
       modalities: z.array(z.string().min(1)).min(1),
-      /** Kernel families accepted (routing/kernel-taxonomy); a series matches by family or by kernels. */
+      /** Kernel families accepted (route/kernel-taxonomy); a series matches by family or by kernels. */
       kernelFamilies: z.array(z.enum(KERNEL_FAMILIES)).optional(),
       kernels: z.array(z.string().min(1)).optional(),
       /** [rows, columns] pairs; absent means any matrix. */

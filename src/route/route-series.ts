@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type PgBoss from 'pg-boss';
 import type { Database } from '../db/database.js';
+import type { Logger } from '../log.js';
 import { routeSeries, type RouteDecision } from './match-rules.js';
 import { seriesTagsFromHeader } from './series-tags.js';
 import { isOwnOutput } from './own-output.js';
@@ -17,6 +18,7 @@ export interface RoutingDeps {
   /** Marker the node writes into DerivationDescription of its own output. */
   nodeName: string;
   clock: () => Date;
+  log?: Logger;
 }
 
 export interface RoutedSeries {
@@ -32,6 +34,18 @@ export interface RoutedSeries {
  * the queue entries commit in one transaction. Returns undefined if the series was not waiting.
  */
 export async function routeCompleteSeries(seriesInstanceUid: string, deps: RoutingDeps): Promise<RoutedSeries | undefined> {
+  const routed = await routeInTransaction(seriesInstanceUid, deps);
+  if (routed) {
+    const { generation, jobIds, decision } = routed;
+    deps.log?.info(
+      { series: seriesInstanceUid, generation, jobs: jobIds.length, skipped: decision.skippedReason },
+      jobIds.length > 0 ? 'series complete: jobs queued' : 'series complete: no rule matched',
+    );
+  }
+  return routed;
+}
+
+function routeInTransaction(seriesInstanceUid: string, deps: RoutingDeps): Promise<RoutedSeries | undefined> {
   return deps.db.transaction(async (tx) => {
     const series = await lockSeriesToRoute(tx, seriesInstanceUid);
     if (!isWaitingToRoute(series)) return undefined;

@@ -1,7 +1,6 @@
 import type { Queryable } from '../db/database.js';
-import { withoutPaths } from '../api/redact-paths.js';
 import type { StepState } from './jobs.js';
-import type { Page } from '../api/request-values.js';
+import type { Page } from './page.js';
 import type { JobStateName } from './states.js';
 
 export interface JobSummaryRow {
@@ -86,7 +85,7 @@ export function toJobSummary(row: JobSummaryRow): JobSummary {
     state: row.state,
     steps: row.steps,
     attempts: row.attempts,
-    error: withoutPaths(row.error),
+    error: row.error,
     derivedSeriesUid: row.derived_series_uid,
     instanceCount: row.instance_count,
     createdAt: row.created_at,
@@ -103,7 +102,7 @@ function toDeliverySummary(row: DeliveryRow): DeliverySummary {
     destination: row.destination,
     state: row.state,
     attempts: row.attempts,
-    lastError: withoutPaths(row.last_error),
+    lastError: row.last_error,
     instancesSent: row.instances_sent,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

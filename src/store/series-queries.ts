@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/database.js';
-import type { Page } from '../api/request-values.js';
+import type { Page } from './page.js';
 import type { SeriesStateName } from './states.js';
-import { summarizeRouting, type RoutingSummary } from '../api/routing-summary.js';
+import { summarizeRouting, type RoutingSummary } from '../route/routing-summary.js';
 import { jobSummaryColumns, toJobSummary, type JobSummary, type JobSummaryRow } from './job-queries.js';
 
 interface SeriesRow {

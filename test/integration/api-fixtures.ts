@@ -136,7 +136,7 @@ export async function insertDelivery(db: Database, jobId: string, state: string,
   return id;
 }
 
-/** The API wired as the node wires it: retries go through src/pipeline/retry.ts and a real pg-boss. */
+/** The API wired as the node wires it: retries go through src/jobs/retry-job.ts and src/deliver/retry-delivery.ts and a real pg-boss. */
 export function apiDeps(db: Database, boss: PgBoss, overrides: Partial<ApiDeps> = {}): ApiDeps {
   return {
     db,

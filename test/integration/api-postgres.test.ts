@@ -1,6 +1,6 @@
 /**
  * The REST API, /metrics and the console against real PostgreSQL, with retries going through
- * src/pipeline/retry.ts into a real pg-boss on the same database.
+ * src/jobs/retry-job.ts and src/deliver/retry-delivery.ts into a real pg-boss on the same database.
  */
 import { Writable } from 'node:stream';
 import type PgBoss from 'pg-boss';
@@ -169,6 +169,17 @@ describe('jobs', () => {
     expect(status).toBe(200);
     expect(body.rule.id).toBe('harmonize-sharp');
     expect(body.deliveries).toHaveLength(1);
+  });
+
+  it('names files in job errors without the spool path (issue 9)', async () => {
+    const [series] = (await db.query<{ series_instance_uid: string }>('SELECT series_instance_uid FROM series LIMIT 1')).rows;
+    const id = await insertJob(db, series.series_instance_uid, sharpRule, {
+      state: 'failed',
+      createdAt: new Date(),
+      error: '/srv/ctprep/var/spool/series/1.2.3/1.2.3.4.dcm: cannot read the file again (offset 12)',
+    });
+    const { body } = await call(`/api/jobs/${id}`);
+    expect(body.error).toBe('1.2.3.4.dcm: cannot read the file again (offset 12)');
   });
 
   it('answers 400 for a malformed id and 404 for an unknown one', async () => {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseConfig } from '../../src/config/load-config.js';
 import { silentLogger } from '../../src/log.js';
-import { startNode, type RunningNode } from '../../src/node.js';
+import { startNode, type RunningNode } from '../../src/node/start-node.js';
 import { freePort, runDcmtk, startDcmtkServer, type RunningServer } from '../helpers/dcmtk.js';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/test-database.js';
 import { waitFor } from '../helpers/wait-for.js';

@@ -10,7 +10,7 @@ import { cp, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseConfig } from '../../src/config/load-config.js';
-import { startNode, type RunningNode } from '../../src/node.js';
+import { startNode, type RunningNode } from '../../src/node/start-node.js';
 import { silentLogger } from '../../src/log.js';
 import { dcmjs, readPart10, toArrayBuffer } from '../../src/dicom/file/dcmjs.js';
 import { freePort, runDcmtk } from '../helpers/dcmtk.js';

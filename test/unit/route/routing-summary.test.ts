@@ -1,4 +1,4 @@
-import { summarizeRouting } from '../../../src/api/routing-summary.js';
+import { summarizeRouting } from '../../../src/route/routing-summary.js';
 import { routeSeries } from '../../../src/route/match-rules.js';
 import { ruleSchema } from '../../../src/route/rule.js';
 

@@ -1,0 +1,32 @@
+import { createApi } from '../api/index.js';
+import { startApi, type RunningApi } from '../api/index.js';
+import { retryDelivery } from '../deliver/index.js';
+import { apiHostNames, type NodeConfig } from '../config/schema.js';
+import type { InferenceEngine } from '../inference/index.js';
+import { retryJob } from '../jobs/index.js';
+import type { Logger } from '../log.js';
+import type { Storage } from './start-storage.js';
+import type { StopList } from './stop-list.js';
+
+/** The REST API, console and metrics. */
+export async function startHttp(config: NodeConfig, storage: Storage, inference: InferenceEngine, dicomPort: number, clock: () => Date, log: Logger, stops: StopList): Promise<RunningApi> {
+  const { db, boss } = storage;
+  const app = createApi(
+    {
+      db,
+      retryJob: (jobId) => retryJob(db, boss, jobId, clock(), config.jobs.staleAfterSeconds * 1000),
+      retryDelivery: (deliveryId) => retryDelivery(db, boss, deliveryId, clock()),
+      ruleReferences: storage.ruleReferences,
+      destinations: config.destinations,
+      node: { aeTitle: config.dicom.aeTitle, dicomPort, version: '0.1.0', databaseKind: db.kind },
+      ownOutput: config.derive,
+      log,
+      models: async () => inference.registry.ids().map((id) => inference.registry.getModel(id).manifest),
+    },
+    { apiToken: config.api.token, allowedHosts: apiHostNames(config.api) },
+  );
+  const api = await startApi(app, { host: config.api.host, port: config.api.port });
+  stops.add(() => api.close());
+  log.info({ host: config.api.host, port: api.port, token: config.api.token !== undefined ? 'required' : 'none (loopback only)' }, 'API and console ready');
+  return api;
+}

@@ -1,0 +1,47 @@
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import type PgBoss from 'pg-boss';
+import type { NodeConfig } from '../config/schema.js';
+import type { Database } from '../db/database.js';
+import { openDatabase } from '../db/index.js';
+import { defaultStepKinds, type StepRegistry } from '../jobs/steps/index.js';
+import type { Logger } from '../log.js';
+import { startQueue } from '../queue/queue.js';
+import { assertRuleReferences, loadRulesFile, type KnownRuleReferences } from '../route/load-rules.js';
+import { seedRules } from '../store/rules.js';
+import type { StopList } from './stop-list.js';
+
+export interface Storage {
+  db: Database;
+  boss: PgBoss;
+  stepKinds: StepRegistry;
+  /** Destinations and step kinds a rule may name. */
+  ruleReferences: () => KnownRuleReferences;
+}
+
+/** The database (PostgreSQL, or embedded), the rules seeded into it, and the job queue on it. */
+export async function startStorage(config: NodeConfig, log: Logger, stops: StopList): Promise<Storage> {
+  const db = await openDatabase(
+    config.databaseUrl
+      ? { kind: 'postgres', url: config.databaseUrl, schema: config.databaseSchema }
+      : { kind: 'embedded', dataDir: path.join(config.dataDir, 'db') },
+  );
+  stops.add(() => db.close());
+  log.info({ database: db.kind }, 'database ready');
+  const stepKinds = defaultStepKinds();
+  const ruleReferences = () => ({ destinations: Object.keys(config.destinations), stepKinds: [...stepKinds.keys()] });
+  if (await access(config.rulesFile).then(() => true, () => false)) {
+    const seed = await loadRulesFile(config.rulesFile);
+    assertRuleReferences(seed, ruleReferences());
+    const seeded = await seedRules(db, seed);
+    if (seeded > 0) log.info({ rules: seeded, file: config.rulesFile }, 'routing rules seeded');
+  }
+  const boss = await startQueue(db, {
+    schema: config.databaseSchema ? `${config.databaseSchema}_queue` : 'pgboss',
+    processing: { retryLimit: config.jobs.retryLimit, retryDelaySeconds: config.jobs.retryDelaySeconds },
+    delivery: { retryLimit: config.delivery.retryLimit, retryDelaySeconds: config.delivery.retryDelaySeconds },
+    log,
+  });
+  stops.add(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
+  return { db, boss, stepKinds, ruleReferences };
+}
