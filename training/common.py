@@ -8,9 +8,10 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
-from scipy.ndimage import correlate1d
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import node_filters
+
+from paths import REPO  # noqa: E402,F401
 
 
 def seed_everything(seed):
@@ -39,11 +40,8 @@ class Log:
 
 
 def node_gaussian_kernel(sigma_px):
-    """src/imaging/gaussian-soften.ts gaussianKernel: radius max(1, ceil(4 sigma)), normalised."""
-    radius = max(1, math.ceil(4 * sigma_px))
-    x = torch.arange(-radius, radius + 1, dtype=torch.float32)
-    k = torch.exp(-(x**2) / (2 * sigma_px**2))
-    return k / k.sum()
+    """src/imaging/gaussian-soften.ts gaussianKernel, as a torch tensor (node_filters.py has the numpy one)."""
+    return torch.from_numpy(node_filters.node_gaussian_kernel(sigma_px).astype(np.float32))
 
 
 def separable_blur(images, kernel):
@@ -57,33 +55,13 @@ def separable_blur(images, kernel):
 
 
 def gaussian_soften(hu, sigma_mm, spacing_mm):
-    """The node's Gaussian baseline on slices x H x W (square pixels, edges replicated)."""
-    k = node_gaussian_kernel(sigma_mm / spacing_mm).numpy().astype(np.float64)
-    a = np.asarray(hu, dtype=np.float32)
-    return torch.from_numpy(correlate1d(correlate1d(a, k, axis=2, mode="nearest"), k, axis=1, mode="nearest").astype(np.float32))
-
-
-def _ssim_kernel():
-    x = np.arange(11, dtype=np.float64) - 5
-    k = np.exp(-(x**2) / (2 * 1.5**2))
-    return k / k.sum()
+    """The node's Gaussian baseline on slices x H x W (node_filters.py), as a torch tensor."""
+    return torch.from_numpy(node_filters.gaussian_soften(hu, sigma_mm, spacing_mm))
 
 
 def ssim_per_slice(reference_hu, test_hu, window=(-1150.0, 350.0)):
-    """src/imaging/metrics.ts ssim: window clipped to [0, 1], Gaussian 11 / 1.5, valid mode, mean map."""
-    low, high = window
-    a = (np.clip(np.asarray(reference_hu, dtype=np.float64), low, high) - low) / (high - low)
-    b = (np.clip(np.asarray(test_hu, dtype=np.float64), low, high) - low) / (high - low)
-    k = _ssim_kernel()
-
-    def blur(v):
-        return correlate1d(correlate1d(v, k, axis=2, mode="constant"), k, axis=1, mode="constant")[:, 5:-5, 5:-5]
-
-    mx, my = blur(a), blur(b)
-    vx, vy, cxy = blur(a * a) - mx * mx, blur(b * b) - my * my, blur(a * b) - mx * my
-    c1, c2 = 0.01**2, 0.03**2
-    s = ((2 * mx * my + c1) * (2 * cxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))
-    return torch.from_numpy(s.mean(axis=(1, 2)))
+    """src/imaging/metrics.ts ssim per slice (node_filters.py), as a torch tensor."""
+    return torch.from_numpy(node_filters.ssim_per_slice(reference_hu, test_hu, window))
 
 
 def quality(reference_hu, test_hu, window=(-1150.0, 350.0)):

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from manifest import harmonizer_manifest  # noqa: E402
 from common import REPO, Log, conv_flops_per_output_voxel, export_onnx, gaussian_soften, quality, seed_everything, tune_gaussian_sigma, write_json  # noqa: E402
 from ctdata import HU_WINDOW, SOFT_KERNEL_LABEL, fold_patients, paired, read_series  # noqa: E402
 from kernel_model import fit_kernel_pair, simulate_sharp  # noqa: E402
@@ -258,30 +259,13 @@ def manifest(args, model_id, model, train_patient, held_out, sharp_s, soft_s, si
         if args.arch == "resnet"
         else f"2.5D adaptive blur-bank network ({args.channels} channels, dilated residual blocks, {len(AdaptiveHarmonizer.SIGMAS_PX)} Gaussian widths mixed per pixel)"
     )
-    rf = model.receptive_field
-    return {
-        "id": model_id,
-        "version": args.version,
-        "status": "trained",
-        "task": "harmonize",
-        "description": f"Sharp-to-soft kernel harmonizer, {architecture}, fold {args.fold}: trained on {train_patient}, held out {held_out}.",
-        "file": "model.onnx",
-        "modelCard": "README.md",
-        "seriesLabel": "SOFT-GAN",
-        "tensors": {"input": "input", "output": "output"},
-        "dimensionality": "2.5d",
-        "neighbourSlices": 1,
-        "accepts": {"modalities": ["CT"], "kernelFamilies": ["sharp", "medium"], "matrixSizes": [[512, 512]], "pixelSpacingMm": [0.4, 1.0]},
-        "output": {"targetKernel": SOFT_KERNEL_LABEL[train_patient], "kernelFamily": "soft", "scale": {"inPlane": 1, "z": 1}},
-        # Bone and contrast above the window: the Gaussian that matches the model's own smoothing, per slice.
-        "normalization": {"huWindow": list(HU_WINDOW), "outsideWindow": {"method": "matched-gaussian", "sigmaRangeMm": [0.2, 3.0]}},
-        "receptiveField": {"inPlane": rf, "z": 0},
-        "halo": {"inPlane": rf, "z": 0},
-        # Full-width strips: the halo costs 7% more pixels instead of 15% for 256x256 tiles.
-        "tile": {"inPlane": [256, 512], "z": 1},
-        "batch": 2,
-        "padding": "reflect",
-        "training": {
+    return harmonizer_manifest(
+        model_id=model_id,
+        version=args.version,
+        description=f"Sharp-to-soft kernel harmonizer, {architecture}, fold {args.fold}: trained on {train_patient}, held out {held_out}.",
+        receptive_field=model.receptive_field,
+        target_kernel=SOFT_KERNEL_LABEL[train_patient],
+        training={
             "data": f"real pairs {train_patient} {sharp_s.kernel}->{soft_s.kernel} (by ImagePositionPatient) + simulated pairs from {train_patient} {soft_s.kernel} and TCGA-DE-A4MA B30f",
             "metrics": {
                 "fold": args.fold,
@@ -300,7 +284,7 @@ def manifest(args, model_id, model, train_patient, held_out, sharp_s, soft_s, si
                 "pythonHeldOut": {k: {m: round(v, 4) for m, v in q.items()} for k, q in evaluation.items()},
             },
         },
-    }
+    )
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from manifest import super_resolver_manifest  # noqa: E402
 from common import REPO, Log, conv_flops_per_output_voxel, export_onnx, quality, seed_everything, write_json  # noqa: E402
 from ctdata import HU_WINDOW, SERIES, fold_patients, read_series  # noqa: E402
 from degrade import EVAL_BLUR_SIGMA_PX, EVAL_NOISE_HU, TRAIN_BLUR_SIGMA_PX, TRAIN_NOISE_HU, degrade  # noqa: E402
@@ -136,29 +137,12 @@ def evaluate(model, held_out, log):
 
 
 def manifest(args, model_id, model, train_patient, held_out, train_keys, train_seconds, flops, evaluation):
-    rf = model.receptive_field
-    return {
-        "id": model_id,
-        "version": args.version,
-        "status": "trained",
-        "task": "superres",
-        "description": f"2x in-plane super-resolution, EDSR-style 2D network ({args.channels} channels, {args.blocks} residual blocks, pixel shuffle, bilinear skip), fold {args.fold}: trained on {train_patient} + B30f, held out {held_out}.",
-        "file": "model.onnx",
-        "modelCard": "README.md",
-        "seriesLabel": "SR2X-GAN",
-        "tensors": {"input": "input", "output": "output"},
-        "dimensionality": "2d",
-        "neighbourSlices": 0,
-        "accepts": {"modalities": ["CT"], "matrixSizes": [[512, 512]], "pixelSpacingMm": [0.4, 1.0]},
-        "output": {"scale": {"inPlane": 2, "z": 1}},
-        "normalization": {"huWindow": list(HU_WINDOW), "outsideWindow": {"method": "interpolate"}},
-        "receptiveField": {"inPlane": rf, "z": 0},
-        "halo": {"inPlane": rf, "z": 0},
-        # Full-width strips: the halo costs 7% more pixels instead of 15% for 256x256 tiles.
-        "tile": {"inPlane": [256, 512], "z": 1},
-        "batch": 2,
-        "padding": "reflect",
-        "training": {
+    return super_resolver_manifest(
+        model_id=model_id,
+        version=args.version,
+        description=f"2x in-plane super-resolution, EDSR-style 2D network ({args.channels} channels, {args.blocks} residual blocks, pixel shuffle, bilinear skip), fold {args.fold}: trained on {train_patient} + B30f, held out {held_out}.",
+        receptive_field=model.receptive_field,
+        training={
             "data": f"{', '.join(SERIES[k] for k in train_keys)}: 512 slices degraded to 256 and restored",
             "metrics": {
                 "fold": args.fold,
@@ -179,7 +163,7 @@ def manifest(args, model_id, model, train_patient, held_out, train_keys, train_s
                 "pythonHeldOut": {k: {m: round(v, 4) for m, v in q.items()} for k, q in evaluation.items()},
             },
         },
-    }
+    )
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import REPO  # noqa: E402
+from paths import REPO  # noqa: E402
 
 CITATION = (
     "Data: Lung-PET-CT-Dx (Li et al. 2020, TCIA, doi:10.7937/TCIA.2020.NNC2-0461, CC BY 4.0) and "

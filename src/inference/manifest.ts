@@ -123,3 +123,8 @@ export function parseManifest(json: unknown, source: string): ModelManifest {
 export function inputChannels(manifest: ModelManifest): number {
   return manifest.dimensionality === '2.5d' ? 2 * manifest.neighbourSlices + 1 : 1;
 }
+
+/** The manifest's schema as JSON Schema (what a manifest may contain, before defaults are filled in). */
+export function manifestJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(manifestSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}

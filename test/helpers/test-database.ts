@@ -8,8 +8,12 @@ export function uniqueSchema(prefix: string): string {
   return `${prefix}_${randomBytes(4).toString('hex')}`;
 }
 
-/** Drops a test's schemas (the node's and its queue's); a failed test's are kept for a look. */
+/** Drops a test file's schemas (the node's and its queue's); when one of its tests failed they are kept for a look. */
 export async function dropSchemas(...schemas: string[]): Promise<void> {
+  if ((globalThis as { __ctprepTestFailed?: boolean }).__ctprepTestFailed) {
+    console.warn(`a test failed: keeping database schemas ${schemas.join(', ')} in ${testDatabaseUrl}`);
+    return;
+  }
   const client = new pg.Client({ connectionString: testDatabaseUrl });
   await client.connect();
   try {

@@ -116,16 +116,28 @@ afterAll(async () => {
   await dropSchemas(schema, `${schema}_queue`);
 });
 
-describe('a chest CT series through the node', () => {
-  let sourceUid: string;
-  let derivedUid: string;
-  let derivedDir: string;
+/** The B70f series sent through the PACS once; each test that needs its outcome awaits it (in any order). */
+let referenceRun: Promise<{ source: Record<string, unknown>; sourceUid: string; derivedUid: string; derivedDir: string }> | undefined;
 
-  it('comes back from the node as a derived series of the same study in the PACS', async () => {
+function sendReferenceSeries() {
+  referenceRun ??= (async () => {
     const files = await filesOf(sharpSeries);
     const source = await headerOf(files[0]!);
-    sourceUid = source.SeriesInstanceUID as string;
+    const sourceUid = source.SeriesInstanceUID as string;
     await storescu(orthanc.dicomPort, orthanc.aeTitle, files);
+    const job = await waitFor('the harmonization job to finish', async () => {
+      const [first] = await jobsOf(sourceUid);
+      if (first?.state === 'failed') throw new Error(`job failed: ${first.error}`);
+      return first?.state === 'done' ? first : undefined;
+    }, { timeoutMs: 120_000 });
+    return { source, sourceUid, derivedUid: job.derived_series_uid!, derivedDir: job.output_dir! };
+  })();
+  return referenceRun;
+}
+
+describe('a chest CT series through the node', () => {
+  it('comes back from the node as a derived series of the same study in the PACS', async () => {
+    const { source, sourceUid, derivedUid } = await sendReferenceSeries();
 
     // Stage 1: Orthanc's Lua forwarded the stable series; the node received and indexed all of it.
     const received = await waitFor('the node to index the B70f series', async () => {
@@ -135,13 +147,7 @@ describe('a chest CT series through the node', () => {
     expect(received.routing?.matched).toHaveLength(1);
 
     // Stage 2: one job ran its steps and delivered.
-    const job = await waitFor('the harmonization job to finish', async () => {
-      const [first] = await jobsOf(sourceUid);
-      if (first?.state === 'failed') throw new Error(`job failed: ${first.error}`);
-      return first?.state === 'done' ? first : undefined;
-    }, { timeoutMs: 120_000 });
-    derivedUid = job.derived_series_uid!;
-    derivedDir = job.output_dir!;
+    expect(await jobsOf(sourceUid)).toEqual([expect.objectContaining({ state: 'done', derived_series_uid: derivedUid })]);
 
     // Stage 3: the derived series is in the PACS, in the same study, with 30 instances.
     const studyId = (await findOrthancSeries(sourceUid))!.ParentStudy;
@@ -164,6 +170,7 @@ describe('a chest CT series through the node', () => {
   });
 
   it('does not route its own derived series again when it is sent back', async () => {
+    const { derivedUid, derivedDir } = await sendReferenceSeries();
     await storescu(nodePort, 'CTPREP', await filesOf(derivedDir));
     const row = await waitFor('the derived series to be indexed and skipped', async () => {
       const found = await seriesRow(derivedUid);
@@ -194,6 +201,7 @@ describe('a chest CT series through the node', () => {
     }, { timeoutMs: 120_000 });
     const fromCopy = await pixelsByPosition(job.output_dir!);
     expect(fromCopy.size).toBe(30);
+    const { derivedDir } = await sendReferenceSeries();
     for (const [position, pixels] of await pixelsByPosition(derivedDir)) expect(fromCopy.get(position)?.equals(pixels)).toBe(true);
   }
 

@@ -2,14 +2,14 @@
 // ones onnxruntime-node's native binding uses for output tensors, so onnxruntime-common's
 // `data instanceof Float32Array` check fails. Tests that run onnxruntime in the jest process
 // name this environment in a docblock; code outside jest (workers, the node) needs nothing.
-const { TestEnvironment } = require('jest-environment-node');
+const FailureAwareEnvironment = require('../../helpers/failure-aware-environment.cjs');
 
 const SHARED = [
   'Float32Array', 'Float64Array', 'Int8Array', 'Int16Array', 'Int32Array', 'Uint8Array',
   'Uint8ClampedArray', 'Uint16Array', 'Uint32Array', 'BigInt64Array', 'BigUint64Array', 'ArrayBuffer',
 ];
 
-class OnnxRuntimeEnvironment extends TestEnvironment {
+class OnnxRuntimeEnvironment extends FailureAwareEnvironment {
   constructor(config, context) {
     super(config, context);
     for (const name of SHARED) this.global[name] = globalThis[name];
