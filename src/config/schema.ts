@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_RECEIVE_PDU_LENGTH, MIN_RECEIVE_PDU_LENGTH } from '../dicom/pdu-limits.js';
 import { aeTitleSchema, portSchema, uidRootSchema } from '../validation.js';
 
 const aeTitle = aeTitleSchema;
@@ -39,7 +40,7 @@ export const configSchema = z.object({
       aeTitle: aeTitle.default('CTPREP'),
       host: z.string().default('127.0.0.1'),
       port: port.default(11112),
-      maxPduLength: z.number().int().min(4096).max(262144).default(262144),
+      maxPduLength: z.number().int().min(MIN_RECEIVE_PDU_LENGTH).max(MAX_RECEIVE_PDU_LENGTH).default(MAX_RECEIVE_PDU_LENGTH),
       /**
        * Who may send to the node. Absent: the AE titles of the configured destinations (the PACS
        * the node serves), from any address; any other caller is rejected at association.

@@ -3,7 +3,7 @@
  * negotiation and its limits, who may call, DIMSE commands and PDUs, and the sender (SCU) that
  * delivers derived series. Owns the bytes on the wire; hands each durable, checked instance to a
  * function it is given and answers with the status it returns.
- * May import: dicom/file, validation, errors. Imports no stage (ingest, route, jobs, ...).
+ * May import: dicom/file, validation, errors, timers. Imports no stage (ingest, route, jobs, ...).
  */
 export { startDicomListener } from './listener.js';
 export type { AssociationEnd, AssociationRejection, DicomListener, DicomListenerHandlers, DicomListenerOptions, ReceivedInstance } from './listener-types.js';

@@ -1,3 +1,4 @@
+import type { Timers } from '../timers.js';
 import type { DicomLogger } from './dicom-logger.js';
 import type { CallerPolicy, RejectionReason } from './negotiation-policy.js';
 
@@ -84,6 +85,8 @@ export interface DicomListenerOptions {
   logger?: DicomLogger;
   /** Clock for receivedAt; default the system clock. */
   clock?: () => Date;
+  /** Timers for the setup, PDU and idle deadlines; default the system's. */
+  timers?: Timers;
   /** Makes association ids (also used in file names); default random UUIDs. */
   newAssociationId?: () => string;
 }

@@ -3,9 +3,11 @@ import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import tls from 'node:tls';
 import { ConfigError, UnavailableError } from '../errors.js';
+import { systemTimers } from '../timers.js';
 import { isAeTitle, portSchema } from '../validation.js';
 import { errorFields, stderrDicomLogger, type DicomLogger } from './dicom-logger.js';
 import { plainAddress } from './negotiation-policy.js';
+import { MAX_RECEIVE_PDU_LENGTH, MIN_RECEIVE_PDU_LENGTH } from './pdu-limits.js';
 import { openDirectoryForSync } from './durable-fs.js';
 import type { DicomListener, DicomListenerHandlers, DicomListenerOptions } from './listener-types.js';
 import { type Admission, ScpAssociation, type ScpSettings } from './scp-association.js';
@@ -25,9 +27,6 @@ export type {
   ReceivedInstance,
 } from './listener-types.js';
 
-/** The largest P-DATA-TF we announce: dataset bytes stream to disk, so larger PDUs gain nothing. */
-const MAX_PDU_LENGTH = 256 * 1024;
-const MIN_PDU_LENGTH = 4096;
 /** Received bytes are written once this many wait, so most of a slice (512x512: 0.5 MiB) is on its way before its last PDV. */
 const FLUSH_THRESHOLD_BYTES = 256 * 1024;
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
@@ -159,7 +158,7 @@ function settingsMaker(options: DicomListenerOptions, syncDirectory: () => Promi
     associationId: newId(),
     policy,
     admission: admitted,
-    maxPduLength: options.maxPduLength ?? MAX_PDU_LENGTH,
+    maxPduLength: options.maxPduLength ?? MAX_RECEIVE_PDU_LENGTH,
     maxBufferedBytes: MAX_BUFFERED_BYTES,
     idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
     setupTimeoutMs: options.setupTimeoutMs ?? 10_000,
@@ -168,6 +167,7 @@ function settingsMaker(options: DicomListenerOptions, syncDirectory: () => Promi
     implementationVersionName: IMPLEMENTATION_VERSION_NAME,
     store,
     logger,
+    timers: options.timers ?? systemTimers,
   });
 }
 
@@ -188,7 +188,7 @@ function validateOptions(options: DicomListenerOptions): void {
     throw new ConfigError(`dicom.port: ${options.port} is not a TCP port`);
   }
   const maxPdu = options.maxPduLength;
-  if (maxPdu !== undefined && (!Number.isInteger(maxPdu) || maxPdu < MIN_PDU_LENGTH || maxPdu > MAX_PDU_LENGTH)) {
-    throw new ConfigError(`dicom.maxPduLength: ${maxPdu} is outside ${MIN_PDU_LENGTH}..${MAX_PDU_LENGTH}`);
+  if (maxPdu !== undefined && (!Number.isInteger(maxPdu) || maxPdu < MIN_RECEIVE_PDU_LENGTH || maxPdu > MAX_RECEIVE_PDU_LENGTH)) {
+    throw new ConfigError(`dicom.maxPduLength: ${maxPdu} is outside ${MIN_RECEIVE_PDU_LENGTH}..${MAX_RECEIVE_PDU_LENGTH}`);
   }
 }

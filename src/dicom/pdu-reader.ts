@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../errors.js';
+import type { PduLimits } from './pdu-limits.js';
 
 /**
  * Incremental reader of DICOM upper-layer PDUs (PS3.8 section 9.3) from a TCP byte stream.
@@ -20,13 +21,6 @@ export interface PduSink {
   /** A piece of the current PDV's value; a view of a received chunk, valid to keep. */
   pdvData(bytes: Buffer): void;
   pdvEnd(): void;
-}
-
-export interface PduLimits {
-  /** Largest P-DATA-TF PDU accepted (its variable part, as negotiated as Maximum Length). */
-  maxDataPduLength: number;
-  /** Largest other PDU accepted (association request/accept with all their items). */
-  maxControlPduLength: number;
 }
 
 export const PduType = {

@@ -1,5 +1,5 @@
-import type { Socket } from 'node:net';
 import { InvalidInputError } from '../errors.js';
+import type { CancelTimer, Timers } from '../timers.js';
 import {
   APPLICATION_CONTEXT,
   ContextResult,
@@ -26,6 +26,10 @@ import {
   type RejectionReason,
 } from './negotiation-policy.js';
 import { TransferSyntax } from './uids.js';
+import type { AssociationSocket } from './association-socket.js';
+import { CommandSetAssembler } from './command-set-assembler.js';
+import { IdleDeadline } from './idle-deadline.js';
+import { MAX_CONTROL_PDU_LENGTH } from './pdu-limits.js';
 import { PduReader, type PduSink, PduType } from './pdu-reader.js';
 import { AbortReason, abortPdu, pDataPdu, releaseResponsePdu } from './pdu-writer.js';
 
@@ -53,6 +57,7 @@ export interface ScpSettings {
   implementationVersionName: string;
   store: StoreSettings;
   logger: DicomLogger;
+  timers: Timers;
 }
 
 /** Presentation contexts of an accepted association: id -> abstract syntax and transfer syntax. */
@@ -69,8 +74,6 @@ const REJECTIONS: Record<RejectionReason, AssociateRejectPdu> = {
   'too-many-associations': { result: 2, source: 3, reason: RejectReason.LocalLimitExceeded },
 };
 
-const MAX_CONTROL_PDU_LENGTH = 1024 * 1024;
-const MAX_COMMAND_SET_LENGTH = 64 * 1024;
 const ABORT_LINGER_MS = 1000;
 
 type Phase = 'awaiting-request' | 'negotiating' | 'established' | 'ended';
@@ -91,8 +94,7 @@ export class ScpAssociation implements PduSink {
   private phase: Phase = 'awaiting-request';
   private accepted: AcceptedAssociation | undefined;
   private pdv = { presentationContextId: 0, isCommand: false, isLast: false };
-  private commandParts: Buffer[] = [];
-  private commandBytes = 0;
+  private readonly command = new CommandSetAssembler();
   private store: IncomingStore | undefined;
   private completing: Promise<void> | undefined;
   private instanceCount = 0;
@@ -101,11 +103,13 @@ export class ScpAssociation implements PduSink {
   private endReason: AssociationEnd['reason'] = 'closed';
   private closing = false;
   private admitted: string | undefined;
-  private setupTimer: NodeJS.Timeout | undefined;
-  private pduTimer: NodeJS.Timeout | undefined;
+  private readonly idle: IdleDeadline;
+  private cancelSetup: CancelTimer | undefined;
+  private cancelPdu: CancelTimer | undefined;
+  private cancelLinger: CancelTimer | undefined;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: AssociationSocket,
     private readonly settings: ScpSettings,
     private readonly handlers: DicomListenerHandlers,
   ) {
@@ -114,14 +118,15 @@ export class ScpAssociation implements PduSink {
       { maxDataPduLength: settings.maxPduLength, maxControlPduLength: MAX_CONTROL_PDU_LENGTH },
       this,
     );
-    socket.setNoDelay(true);
-    socket.setTimeout(settings.idleTimeoutMs);
-    this.setupTimer = setTimeout(() => this.abort(`no A-ASSOCIATE-RQ within ${settings.setupTimeoutMs} ms`, AbortReason.NotSpecified), settings.setupTimeoutMs);
+    socket.setNoDelay?.(true);
+    const { timers } = settings;
+    this.idle = new IdleDeadline(timers, settings.idleTimeoutMs, () => this.abort('idle timeout', AbortReason.NotSpecified));
+    this.cancelSetup = timers.after(settings.setupTimeoutMs, () => this.abort(`no A-ASSOCIATE-RQ within ${settings.setupTimeoutMs} ms`, AbortReason.NotSpecified));
     socket.on('data', (chunk: Buffer) => {
+      this.idle.touch();
       this.guarded(() => this.reader.push(chunk));
       this.watchPdu();
     });
-    socket.on('timeout', () => this.abort('idle timeout', AbortReason.NotSpecified));
     socket.on('error', (error) => this.log().info(errorFields(error), 'DICOM connection error'));
     socket.on('close', () => void this.onClose());
   }
@@ -160,14 +165,13 @@ export class ScpAssociation implements PduSink {
     if (!isCommand && this.store?.context.presentationContextId !== presentationContextId) {
       throw new InvalidInputError(`dataset PDV on presentation context ${presentationContextId} without a C-STORE-RQ`);
     }
+    if (isCommand) this.command.start();
     this.pdv = { presentationContextId, isCommand, isLast };
   }
 
   pdvData(bytes: Buffer): void {
     if (this.pdv.isCommand) {
-      this.commandBytes += bytes.length;
-      if (this.commandBytes > MAX_COMMAND_SET_LENGTH) throw new InvalidInputError('DIMSE command set over 64 KiB');
-      this.commandParts.push(bytes);
+      this.command.append(bytes);
       return;
     }
     const store = this.store as IncomingStore;
@@ -181,10 +185,7 @@ export class ScpAssociation implements PduSink {
   pdvEnd(): void {
     if (!this.pdv.isLast) return;
     if (this.pdv.isCommand) {
-      const commandSet = Buffer.concat(this.commandParts, this.commandBytes);
-      this.commandParts = [];
-      this.commandBytes = 0;
-      this.onCommand(this.pdv.presentationContextId, commandSet);
+      this.onCommand(this.pdv.presentationContextId, this.command.take());
       return;
     }
     const store = this.store as IncomingStore;
@@ -195,7 +196,7 @@ export class ScpAssociation implements PduSink {
 
   private onAssociateRequest(pdu: Buffer): void {
     if (this.phase !== 'awaiting-request') throw new InvalidInputError('A-ASSOCIATE-RQ on an established association');
-    clearTimeout(this.setupTimer);
+    this.cancelSetup?.();
     this.phase = 'negotiating';
     const decoded = decodeAssociateRequest(pdu);
     const request: AssociationRequest = {
@@ -260,20 +261,20 @@ export class ScpAssociation implements PduSink {
   /** Starts the deadline of a PDU when one is partly read, stops it between PDUs. */
   private watchPdu(): void {
     if (this.phase === 'ended' || this.reader.atPduBoundary || this.reader.isPaused) {
-      clearTimeout(this.pduTimer);
-      this.pduTimer = undefined;
+      this.cancelPdu?.();
+      this.cancelPdu = undefined;
       return;
     }
-    this.pduTimer ??= setTimeout(() => {
-      this.pduTimer = undefined;
+    this.cancelPdu ??= this.settings.timers.after(this.settings.pduTimeoutMs, () => {
+      this.cancelPdu = undefined;
       if (!this.reader.atPduBoundary && !this.reader.isPaused) {
         this.abort(`a PDU took longer than ${this.settings.pduTimeoutMs} ms to arrive`, AbortReason.NotSpecified);
       }
-    }, this.settings.pduTimeoutMs);
+    });
   }
 
   private onReleaseRequest(): void {
-    if (this.phase !== 'established' || this.store || this.commandBytes > 0) {
+    if (this.phase !== 'established' || this.store || this.command.inProgress) {
       throw new InvalidInputError('A-RELEASE-RQ in the middle of a DIMSE message');
     }
     this.endReason = 'released';
@@ -314,7 +315,6 @@ export class ScpAssociation implements PduSink {
   }
 
   private async completeStore(store: IncomingStore): Promise<void> {
-    this.socket.setTimeout(0); // the peer now waits for us; the handler's time is not idleness
     const { status, comment } = await store.complete(this.handlers);
     if (status === DimseStatus.Success) this.instanceCount++;
     else this.refusedCount++;
@@ -331,15 +331,16 @@ export class ScpAssociation implements PduSink {
         }),
       ),
     );
-    this.socket.setTimeout(this.settings.idleTimeoutMs);
     this.completing = undefined;
     if (this.closing) return;
     this.resumeReading();
   }
 
+  /** Stops reading; the peer now waits for us, so that time is not idleness. */
   private suspendReading(): void {
     this.reader.pause();
     this.socket.pause();
+    this.idle.pause();
     this.watchPdu();
   }
 
@@ -347,6 +348,7 @@ export class ScpAssociation implements PduSink {
     if (this.phase === 'ended' || this.closing || this.completing) return;
     this.guarded(() => this.reader.resume());
     if (!this.reader.isPaused && !this.socket.destroyed) this.socket.resume();
+    this.idle.touch();
     this.watchPdu();
   }
 
@@ -378,17 +380,21 @@ export class ScpAssociation implements PduSink {
       return;
     }
     this.socket.end(abortPdu(2, reason));
-    setTimeout(() => this.socket.destroy(), ABORT_LINGER_MS).unref();
+    this.cancelLinger = this.settings.timers.after(ABORT_LINGER_MS, () => this.socket.destroy());
   }
 
   private write(bytes: Buffer): void {
-    if (this.socket.writable) this.socket.write(bytes);
+    if (!this.socket.writable) return;
+    this.idle.touch();
+    this.socket.write(bytes);
   }
 
   private async onClose(): Promise<void> {
     this.phase = 'ended';
-    clearTimeout(this.setupTimer);
-    clearTimeout(this.pduTimer);
+    this.idle.stop();
+    this.cancelSetup?.();
+    this.cancelPdu?.();
+    this.cancelLinger?.();
     if (this.admitted !== undefined) this.settings.admission.release(this.admitted);
     this.admitted = undefined;
     const store = this.store;

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { InvalidInputError, UnavailableError } from '../errors.js';
+import { systemTimers, type Timers } from '../timers.js';
 import {
   APPLICATION_CONTEXT,
   ContextResult,
@@ -11,6 +12,10 @@ import {
 import { describeRejection } from './association-rejection.js';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids.js';
 import { CommandField, type DimseCommand, encodeCEchoRequest, encodeCStoreRequest, parseCommand } from './dimse-commands.js';
+import type { AssociationSocket } from './association-socket.js';
+import { CommandSetAssembler } from './command-set-assembler.js';
+import { IdleDeadline } from './idle-deadline.js';
+import { MAX_CONTROL_PDU_LENGTH, MAX_SEND_PDU_LENGTH, REQUESTOR_RECEIVE_PDU_LENGTH } from './pdu-limits.js';
 import { PduReader, type PduSink, PduType } from './pdu-reader.js';
 import { abortPdu, pDataHeader, pDataPdu, releaseRequestPdu } from './pdu-writer.js';
 
@@ -21,12 +26,6 @@ export interface DicomPeer {
   /** DICOM over TLS: the CAs its certificate must chain to, and ours (mutual authentication). */
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
 }
-
-/** Our maximum receive PDU length as requestor (we only receive small response command sets). */
-const OUR_MAX_PDU_LENGTH = 256 * 1024;
-/** Largest P-DATA-TF we send when the peer sets no limit. */
-const MAX_SEND_PDU_LENGTH = 256 * 1024;
-const MAX_CONTROL_PDU_LENGTH = 1024 * 1024;
 
 type Waiter = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 
@@ -56,29 +55,34 @@ export class ScuAssociation implements PduSink {
   private negotiated: NegotiatedAssociation | undefined;
   private waiter: Waiter | undefined;
   private failure: Error | undefined;
-  private commandParts: Buffer[] = [];
-  private pdvIsCommand = false;
+  private readonly command = new CommandSetAssembler();
   private pdvIsLast = false;
+  private readonly silence: IdleDeadline;
   private messageId = 0;
   private releasing = false;
   readonly peerName: string;
 
   private constructor(
-    private readonly socket: net.Socket,
+    private readonly socket: AssociationSocket,
     peer: DicomPeer,
-    private readonly timeoutMs: number,
+    timeoutMs: number,
+    timers: Timers,
   ) {
     this.peerName = `DICOM peer ${peer.aeTitle} at ${peer.host}:${peer.port}`;
     this.reader = new PduReader(
-      { maxDataPduLength: OUR_MAX_PDU_LENGTH, maxControlPduLength: MAX_CONTROL_PDU_LENGTH },
+      { maxDataPduLength: REQUESTOR_RECEIVE_PDU_LENGTH, maxControlPduLength: MAX_CONTROL_PDU_LENGTH },
       this,
     );
-    socket.setNoDelay(true);
-    socket.setTimeout(timeoutMs);
-    socket.on('timeout', () => this.fail(new UnavailableError(`${this.peerName}: no answer within ${timeoutMs} ms`)));
+    socket.setNoDelay?.(true);
+    this.silence = new IdleDeadline(timers, timeoutMs, () => this.fail(new UnavailableError(`${this.peerName}: no answer within ${timeoutMs} ms`)));
     socket.on('error', (error) => this.fail(new UnavailableError(`${this.peerName}: ${error.message}`, error)));
-    socket.on('close', () => this.fail(new UnavailableError(`${this.peerName} closed the connection`)));
+    socket.on('close', () => {
+      this.silence.stop();
+      this.fail(new UnavailableError(`${this.peerName} closed the connection`));
+    });
+    socket.on('drain', () => this.silence.touch());
     socket.on('data', (chunk: Buffer) => {
+      this.silence.touch();
       try {
         this.reader.push(chunk);
       } catch (error) {
@@ -89,10 +93,20 @@ export class ScuAssociation implements PduSink {
 
   /** Connects and negotiates; resolves once the association is accepted. */
   static async open(peer: DicomPeer, proposal: Omit<ProposedAssociation, 'maxPduLength' | 'calledAeTitle'>, timeoutMs: number): Promise<ScuAssociation> {
-    const socket = await connect(peer, timeoutMs);
-    const association = new ScuAssociation(socket, peer, timeoutMs);
+    return ScuAssociation.over(await connect(peer, timeoutMs), peer, proposal, timeoutMs, systemTimers);
+  }
+
+  /** Negotiates over a connected socket (or an in-memory stream); resolves once the association is accepted. */
+  static async over(
+    socket: AssociationSocket,
+    peer: DicomPeer,
+    proposal: Omit<ProposedAssociation, 'maxPduLength' | 'calledAeTitle'>,
+    timeoutMs: number,
+    timers: Timers,
+  ): Promise<ScuAssociation> {
+    const association = new ScuAssociation(socket, peer, timeoutMs, timers);
     try {
-      await association.negotiate({ ...proposal, calledAeTitle: peer.aeTitle, maxPduLength: OUR_MAX_PDU_LENGTH });
+      await association.negotiate({ ...proposal, calledAeTitle: peer.aeTitle, maxPduLength: REQUESTOR_RECEIVE_PDU_LENGTH });
     } catch (error) {
       association.abort();
       throw error;
@@ -176,19 +190,17 @@ export class ScuAssociation implements PduSink {
 
   pdvStart(_presentationContextId: number, isCommand: boolean, isLast: boolean): void {
     if (!isCommand) throw new InvalidInputError('unexpected dataset PDV in a response');
-    this.pdvIsCommand = isCommand;
+    this.command.start();
     this.pdvIsLast = isLast;
   }
 
   pdvData(bytes: Buffer): void {
-    if (this.pdvIsCommand) this.commandParts.push(bytes);
+    this.command.append(bytes);
   }
 
   pdvEnd(): void {
     if (!this.pdvIsLast) return;
-    const command = parseCommand(Buffer.concat(this.commandParts));
-    this.commandParts = [];
-    this.settle(command);
+    this.settle(parseCommand(this.command.take()));
   }
 
   private async negotiate(proposal: ProposedAssociation): Promise<void> {
@@ -229,6 +241,7 @@ export class ScuAssociation implements PduSink {
 
   private async writePdv(presentationContextId: number, value: Buffer, isLast: boolean): Promise<void> {
     if (this.failure) throw this.failure;
+    this.silence.touch();
     this.socket.cork();
     this.socket.write(pDataHeader(presentationContextId, false, isLast, value.length));
     const flowing = this.socket.write(value);
@@ -287,6 +300,7 @@ export class ScuAssociation implements PduSink {
 
   private write(bytes: Buffer): void {
     if (this.failure) throw this.failure;
+    this.silence.touch();
     this.socket.write(bytes);
   }
 

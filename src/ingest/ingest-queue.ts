@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
+import type { CancelTimer, Timers } from '../timers.js';
 import { InvalidInputError } from '../errors.js';
 import { readIndexHeader, type IndexHeader } from '../dicom/file/index-header.js';
 import { indexInstances } from '../store/instances.js';
@@ -34,6 +35,8 @@ export interface IngestQueueDeps {
   spool: Spool;
   completion: SeriesCompletion;
   log: Logger;
+  /** Times the quiet before indexing and the wait before a failed batch is tried again. */
+  timers: Timers;
   maxBatch?: number;
   retryDelayMs?: number;
   /** Quiet time on the link before indexing starts (default 100 ms). */
@@ -60,7 +63,7 @@ interface Prepared {
 export class IngestQueue {
   private readonly items: IngestItem[] = [];
   private running: Promise<void> | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
+  private cancelIdle: CancelTimer | undefined;
   private stopped = false;
 
   constructor(private readonly deps: IngestQueueDeps) {}
@@ -78,16 +81,23 @@ export class IngestQueue {
   }
 
   private startWhenIdle(): void {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.start(), this.deps.idleMs ?? 100);
+    this.cancelIdle?.();
+    this.cancelIdle = this.deps.timers.after(this.deps.idleMs ?? 100, () => this.start());
   }
 
-  private start(): void {
-    clearTimeout(this.idleTimer);
-    if (this.stopped) return;
+  /** Starts indexing unless it runs already; returns the run. */
+  private start(): Promise<void> | undefined {
+    this.cancelIdle?.();
+    if (this.stopped) return undefined;
     this.running ??= this.drain().finally(() => {
       this.running = undefined;
     });
+    return this.running;
+  }
+
+  /** A batch is being indexed now. */
+  get indexing(): boolean {
+    return this.running !== undefined;
   }
 
   /** Nothing waiting and nothing being indexed: every acknowledged instance is in the index. */
@@ -103,7 +113,7 @@ export class IngestQueue {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.idleTimer);
+    this.cancelIdle?.();
     await this.running;
   }
 
@@ -115,7 +125,7 @@ export class IngestQueue {
       } catch (error) {
         this.items.unshift(...batch);
         this.deps.log.error({ err: error, instances: batch.length }, 'indexing received instances failed; will try again');
-        await new Promise((resolve) => setTimeout(resolve, this.deps.retryDelayMs ?? 2000));
+        await new Promise((resolve) => this.deps.timers.after(this.deps.retryDelayMs ?? 2000, () => resolve(undefined)));
       }
     }
   }

@@ -1,13 +1,13 @@
 import type { Database } from '../db/database.js';
 import type { ReceivedInstance } from '../dicom/listener-types.js';
 import type { Logger } from '../log.js';
+import type { CancelTimer, Timers } from '../timers.js';
 import { DEFAULT_TOLERANCES } from '../imaging/assemble-geometry.js';
 import { markIncomplete } from '../store/series.js';
 import { SeriesCompletion, type AssociationEnding } from './series-completion.js';
 import { IngestQueue } from './ingest-queue.js';
 import type { Spool } from './spool.js';
 
-/** What the DICOM listener reports for each stored instance (a complete, fsync'ed Part 10 file). */
 /** What ingest needs of an instance the listener made durable (a ReceivedInstance of src/dicom has these and more). */
 export type AcknowledgedInstance = Pick<ReceivedInstance, 'path' | 'callingAeTitle' | 'overwrite' | 'associationId' | 'receivedAt'>;
 
@@ -16,6 +16,8 @@ export interface IngestDeps {
   spool: Spool;
   log: Logger;
   clock: () => Date;
+  /** Drive the indexing delay and the completion checks (a test's manual clock, or the system's). */
+  timers: Timers;
   quietMs: number;
   /** Quiet time of a series whose send did not end normally (see SeriesCompletion). */
   unconfirmedQuietMs: number;
@@ -34,7 +36,7 @@ export interface Ingest {
   associationEnded(associationId: string, ending: AssociationEnding): void;
   /** Resolves when every instance accepted so far is indexed. */
   drained(): Promise<void>;
-  /** Checks once for complete series (the loop calls this; tests call it directly). */
+  /** Indexes what waits, then checks once for complete series (as the loop does every checkIntervalMs). */
   checkCompletion(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -53,14 +55,13 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
     clock: deps.clock,
   });
 
-  const queue = new IngestQueue({ db: deps.db, spool: deps.spool, completion, log: deps.log });
+  const queue = new IngestQueue({ db: deps.db, spool: deps.spool, completion, log: deps.log, timers: deps.timers });
   const leftOver = await deps.spool.unindexedFiles();
   if (leftOver.length > 0) deps.log.info({ instances: leftOver.length }, 'indexing instances received before the last stop');
   for (const path of leftOver) queue.push({ kind: 'instance', path, associationId: 'before-restart', receivedAt: deps.clock() });
   // Their associations ended with the last run, and how is not known: their series wait longer.
   queue.push({ kind: 'association-end', associationId: 'before-restart', ending: 'unknown', endedAt: deps.clock() });
 
-  let checking: Promise<void> | undefined;
   const checkCompletion = async () => {
     // A series is complete only once everything received has been indexed.
     if (!queue.idle) return;
@@ -77,14 +78,22 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
       }
     }
   };
-  const timer = setInterval(() => {
-    if (checking) return;
-    checking = checkCompletion()
-      .catch((error: unknown) => deps.log.error({ err: error }, 'series completion check failed'))
-      .finally(() => {
-        checking = undefined;
-      });
-  }, deps.checkIntervalMs);
+  // The next check is timed from the end of the last, so checks never overlap.
+  let stopped = false;
+  let checking: Promise<void> | undefined;
+  let cancelCheck: CancelTimer | undefined;
+  const scheduleCheck = () => {
+    cancelCheck = deps.timers.after(deps.checkIntervalMs, () => {
+      checking = checkCompletion()
+        .catch((error: unknown) => deps.log.error({ err: error }, 'series completion check failed'))
+        .finally(() => {
+          checking = undefined;
+          if (!stopped) scheduleCheck();
+        });
+      return checking;
+    });
+  };
+  scheduleCheck();
 
   return {
     acceptInstance(received) {
@@ -100,7 +109,8 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
       await checkCompletion();
     },
     async stop() {
-      clearInterval(timer);
+      stopped = true;
+      cancelCheck?.();
       await checking;
       await queue.stop();
     },

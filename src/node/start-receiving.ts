@@ -5,6 +5,7 @@ import { startDicomListener, type DicomListener } from '../dicom/index.js';
 import { openSpool } from '../ingest/index.js';
 import { startIngest, type Ingest } from '../ingest/index.js';
 import type { Logger } from '../log.js';
+import { systemTimers } from '../timers.js';
 import { routeCompleteSeries } from '../route/index.js';
 import { recordAudit } from '../store/audit-events.js';
 import type { Storage } from './start-storage.js';
@@ -19,6 +20,7 @@ export async function startReceiving(config: NodeConfig, storage: Storage, clock
     spool,
     log,
     clock,
+    timers: systemTimers,
     quietMs: config.completion.quietSeconds * 1000,
     unconfirmedQuietMs: config.completion.unconfirmedQuietSeconds * 1000,
     minSlices: config.completion.minSlices,

@@ -1,7 +1,8 @@
 /**
  * Nothing acknowledged is lost: an instance the node answered Success for but had not indexed when
  * it stopped is indexed at the next start, and a malformed file is set aside with its reason while
- * the rest of its batch is indexed. Real PostgreSQL.
+ * the rest of its batch is indexed. Time is a manual clock: the quiet before indexing and the
+ * series' quiet time are stepped through, not waited for. Real PostgreSQL.
  */
 import { copyFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,7 +16,7 @@ import { SeriesCompletion } from '../../src/ingest/series-completion.js';
 import { DEFAULT_TOLERANCES } from '../../src/imaging/assemble-geometry.js';
 import { silentLogger } from '../../src/log.js';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/test-database.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 const seriesDir = path.resolve(process.cwd(), '../shared/data/ct/lung-pet-ct-dx-A0002-siemens-B70f');
 const schema = uniqueSchema('ingest');
@@ -23,8 +24,8 @@ let db: Database;
 let spool: Spool;
 let sources: string[];
 
-function ingestDeps(onSeriesComplete: (uid: string) => Promise<void> = async () => undefined) {
-  return { db, spool, log: silentLogger(), clock: () => new Date(), quietMs: 0, unconfirmedQuietMs: 0, minSlices: 1, checkIntervalMs: 60_000, onSeriesComplete };
+function ingestDeps(clock: ManualClock, onSeriesComplete: (uid: string) => Promise<void> = async () => undefined, quietMs = 0) {
+  return { db, spool, log: silentLogger(), clock: clock.now, timers: clock, quietMs, unconfirmedQuietMs: 0, minSlices: 1, checkIntervalMs: 500, onSeriesComplete };
 }
 
 async function indexedCount(): Promise<number> {
@@ -49,7 +50,7 @@ it('indexes at start-up what was acknowledged but not indexed before a stop', as
   }
   await writeFile(path.join(spool.incomingDir, 'assoc-9.dcm.part'), 'half an instance');
   const completed: string[] = [];
-  const ingest = await startIngest(ingestDeps(async (uid) => void completed.push(uid)));
+  const ingest = await startIngest(ingestDeps(new ManualClock(), async (uid) => void completed.push(uid)));
   await ingest.drained();
   expect(await indexedCount()).toBe(3);
   // The associations of a stopped run are over, how is not known: the series waits the unconfirmed quiet time (0 here).
@@ -62,7 +63,7 @@ it('indexes at start-up what was acknowledged but not indexed before a stop', as
 });
 
 it('sets a malformed file aside with its reason and indexes the rest of the batch', async () => {
-  const ingest = await startIngest(ingestDeps());
+  const ingest = await startIngest(ingestDeps(new ManualClock()));
   const broken = path.join(spool.incomingDir, 'assoc-a-1.dcm');
   await writeFile(broken, Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), Buffer.from('not a dataset')]));
   const good = path.join(spool.incomingDir, 'assoc-a-2.dcm');
@@ -75,24 +76,60 @@ it('sets a malformed file aside with its reason and indexes the rest of the batc
   await ingest.stop();
 });
 
+it('routes a series once its quiet time has passed on the completion loop, not before', async () => {
+  const clock = new ManualClock();
+  const completed: string[] = [];
+  const ingest = await startIngest(ingestDeps(clock, async (uid) => void completed.push(uid), 3000));
+  await ingest.drained();
+  const file = path.join(spool.incomingDir, 'assoc-q-1.dcm');
+  const otherSeries = path.resolve(process.cwd(), '../shared/data/ct/lung-pet-ct-dx-A0001-philips-B');
+  const [first] = (await readdir(otherSeries)).sort();
+  await copyFile(path.join(otherSeries, first!), file);
+  ingest.acceptInstance({ path: file, callingAeTitle: 'PACS', overwrite: 'keep-first', associationId: 'q', receivedAt: clock.now() });
+  ingest.associationEnded('q', 'released');
+  await ingest.drained(); // indexing is real I/O: let it finish before stepping time
+  await clock.advance(2500); // five checks, each before the 3 s quiet time
+  expect(completed).toEqual([]);
+  await clock.advance(500); // the check at 3 s
+  expect(completed).toHaveLength(1);
+  await ingest.stop();
+  expect(clock.pendingTimers).toBe(0);
+});
+
 describe('while instances stream in', () => {
+  const clock = new ManualClock();
   const completion = () =>
-    new SeriesCompletion(db, { quietMs: 0, unconfirmedQuietMs: 0, openAssociationLimitMs: 60_000, minSlices: 1, spacing: DEFAULT_TOLERANCES, clock: () => new Date() });
+    new SeriesCompletion(db, { quietMs: 0, unconfirmedQuietMs: 0, openAssociationLimitMs: 60_000, minSlices: 1, spacing: DEFAULT_TOLERANCES, clock: clock.now });
   const queueWith = (options: { idleMs: number; backlogLimit: number }) =>
-    new IngestQueue({ db, spool, completion: completion(), log: silentLogger(), ...options });
+    new IngestQueue({ db, spool, completion: completion(), log: silentLogger(), timers: clock, ...options });
   const received = async (name: string, source: string) => {
     const file = path.join(spool.incomingDir, name);
     await copyFile(source, file);
     return { kind: 'instance' as const, path: file, callingAeTitle: 'PACS', associationId: name, receivedAt: new Date() };
   };
 
-  it('waits for the link to go quiet, and indexes at once when the association ends', async () => {
+  it('waits for the link to go quiet before indexing', async () => {
+    const before = await indexedCount();
+    const queue = queueWith({ idleMs: 100, backlogLimit: 100 });
+    queue.push(await received('b-1.dcm', sources[4]!));
+    await clock.advance(60);
+    queue.push(await received('b-2.dcm', sources[5]!)); // the link is busy again: the quiet starts over
+    await clock.advance(60);
+    expect(queue.indexing).toBe(false);
+    expect(await indexedCount()).toBe(before);
+    await clock.advance(40);
+    expect(await indexedCount()).toBe(before + 2);
+    expect(queue.idle).toBe(true);
+    await queue.stop();
+  });
+
+  it('indexes at once when the association ends', async () => {
     const before = await indexedCount();
     const queue = queueWith({ idleMs: 60_000, backlogLimit: 100 });
-    queue.push(await received('b-1.dcm', sources[4]!));
-    expect(queue.idle).toBe(false);
-    expect(await indexedCount()).toBe(before);
-    queue.push({ kind: 'association-end', associationId: 'b-1.dcm', ending: 'released', endedAt: new Date() });
+    queue.push(await received('b-3.dcm', sources[6]!));
+    expect(queue.indexing).toBe(false);
+    queue.push({ kind: 'association-end', associationId: 'b-3.dcm', ending: 'released', endedAt: clock.now() });
+    expect(queue.indexing).toBe(true);
     await queue.drained();
     expect(await indexedCount()).toBe(before + 1);
     await queue.stop();
@@ -101,12 +138,12 @@ describe('while instances stream in', () => {
   it('indexes at once when the backlog limit is reached, link busy or not', async () => {
     const before = await indexedCount();
     const queue = queueWith({ idleMs: 60_000, backlogLimit: 2 });
-    queue.push(await received('c-1.dcm', sources[5]!));
-    queue.push(await received('c-2.dcm', sources[6]!));
-    // Started by the second push: without it, nothing would happen for a minute (idleMs).
-    await waitFor('the backlog to be indexed', async () => (await indexedCount()) === before + 2, { timeoutMs: 5000, intervalMs: 20 });
-    // The rows are visible once their batch commits, a moment before the drain that wrote them ends.
+    queue.push(await received('c-1.dcm', sources[7]!));
+    expect(queue.indexing).toBe(false);
+    queue.push(await received('c-2.dcm', sources[8]!));
+    expect(queue.indexing).toBe(true); // started by the second push, not by the clock
     await queue.drained();
+    expect(await indexedCount()).toBe(before + 2);
     expect(queue.idle).toBe(true);
     await queue.stop();
   });
