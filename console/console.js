@@ -403,6 +403,66 @@ async function testEditor() {
   }
 }
 
+// ---------- Calibrations ----------
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+function svg(tag, attributes) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
+  return node;
+}
+
+/** The fitted gain against spatial frequency (cycles/mm), 0..1.2 on the vertical axis. */
+function responseChart(response) {
+  const width = 240;
+  const height = 90;
+  const fMax = response.frequenciesPerMm[response.frequenciesPerMm.length - 1] || 1;
+  const x = (f) => 28 + ((width - 36) * f) / fMax;
+  const y = (g) => height - 16 - ((height - 24) * Math.min(1.2, Math.max(0, g))) / 1.2;
+  const chart = svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', class: 'chart' });
+  const title = document.createElementNS(SVG, 'title');
+  title.textContent = `gain from ${response.gains[0].toFixed(2)} at 0 to ${response.gains[response.gains.length - 1].toFixed(2)} at ${fMax.toFixed(2)} cycles/mm`;
+  chart.append(title);
+  chart.append(svg('line', { x1: x(0), y1: y(1), x2: x(fMax), y2: y(1), class: 'chart-unity' }));
+  chart.append(svg('line', { x1: x(0), y1: y(0), x2: x(fMax), y2: y(0), class: 'chart-axis' }));
+  const points = response.frequenciesPerMm.map((f, i) => `${x(f).toFixed(1)},${y(response.gains[i]).toFixed(1)}`).join(' ');
+  chart.append(svg('polyline', { points, class: 'chart-line' }));
+  for (const [text, at, anchor] of [['1', [4, y(1) + 4], 'start'], ['0', [4, y(0) + 4], 'start'], [`${fMax.toFixed(1)} /mm`, [x(fMax), height - 2], 'end']]) {
+    const label = svg('text', { x: at[0], y: at[1], 'text-anchor': anchor, class: 'chart-label' });
+    label.textContent = text;
+    chart.append(label);
+  }
+  return chart;
+}
+
+function fitCell(fit) {
+  if (!fit.input || !fit.transfer) return 'too few slices to hold any back';
+  return `${fit.heldBackSlices} held-back slices: MAE ${fit.input.maeHu.toFixed(1)} → ${fit.transfer.maeHu.toFixed(1)} HU, SSIM ${fit.input.ssim.toFixed(3)} → ${fit.transfer.ssim.toFixed(3)}`;
+}
+
+async function refreshCalibrations() {
+  const data = await api('/api/calibrations');
+  const rows = data.calibrations.map((c) =>
+    el(
+      'tr',
+      {},
+      el('td', {}, `${c.scanner.manufacturer} ${c.scanner.modelName}`),
+      el('td', { class: 'mono' }, `${c.sourceKernel} → ${c.targetKernel}`),
+      el('td', {}, responseChart(c.response)),
+      el('td', {}, fitCell(c.fitQuality), el('br'), `residual ${c.residual.stdHu.toFixed(1)} HU`),
+      el(
+        'td',
+        { class: 'mono', title: `${c.provenance.sourceSeriesInstanceUid} → ${c.provenance.targetSeriesInstanceUid}` },
+        `${shortUid(c.provenance.sourceSeriesInstanceUid)} → ${shortUid(c.provenance.targetSeriesInstanceUid)}`,
+        el('br'),
+        `${c.provenance.slicesUsed} slices, linked by ${c.provenance.link}, ${when(c.provenance.fittedAt)}`,
+      ),
+    ),
+  );
+  byId('calibrations-table').replaceChildren(table(['Scanner', 'Kernels', 'Fitted gain', 'Fit', 'From series'], rows, 'No calibration yet: send a natural pair, or run ctprep calibrate on a folder.'));
+}
+
 // ---------- Destinations and models ----------
 
 async function refreshDestinations() {
@@ -438,6 +498,7 @@ const refreshers = {
   series: refreshSeries,
   jobs: refreshJobs,
   rules: refreshRules,
+  calibrations: refreshCalibrations,
   destinations: refreshDestinations,
   models: refreshModels,
 };

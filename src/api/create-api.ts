@@ -16,6 +16,7 @@ import { ruleRoutes } from './routes/rule-routes.js';
 import { configRoutes } from './routes/config-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { auditRoutes } from './routes/audit-routes.js';
+import { calibrationRoutes } from './routes/calibration-routes.js';
 
 export type { ApiDeps, NodeInfo } from './api-deps.js';
 
@@ -67,5 +68,6 @@ function apiRouter(deps: ApiDeps, token: string | undefined): express.Router {
   api.use(ruleRoutes(deps));
   api.use(configRoutes(deps));
   api.use(auditRoutes(deps));
+  api.use(calibrationRoutes(deps));
   return api;
 }

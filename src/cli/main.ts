@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { runStart } from './start.js';
 import { runSend } from './send.js';
 import { runProcessFolder } from '../jobs/process-folder.js';
+import { runCalibrate } from './calibrate.js';
 import { NodeError } from '../errors.js';
 
 function port(value: string): number {
@@ -45,6 +46,14 @@ program
   .action(async (input: string, output: string, options: { config: string; rule?: string; redo?: boolean }) =>
     runProcessFolder(input, output, options),
   );
+
+program
+  .command('calibrate')
+  .description('fit the kernel transfers of the natural pairs (sharp and soft reconstructions of one acquisition) in a folder')
+  .argument('<folder>', 'folder with DICOM files of two or more series (searched recursively)')
+  .option('-c, --config <file>', 'configuration file (its calibrationsDir is the default output)', 'config/node.json')
+  .option('--out <folder>', 'where to write the calibrations as JSON (default: calibrationsDir of the configuration)')
+  .action(async (folder: string, options: { config: string; out?: string }) => runCalibrate(folder, options));
 
 try {
   await program.parseAsync();

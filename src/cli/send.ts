@@ -1,5 +1,5 @@
 import { sendInstances } from '../dicom/sender.js';
-import { listFiles } from '../jobs/list-dicom-files.js';
+import { listFiles } from '../dicom/file/list-files.js';
 
 export async function runSend(
   folder: string,

@@ -37,6 +37,7 @@ export async function loadConfig(
     ...config,
     dataDir: path.resolve(config.dataDir),
     rulesFile: path.resolve(config.rulesFile),
+    calibrationsDir: path.resolve(config.calibrationsDir),
     inference: { ...config.inference, modelsDir: path.resolve(config.inference.modelsDir) },
   };
 }

@@ -120,6 +120,8 @@ export const configSchema = z.object({
     })
     .prefault({}),
   rulesFile: z.string().default('config/rules.json'),
+  /** Kernel calibrations as JSON (ctprep calibrate writes them here); the node imports them at start. */
+  calibrationsDir: z.string().default('config/calibrations'),
   destinations: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), destinationSchema).default({}),
   jobs: z
     .object({

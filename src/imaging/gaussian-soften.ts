@@ -25,6 +25,11 @@ export function gaussianSoften(source: SliceSource, options: GaussianSoftenOptio
   return mapSlices(source, source.geometry, (slice) => applySeparable(slice, rows, columns, xTaps, yTaps));
 }
 
+/** One slice blurred by an isotropic Gaussian of sigma pixels (edges replicated). */
+export function gaussianBlurSlice(slice: Float32Array, rows: number, columns: number, sigmaPixels: number): Float32Array {
+  return applySeparable(slice, rows, columns, gaussianTaps(columns, sigmaPixels), gaussianTaps(rows, sigmaPixels));
+}
+
 export function gaussianKernel(sigmaPixels: number): number[] {
   const radius = Math.max(1, Math.ceil(TRUNCATE_SIGMAS * sigmaPixels));
   const kernel = Array.from({ length: 2 * radius + 1 }, (_, i) => Math.exp(-((i - radius) ** 2) / (2 * sigmaPixels ** 2)));

@@ -8,6 +8,8 @@ import type { KernelFamily } from '../route/kernel-taxonomy.js';
 export interface SeriesDescriptor {
   readonly modality: string;
   readonly manufacturer?: string;
+  /** ManufacturerModelName. */
+  readonly modelName?: string;
   readonly convolutionKernel: readonly string[];
   /** When absent, classified from manufacturer and kernel by route/kernel-taxonomy. */
   readonly kernelFamily?: KernelFamily;
@@ -68,7 +70,8 @@ export function assertAccepts(manifest: ModelManifest, series: SeriesDescriptor,
 export function describeSeries(tags: {
   readonly modality?: string;
   readonly manufacturer?: string;
+  readonly modelName?: string;
   readonly convolutionKernel?: readonly string[];
 }): SeriesDescriptor {
-  return { modality: tags.modality ?? '', manufacturer: tags.manufacturer, convolutionKernel: tags.convolutionKernel ?? [] };
+  return { modality: tags.modality ?? '', manufacturer: tags.manufacturer, modelName: tags.modelName, convolutionKernel: tags.convolutionKernel ?? [] };
 }

@@ -11,7 +11,8 @@ import { defaultStepKinds } from './steps/index.js';
 import { runSteps } from './run-steps.js';
 import { isOwnOutput, type OwnOutputMarks } from '../route/own-output.js';
 import { startInferenceEngine } from '../inference/engine.js';
-import { listFiles } from './list-dicom-files.js';
+import { listFiles } from '../dicom/file/list-files.js';
+import { memoryCatalog, readCalibrationFolder } from '../calibrate/catalog.js';
 
 /** One series of the folder: its images' headers (read once) and the tags routing matches on. */
 interface FolderSeries {
@@ -58,6 +59,7 @@ export async function runProcessFolder(input: string, output: string, options: P
   const record = (outcome: Outcome) => appendFile(path.join(output, 'process-log.jsonl'), `${JSON.stringify({ at: new Date().toISOString(), ...outcome })}\n`);
   const inference = await startInferenceEngine(config, (line) => console.error(line));
   const stepKinds = defaultStepKinds();
+  const calibrations = memoryCatalog(await readCalibrationFolder(config.calibrationsDir));
   let failures = 0;
   try {
     for (const [index, series] of seriesList.entries()) {
@@ -87,7 +89,7 @@ export async function runProcessFolder(input: string, output: string, options: P
             series: describeSeries(series.tags),
             steps: rule.steps,
             stepKinds,
-            stepContext: { inference },
+            stepContext: { inference, calibrations },
             outputDir,
             uidRoot: config.derive.uidRoot,
             nodeName: config.derive.nodeName,

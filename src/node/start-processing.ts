@@ -8,7 +8,8 @@ import { startDeliveries } from '../deliver/index.js';
 import type { SendFiles } from '../deliver/deliver-series.js';
 import { sendInstances } from '../dicom/index.js';
 import { startInferenceEngine, type InferenceEngine } from '../inference/index.js';
-import { startJobs } from '../jobs/index.js';
+import { databaseCatalog, startCalibrations } from '../calibrate/index.js';
+import { retryJob, startJobs } from '../jobs/index.js';
 import type { Logger } from '../log.js';
 import type { Holder } from '../queue/heartbeat.js';
 import { startRecovery } from '../queue/index.js';
@@ -27,11 +28,15 @@ export async function startProcessing(config: NodeConfig, storage: Storage, runW
   const recovery = startRecovery({ db, boss, clock, log, staleMs: holder.staleMs, intervalMs: holder.heartbeatMs });
   stops.add(() => recovery.stop());
   const derive = { derivedDir: path.join(config.dataDir, 'derived'), uidRoot: config.derive.uidRoot, nodeName: config.derive.nodeName };
-  const jobs = await startJobs(boss, { db, boss, stepKinds: storage.stepKinds, stepContext: { inference }, ...derive, clock, log, holder }, {
+  const calibrations = databaseCatalog(db);
+  const jobs = await startJobs(boss, { db, boss, stepKinds: storage.stepKinds, stepContext: { inference, calibrations }, ...derive, clock, log, holder }, {
     concurrency: config.jobs.concurrency,
     pollingIntervalSeconds: POLLING_INTERVAL_SECONDS,
   });
   stops.add(() => jobs.stop());
+  const retry = (jobId: string) => retryJob(db, boss, jobId, clock(), holder.staleMs);
+  const calibrating = await startCalibrations({ db, boss, clock, log, retryJob: retry }, { pollingIntervalSeconds: POLLING_INTERVAL_SECONDS });
+  stops.add(() => calibrating.stop());
   const peers = Object.fromEntries(await Promise.all(Object.entries(config.destinations).map(async ([name, d]) => [name, await destinationPeer(name, d)] as const)));
   const send: SendFiles = (request) => sendInstances({ ...request, destination: peers[request.destinationName]! });
   const deliveries = await startDeliveries(

@@ -6,6 +6,7 @@ import { openSpool } from '../ingest/index.js';
 import { startIngest, type Ingest } from '../ingest/index.js';
 import type { Logger } from '../log.js';
 import { systemTimers } from '../timers.js';
+import { queueNaturalPairs } from '../calibrate/index.js';
 import { routeCompleteSeries } from '../route/index.js';
 import { recordAudit } from '../store/audit-events.js';
 import type { Storage } from './start-storage.js';
@@ -25,7 +26,10 @@ export async function startReceiving(config: NodeConfig, storage: Storage, clock
     unconfirmedQuietMs: config.completion.unconfirmedQuietSeconds * 1000,
     minSlices: config.completion.minSlices,
     checkIntervalMs: config.completion.checkIntervalMs,
-    onSeriesComplete: (uid) => routeCompleteSeries(uid, { db, boss, ...config.derive, clock, log }).then(() => undefined),
+    onSeriesComplete: async (uid) => {
+      await routeCompleteSeries(uid, { db, boss, ...config.derive, clock, log });
+      await queueNaturalPairs(db, boss, uid).catch((error: unknown) => log.error({ err: error, series: uid }, 'looking for a natural pair to calibrate on failed'));
+    },
   });
   stops.add(() => ingest.stop());
   const listener = await startDicomListener(

@@ -10,6 +10,8 @@ import { startQueue } from '../queue/queue.js';
 import { assertRuleReferences, loadRulesFile, type KnownRuleReferences } from '../route/load-rules.js';
 import { seedRules } from '../store/rules.js';
 import type { StopList } from './stop-list.js';
+import { readCalibrationFolder } from '../calibrate/index.js';
+import { saveCalibration } from '../store/calibrations.js';
 
 export interface Storage {
   db: Database;
@@ -36,6 +38,8 @@ export async function startStorage(config: NodeConfig, log: Logger, stops: StopL
     const seeded = await seedRules(db, seed);
     if (seeded > 0) log.info({ rules: seeded, file: config.rulesFile }, 'routing rules seeded');
   }
+  const imported = await importCalibrations(db, config.calibrationsDir);
+  if (imported > 0) log.info({ calibrations: imported, folder: config.calibrationsDir }, 'kernel calibrations imported');
   const boss = await startQueue(db, {
     schema: config.databaseSchema ? `${config.databaseSchema}_queue` : 'pgboss',
     processing: { retryLimit: config.jobs.retryLimit, retryDelaySeconds: config.jobs.retryDelaySeconds },
@@ -44,4 +48,11 @@ export async function startStorage(config: NodeConfig, log: Logger, stops: StopL
   });
   stops.add(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
   return { db, boss, stepKinds, ruleReferences };
+}
+
+/** Stores the calibrations of config/calibrations/*.json not stored yet; returns how many were new. */
+async function importCalibrations(db: Database, folder: string): Promise<number> {
+  let imported = 0;
+  for (const calibration of await readCalibrationFolder(folder)) if (await saveCalibration(db, calibration)) imported += 1;
+  return imported;
 }

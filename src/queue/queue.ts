@@ -4,12 +4,17 @@ import type { Logger } from '../log.js';
 
 export const processQueue = 'process-series';
 export const deliverQueue = 'deliver-series';
+export const calibrateQueue = 'calibrate-pair';
 
 export interface ProcessJobData {
   jobId: string;
 }
 export interface DeliverJobData {
   deliveryId: string;
+}
+/** Two complete series that may be two reconstructions of one acquisition. */
+export interface CalibrateJobData {
+  seriesInstanceUids: [string, string];
 }
 
 export interface RetryPolicy {
@@ -47,6 +52,7 @@ export async function startQueue(
   await boss.start();
   await ensureQueue(boss, processQueue, options.processing, 60 * 60);
   await ensureQueue(boss, deliverQueue, options.delivery, 15 * 60);
+  await ensureQueue(boss, calibrateQueue, { retryLimit: 2, retryDelaySeconds: 30 }, 15 * 60);
   return boss;
 }
 

@@ -11,6 +11,8 @@ export interface SeriesTags {
   /** Millimetres. */
   sliceThickness?: number;
   manufacturer?: string;
+  /** ManufacturerModelName: with the manufacturer and kernel, what a kernel calibration is for. */
+  modelName?: string;
   bodyPartExamined?: string;
   seriesDescription?: string;
   /** The AE title of the peer that sent the series to us. */
@@ -81,6 +83,7 @@ export function seriesTagsFromHeader(header: Record<string, unknown>, callingAeT
     columns: optionalNumber(header, 'Columns'),
     sliceThickness: optionalNumber(header, 'SliceThickness'),
     manufacturer: optionalString(header, 'Manufacturer'),
+    modelName: optionalString(header, 'ManufacturerModelName'),
     bodyPartExamined: optionalString(header, 'BodyPartExamined'),
     seriesDescription: optionalString(header, 'SeriesDescription'),
     callingAeTitle: aeTitle === '' ? undefined : aeTitle,

@@ -12,7 +12,7 @@ import { startQueue, processQueue } from '../../src/queue/queue.js';
 import { createApi } from '../../src/api/create-api.js';
 import { startApi, type RunningApi } from '../../src/api/start-api.js';
 import { silentLogger } from '../../src/log.js';
-import { apiClient, apiDeps, ctHeader, insertDelivery, insertInstance, insertJob, insertSeries, queueEntries, sharpRule } from './api-fixtures.js';
+import { apiClient, apiDeps, ctHeader, insertDelivery, insertInstance, insertJob, insertSeries, queueEntries, sampleCalibration, sharpRule } from './api-fixtures.js';
 
 const bossSchema = 'queue';
 const seriesUid = '1.2.826.0.1.3680043.10.999.3.1';
@@ -70,6 +70,12 @@ it('retries a failed job through pg-boss', async () => {
   expect(retried.status).toBe(202);
   expect(retried.body.state).toBe('queued');
   expect(await queueEntries(db, bossSchema, processQueue, 'jobId', failedJob)).toBe(1);
+});
+
+it('imports and serves a kernel calibration', async () => {
+  const calibration = sampleCalibration();
+  expect((await call('/api/calibrations', { method: 'POST', body: calibration })).status).toBe(201);
+  expect((await call('/api/calibrations')).body.calibrations).toEqual([calibration]);
 });
 
 it('serves the database gauges', async () => {

@@ -178,3 +178,30 @@ export async function queueEntries(db: Database, bossSchema: string, queue: stri
   );
   return rows[0]?.count ?? 0;
 }
+
+/** A calibration as ctprep calibrate writes it (figures of the Siemens A0002 pair). */
+export function sampleCalibration(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: randomUUID(),
+    scanner: { manufacturer: 'SIEMENS', modelName: 'Sensation 10' },
+    sourceKernel: 'B70f',
+    targetKernel: 'B40f',
+    response: { frequenciesPerMm: [0, 0.25, 0.5, 0.75], gains: [1, 0.8, 0.35, 0.1] },
+    residual: { npsHu2Mm2: [0, 2, 5, 1], stdHu: 6.2 },
+    fitQuality: {
+      heldBackSlices: 7,
+      input: { maeHu: 25.1, psnr: 33, ssim: 0.847, maeFullHu: 27 },
+      transfer: { maeHu: 3.4, psnr: 47.9, ssim: 0.998, maeFullHu: 4.1 },
+    },
+    provenance: {
+      sourceSeriesInstanceUid: '1.2.826.0.1.3680043.10.999.9.1',
+      targetSeriesInstanceUid: '1.2.826.0.1.3680043.10.999.9.2',
+      link: 'frame-of-reference',
+      pixelSpacingMm: [0.7, 0.7],
+      slicesUsed: 23,
+      fittedAt: '2026-11-20T10:00:00.000Z',
+      slices: 'every shared slice but every 4th',
+    },
+    ...overrides,
+  };
+}

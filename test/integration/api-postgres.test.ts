@@ -14,7 +14,7 @@ import { silentLogger } from '../../src/log.js';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/test-database.js';
 import {
   apiClient, apiDeps, ctHeader, insertDelivery, insertInstance, insertJob, insertRule, insertSeries,
-  queueEntries, sharpRule, softRule,
+  queueEntries, sampleCalibration, sharpRule, softRule,
 } from './api-fixtures.js';
 
 const schema = uniqueSchema('api_test');
@@ -343,6 +343,37 @@ describe('rules dry run', () => {
     expect(badDraft.body.error.message).toContain('rule.name');
     expectError(await call('/api/rules/test', { method: 'POST', body: { seriesInstanceUid: '9.9.9' } }), 404, 'not_found');
     expectError(await call('/api/rules/test', { method: 'POST', body: { seriesInstanceUid: 'abc' } }), 400, 'invalid_request');
+  });
+});
+
+describe('calibrations', () => {
+  it('imports a calibration (201, audited), lists it and shows it; importing it again changes nothing (200)', async () => {
+    const calibration = sampleCalibration();
+    const imported = await call('/api/calibrations', { method: 'POST', body: calibration });
+    expect(imported.status).toBe(201);
+    expect(imported.body).toEqual(calibration);
+    expect((await call('/api/calibrations', { method: 'POST', body: calibration })).status).toBe(200);
+    const listed = (await call('/api/calibrations')).body.calibrations;
+    expect(listed.map((c: any) => c.id)).toContain(calibration.id);
+    expect((await call(`/api/calibrations/${calibration.id}`)).body).toEqual(calibration);
+    const audit = await db.query<{ action: string }>("SELECT action FROM audit_events WHERE subject = $1", [calibration.id]);
+    expect(audit.rows.map((row) => row.action)).toEqual(['calibration.imported']);
+  });
+
+  it('refuses what is not a calibration, naming the field, and stores nothing', async () => {
+    const before = (await call('/api/calibrations')).body.calibrations.length;
+    const bad = await call('/api/calibrations', { method: 'POST', body: sampleCalibration({ response: { frequenciesPerMm: [0, 1], gains: ['x', 1] } }) });
+    expectError(bad, 400, 'invalid_request');
+    expect(bad.body.error.message).toMatch(/response\.gains\[0\]: expected number/);
+    expectError(await call('/api/calibrations', { method: 'POST', body: sampleCalibration({ sourceKernel: '' }) }), 400, 'invalid_request');
+    const unordered = await call('/api/calibrations', { method: 'POST', body: sampleCalibration({ response: { frequenciesPerMm: [0, 0.5, 0.25], gains: [1, 0.5, 0.2] } }) });
+    expect(unordered.body.error.message).toMatch(/response\.frequenciesPerMm: .*increas/);
+    expect((await call('/api/calibrations')).body.calibrations).toHaveLength(before);
+  });
+
+  it('answers 400 for a malformed id and 404 for an unknown one', async () => {
+    expectError(await call('/api/calibrations/not-a-uuid'), 400, 'invalid_request');
+    expectError(await call('/api/calibrations/00000000-0000-4000-8000-000000000000'), 404, 'not_found');
   });
 });
 

@@ -20,6 +20,9 @@ export const seriesHeaderKeywords = [
   'SeriesNumber',
   'ImageType',
   'DerivationDescription',
+  'FrameOfReferenceUID',
+  'AcquisitionNumber',
+  'AcquisitionTime',
 ] as const satisfies readonly IndexKeyword[];
 
 export interface IndexHeader {

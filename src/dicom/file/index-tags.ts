@@ -39,6 +39,10 @@ export const INDEX_TAGS = {
   ImagePositionPatient: { tag: 'x00200032', kind: 'number' },
   ImageOrientationPatient: { tag: 'x00200037', kind: 'number' },
   NumberOfFrames: { tag: 'x00280008', kind: 'number' },
+  // What ties two reconstructions of one acquisition together (calibrate/natural-pair.ts).
+  FrameOfReferenceUID: { tag: 'x00200052', kind: 'string' },
+  AcquisitionNumber: { tag: 'x00200012', kind: 'number' },
+  AcquisitionTime: { tag: 'x00080032', kind: 'string' },
 } as const satisfies Record<string, IndexTag>;
 
 const META_TAGS = {
@@ -89,7 +93,9 @@ function readTags<K extends string>(dataSet: DataSet, tags: Record<K, IndexTag>)
   for (const [keyword, spec] of Object.entries(tags) as [K, IndexTag][]) {
     const element = dataSet.elements[spec.tag];
     if (element === undefined) continue;
-    values[keyword] = naturalized(valuesOf(dataSet, spec, element.length));
+    const found = valuesOf(dataSet, spec, element.length);
+    // dcmjs reads an empty IS or DS as null, an empty string as no values.
+    values[keyword] = found.length === 0 && spec.kind === 'number' ? null : naturalized(found);
   }
   return values;
 }

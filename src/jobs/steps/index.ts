@@ -5,12 +5,13 @@ import type { StepSpec } from '../../route/rule.js';
 import { gaussianSoftenStep } from './gaussian-soften.js';
 import { bicubicUpsampleStep } from './bicubic-upsample.js';
 import { modelStep } from './model.js';
+import { kernelTransferStep } from './kernel-transfer.js';
 
 export type StepRegistry = ReadonlyMap<string, StepKind<unknown>>;
 
 /** Every step kind a rule can name. A new kind is a new file in this folder, added here. */
 export function defaultStepKinds(): StepRegistry {
-  const kinds = [gaussianSoftenStep, bicubicUpsampleStep, modelStep] as StepKind<unknown>[];
+  const kinds = [gaussianSoftenStep, bicubicUpsampleStep, modelStep, kernelTransferStep] as StepKind<unknown>[];
   return new Map(kinds.map((kind) => [kind.kind, kind]));
 }
 
@@ -19,14 +20,17 @@ export type { StepSpec };
 /** Creates the steps of a rule in order, validating each one's options against its kind. */
 export async function createSteps(specs: readonly StepSpec[], registry: StepRegistry, context: StepContext): Promise<Step[]> {
   const steps: Step[] = [];
-  for (const [index, spec] of specs.entries()) {
-    const kind = registry.get(spec.kind);
-    if (!kind) throw new InvalidInputError(`steps[${index}]: unknown step kind '${spec.kind}'`);
-    const parsed = kind.options.safeParse(spec.options ?? {});
-    if (!parsed.success) {
-      throw new InvalidInputError(describeIssues(parsed.error, ['steps', index, 'options']).join('; '));
-    }
-    steps.push(await kind.create(parsed.data, context));
-  }
+  for (const [index, spec] of specs.entries()) steps.push(await createStep(spec, ['steps', index], registry, context));
   return steps;
+}
+
+async function createStep(spec: StepSpec, at: (string | number)[], registry: StepRegistry, context: StepContext): Promise<Step> {
+  const kind = registry.get(spec.kind);
+  if (!kind) throw new InvalidInputError(`${at.join('.').replace(/\.(\d+)/g, '[$1]')}: unknown step kind '${spec.kind}'`);
+  const parsed = kind.options.safeParse(spec.options ?? {});
+  if (!parsed.success) {
+    throw new InvalidInputError(describeIssues(parsed.error, [...at, 'options']).join('; '));
+  }
+  const fallbackContext: StepContext = { ...context, createStep: (fallback) => createStep(fallback, [...at, 'options', 'fallback'], registry, context) };
+  return kind.create(parsed.data, fallbackContext);
 }

@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import type { SliceSource } from '../../imaging/slice-source.js';
 import type { SeriesDescriptor } from '../../inference/accepts.js';
 import type { InferenceEngine } from '../../inference/engine.js';
+import type { CalibrationCatalog } from '../../calibrate/catalog.js';
+import type { StepSpec } from '../../route/rule.js';
 
 export type { SeriesDescriptor };
 
@@ -10,6 +12,10 @@ export interface StepContext {
   readonly signal?: AbortSignal;
   /** Where models run; absent on a node without one (model steps then refuse to be created). */
   readonly inference?: InferenceEngine;
+  /** Where kernel-transfer steps find the site's calibrations (the database, or config/calibrations/ offline). */
+  readonly calibrations?: CalibrationCatalog;
+  /** Creates another step from its spec (a step that falls back on one); set by createSteps. */
+  readonly createStep?: (spec: StepSpec) => Promise<Step>;
 }
 
 /** A series on its way through the steps: its slices, and what it is (kernel, vendor) after the steps so far. */

@@ -18,6 +18,7 @@ describe('seriesTagsFromHeader on the real series', () => {
       columns: 512,
       sliceThickness: 8,
       manufacturer: 'SIEMENS',
+      modelName: 'Sensation 10',
       bodyPartExamined: 'CHEST',
       seriesDescription: 'ThoraxRoutine  8.0.0  B70f',
       callingAeTitle: 'ORTHANC',

@@ -1,0 +1,90 @@
+import { InvalidInputError } from '../errors.js';
+import { Fft2d, nextPowerOfTwo, radialFrequencies } from './fft2d.js';
+import { mapSlices } from './mapped-source.js';
+import { paddingValue } from './reconstruction-circle.js';
+import type { SliceSource } from './slice-source.js';
+
+/**
+ * A radially symmetric in-plane filter given by its gain at spatial frequencies in cycles/mm, so it
+ * carries across pixel sizes: a CT reconstruction kernel acts so, and the transfer from one kernel to
+ * another (a fitted calibration) is one of these.
+ */
+export interface RadialResponse {
+  /** Increasing, from 0. */
+  readonly frequenciesPerMm: readonly number[];
+  readonly gains: readonly number[];
+}
+
+/** What fills padding (and the square a non-square slice is embedded in) while filtering: air. */
+const FILL_HU = -1000;
+
+/** The gain at f, linearly interpolated; beyond the last frequency, the last gain. */
+export function gainAt(response: RadialResponse, f: number): number {
+  const { frequenciesPerMm: fs, gains } = response;
+  if (f <= fs[0]) return gains[0];
+  if (f >= fs[fs.length - 1]) return gains[gains.length - 1];
+  let lo = 0;
+  let hi = fs.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (fs[mid] <= f) lo = mid;
+    else hi = mid;
+  }
+  const t = (f - fs[lo]) / (fs[hi] - fs[lo]);
+  return gains[lo] + t * (gains[hi] - gains[lo]);
+}
+
+export function checkResponse(response: RadialResponse): void {
+  const { frequenciesPerMm: fs, gains } = response;
+  if (fs.length < 2 || fs.length !== gains.length) throw new InvalidInputError(`a radial response needs as many gains as frequencies (at least 2), got ${fs.length} and ${gains.length}`);
+  if (fs[0] !== 0 || fs.some((f, i) => i > 0 && !(f > fs[i - 1]))) throw new InvalidInputError('a radial response starts at 0 cycles/mm and increases');
+  if (gains.some((g) => !Number.isFinite(g))) throw new InvalidInputError('a radial response has a gain that is not a number');
+}
+
+/**
+ * Filters every slice by the response (per slice FFT, gain per radial frequency, inverse FFT).
+ * Padding outside the reconstruction circle is filled with air while filtering and put back after,
+ * so the output keeps the scanner's circle; HU are kept over the whole range (no clipping).
+ */
+export function applyRadialResponse(source: SliceSource, response: RadialResponse): SliceSource {
+  const filter = radialFilter(source.geometry, response);
+  return mapSlices(source, source.geometry, filter);
+}
+
+/** The same filter for single slices of one grid. */
+export function radialFilter(grid: { rows: number; columns: number; pixelSpacing: readonly [number, number] }, response: RadialResponse): (slice: Float32Array) => Float32Array {
+  checkResponse(response);
+  const { rows, columns, pixelSpacing } = grid;
+  const size = nextPowerOfTwo(Math.max(rows, columns));
+  const fft = new Fft2d(size);
+  const frequencies = radialFrequencies(size, pixelSpacing);
+  const gains = new Float64Array(size * size);
+  for (let i = 0; i < gains.length; i++) gains[i] = gainAt(response, frequencies[i]);
+  return (slice) => filterSlice(slice, rows, columns, fft, gains);
+}
+
+function filterSlice(slice: Float32Array, rows: number, columns: number, fft: Fft2d, gains: Float64Array): Float32Array {
+  const { size } = fft;
+  const padding = paddingValue(slice, rows, columns);
+  const square = new Float64Array(size * size).fill(FILL_HU);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < columns; c++) {
+      const value = slice[r * columns + c];
+      square[r * size + c] = value === padding ? FILL_HU : value;
+    }
+  }
+  const spectrum = fft.forward(square);
+  for (let i = 0; i < gains.length; i++) {
+    spectrum[2 * i] *= gains[i];
+    spectrum[2 * i + 1] *= gains[i];
+  }
+  const filtered = fft.inverseReal(spectrum);
+  const out = new Float32Array(rows * columns);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < columns; c++) {
+      const i = r * columns + c;
+      out[i] = slice[i] === padding ? slice[i] : filtered[r * size + c];
+    }
+  }
+  return out;
+}

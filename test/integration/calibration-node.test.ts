@@ -1,0 +1,113 @@
+/**
+ * Natural-pair calibration in the running node: a Siemens B70f series arrives, its kernel-transfer
+ * rule finds no calibration and the job refuses with that reason; the B40f reconstruction of the
+ * same acquisition arrives, the node sees the pair, fits the transfer, serves it on the API and
+ * runs the refused job again, which delivers a series within a few HU of the real B40f. Real
+ * PostgreSQL, the real node, dcmtk's storescu and storescp.
+ */
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseConfig } from '../../src/config/load-config.js';
+import type { Calibration } from '../../src/calibrate/calibration.js';
+import { openSeries } from '../../src/imaging/load-series.js';
+import { compareSeries } from '../../src/imaging/metrics.js';
+import { silentLogger } from '../../src/log.js';
+import { startNode, type RunningNode } from '../../src/node/start-node.js';
+import { freePort, runDcmtk, startDcmtkServer, type RunningServer } from '../helpers/dcmtk.js';
+import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/test-database.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const data = path.resolve(process.cwd(), '../shared/data/ct');
+const sharpDir = path.join(data, 'lung-pet-ct-dx-A0002-siemens-B70f');
+const softDir = path.join(data, 'lung-pet-ct-dx-A0002-siemens-B40f');
+const schema = uniqueSchema('calibration');
+let node: RunningNode;
+let pacs: RunningServer;
+let received: string;
+
+/** The one job the rule makes (for the sharp series). */
+async function theJob(): Promise<{ id: string; state: string; error: string | null } | undefined> {
+  const { rows } = await node.db.query<{ id: string; state: string; error: string | null }>('SELECT id, state, error FROM jobs ORDER BY created_at');
+  expect(rows.length).toBeLessThanOrEqual(1);
+  return rows[0];
+}
+
+async function api<T>(route: string): Promise<T> {
+  const response = await fetch(`http://127.0.0.1:${node.apiPort}${route}`);
+  expect(response.status).toBe(200);
+  return (await response.json()) as T;
+}
+
+beforeAll(async () => {
+  const workDir = await mkdtemp(path.join(os.tmpdir(), 'ctprep-calibration-'));
+  received = path.join(workDir, 'pacs');
+  await mkdir(received);
+  const pacsPort = await freePort();
+  pacs = await startDcmtkServer('storescp', (port) => ['-od', received, '-aet', 'PACS', String(port)], pacsPort);
+  const rulesFile = path.join(workDir, 'rules.json');
+  await writeFile(
+    rulesFile,
+    JSON.stringify({
+      rules: [
+        {
+          id: 'siemens-b70f-to-b40f',
+          name: 'Siemens B70f to the site B40f by its calibration',
+          match: { modality: 'CT', convolutionKernel: { pattern: '^B70f$' } },
+          steps: [{ kind: 'kernel-transfer', options: { targetKernel: 'B40f' } }],
+          destinations: ['pacs'],
+        },
+      ],
+    }),
+  );
+  const config = parseConfig({
+    dicom: { port: 0, callers: [{ aeTitle: 'STORESCU' }] },
+    api: { port: 0 },
+    dataDir: path.join(workDir, 'node'),
+    databaseUrl: testDatabaseUrl,
+    databaseSchema: schema,
+    completion: { quietSeconds: 0.5, checkIntervalMs: 100 },
+    rulesFile,
+    calibrationsDir: path.join(workDir, 'no-calibrations'),
+    destinations: { pacs: { aeTitle: 'PACS', host: '127.0.0.1', port: pacsPort } },
+    jobs: { retryLimit: 0 },
+  });
+  node = await startNode(config, { log: silentLogger() });
+});
+
+afterAll(async () => {
+  await node?.stop();
+  await pacs?.stop();
+  await dropSchemas(schema, `${schema}_queue`);
+});
+
+it('refuses the sharp series until its natural pair arrives, then calibrates and delivers it', async () => {
+  expect((await runDcmtk('storescu', ['-aec', 'CTPREP', '+sd', '127.0.0.1', String(node.dicomPort), sharpDir])).code).toBe(0);
+  const refused = await waitFor('the job to refuse for want of a calibration', async () => {
+    const job = await theJob();
+    return job?.state === 'failed' ? job : undefined;
+  }, { timeoutMs: 60_000 });
+  expect(refused.error).toMatch(/no kernel calibration for SIEMENS Sensation 10 B70f to B40f/);
+  expect((await api<{ calibrations: Calibration[] }>('/api/calibrations')).calibrations).toEqual([]);
+
+  expect((await runDcmtk('storescu', ['-aec', 'CTPREP', '+sd', '127.0.0.1', String(node.dicomPort), softDir])).code).toBe(0);
+  const calibrations = await waitFor('the pair to be calibrated', async () => {
+    const listed = (await api<{ calibrations: Calibration[] }>('/api/calibrations')).calibrations;
+    return listed.length > 0 ? listed : undefined;
+  }, { timeoutMs: 60_000 });
+  expect(calibrations).toHaveLength(1);
+  const [calibration] = calibrations;
+  expect(calibration).toMatchObject({ sourceKernel: 'B70f', targetKernel: 'B40f', scanner: { manufacturer: 'SIEMENS', modelName: 'Sensation 10' }, provenance: { link: 'frame-of-reference' } });
+  expect(calibration.fitQuality.transfer!.maeHu).toBeLessThan(calibration.fitQuality.input!.maeHu / 4);
+  expect(await api<Calibration>(`/api/calibrations/${calibration.id}`)).toEqual(calibration);
+
+  await waitFor('the refused job to be run again and delivered', async () => (await theJob())?.state === 'done', { timeoutMs: 90_000 });
+  const files = (await readdir(received)).map((name) => path.join(received, name));
+  expect(files).toHaveLength(30);
+  const derived = (await openSeries(files)).source;
+  const soft = (await openSeries((await readdir(softDir)).map((name) => path.join(softDir, name)))).source;
+  const quality = await compareSeries(soft, derived);
+  expect(quality.maeHu).toBeLessThan(5);
+  const { rows } = await node.db.query<{ action: string }>("SELECT action FROM audit_events WHERE action LIKE 'calibration.%' OR action = 'job.retried' ORDER BY id");
+  expect(rows.map((row) => row.action)).toEqual(['calibration.fitted', 'job.retried']);
+});

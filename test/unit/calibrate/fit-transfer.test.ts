@@ -1,0 +1,97 @@
+import { fitKernelTransfer, type SlicePair } from '../../../src/calibrate/fit-transfer.js';
+import { gainAt, radialFilter, type RadialResponse } from '../../../src/imaging/radial-response.js';
+
+const SIZE = 128;
+const SPACING: [number, number] = [0.7, 0.7];
+const grid = { rows: SIZE, columns: SIZE, pixelSpacing: SPACING };
+const PADDING = -2048;
+const NYQUIST = 0.5 / SPACING[0];
+/** The "true" kernel transfer: a Gaussian of 0.9 mm, as a response in cycles/mm. */
+const SIGMA_MM = 0.9;
+const gaussianGain = (f: number) => Math.exp(-2 * Math.PI ** 2 * SIGMA_MM ** 2 * f ** 2);
+const truth: RadialResponse = {
+  frequenciesPerMm: Array.from({ length: 65 }, (_, k) => (k * NYQUIST * 1.5) / 64),
+  gains: Array.from({ length: 65 }, (_, k) => gaussianGain((k * NYQUIST * 1.5) / 64)),
+};
+
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+function gaussianNoise(next: () => number, std: number): number {
+  return std * Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());
+}
+
+const inCircle = (i: number) => Math.hypot(Math.floor(i / SIZE) - SIZE / 2, (i % SIZE) - SIZE / 2) < SIZE / 2 - 4;
+
+/** A sharp slice (soft tissue with noise of 60 HU and a bone disk) and its softer version by the known transfer, padding outside the circle. */
+function slicePair(seed: number, extraSoftNoise = 0): SlicePair {
+  const next = random(seed);
+  const sharp = new Float32Array(SIZE * SIZE);
+  for (let i = 0; i < sharp.length; i++) {
+    const [r, c] = [Math.floor(i / SIZE), i % SIZE];
+    const bone = Math.hypot(r - 40, c - 70) < 10 ? 1200 : 0;
+    sharp[i] = 40 + bone + gaussianNoise(next, 60);
+  }
+  const soft = radialFilter(grid, truth)(sharp);
+  for (let i = 0; i < sharp.length; i++) {
+    if (!inCircle(i)) sharp[i] = soft[i] = PADDING;
+    else if (extraSoftNoise) soft[i] += gaussianNoise(next, extraSoftNoise);
+  }
+  return { a: sharp, b: soft };
+}
+
+describe('fitKernelTransfer', () => {
+  it('recovers a known transfer inside the reconstruction circle, padding excluded', () => {
+    const fit = fitKernelTransfer([1, 2, 3, 4, 5, 6].map((seed) => slicePair(seed)), grid);
+    expect(fit.sharper).toBe('a');
+    expect(fit.slices).toBe(6);
+    for (const f of [0.05, 0.1, 0.2, 0.3, 0.4, 0.5]) expect(Math.abs(gainAt(fit.response, f) - gaussianGain(f))).toBeLessThan(0.04);
+    expect(fit.residualStdHu).toBeLessThan(4);
+  });
+
+  it('tells the sharper reconstruction from the softer whichever comes first, and measures the noise the transfer cannot explain', () => {
+    const pairs = [7, 8, 9, 10].map((seed) => slicePair(seed, 8)).map(({ a, b }) => ({ a: b, b: a }));
+    const fit = fitKernelTransfer(pairs, grid);
+    expect(fit.sharper).toBe('b');
+    expect(gainAt(fit.response, 0.2)).toBeCloseTo(gaussianGain(0.2), 1);
+    expect(fit.residualStdHu).toBeGreaterThan(6);
+    expect(fit.residualStdHu).toBeLessThan(11);
+  });
+
+  it('refuses to fit nothing', () => {
+    expect(() => fitKernelTransfer([], grid)).toThrow('no slice pairs');
+  });
+});
+
+describe('radialFilter', () => {
+  it('is the identity at unit gain and keeps the full HU range and the padding', () => {
+    const { a: sharp } = slicePair(11);
+    const identity = radialFilter(grid, { frequenciesPerMm: [0, 1], gains: [1, 1] })(sharp);
+    let worst = 0;
+    for (let i = 0; i < sharp.length; i++) worst = Math.max(worst, Math.abs(identity[i] - sharp[i]));
+    expect(worst).toBeLessThan(0.01);
+  });
+
+  it('softens without clipping bone and leaves padding as it was', () => {
+    const { a: sharp } = slicePair(12);
+    const soft = radialFilter(grid, truth)(sharp);
+    expect(soft[0]).toBe(PADDING);
+    expect(soft[SIZE * SIZE - 1]).toBe(PADDING);
+    const boneCentre = 40 * SIZE + 70;
+    expect(soft[boneCentre]).toBeGreaterThan(1150);
+    expect(Math.max(...soft)).toBeGreaterThan(1200);
+    const tissue = Array.from(soft.subarray(90 * SIZE + 40, 90 * SIZE + 80));
+    const mean = tissue.reduce((s, v) => s + v, 0) / tissue.length;
+    expect(mean).toBeGreaterThan(0);
+    expect(mean).toBeLessThan(80);
+  });
+
+  it('refuses a response that does not start at 0 cycles/mm', () => {
+    expect(() => radialFilter(grid, { frequenciesPerMm: [0.1, 1], gains: [1, 1] })).toThrow('starts at 0');
+  });
+});
