@@ -4,7 +4,7 @@
  * The node runs as `npm start` runs it: embedded database and config/node.json, with the real
  * Orthanc of the tests as its PACS. Usage: npm run bench:latency [-- --runs 3] [-- --rule <id>]
  * --rule runs only that rule of config/rules.json, enabled (default: the rules as committed, where
- * the Gaussian baseline is the enabled one), e.g. --rule harmonize-sharp-chest-ct-generator.
+ * the calibrated kernel transfer is the enabled one), e.g. --rule harmonize-sharp-chest-ct-gaussian.
  */
 import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';

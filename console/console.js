@@ -279,15 +279,27 @@ function jobRow(job) {
     el('td', {}, job.steps.map((step) => chip(`${step.kind}: ${step.state}`, step.state))),
     el('td', { class: 'error' }, job.error ?? ''),
     el('td', { class: 'uid', title: job.derivedSeriesUid ?? '' }, shortUid(job.derivedSeriesUid)),
+    el('td', {}, qualityCell(job.quality)),
     el('td', {}, job.deliveries.map(deliveryCell)),
     el('td', {}, canRetry ? el('button', { type: 'button', class: 'small', onclick: retryJob }, 'Retry job') : ''),
   );
 }
 
+/** The job's own quality report: noise and LAA-950 before and after, data consistency, calibration. */
+function qualityCell(quality) {
+  if (!quality) return '';
+  const figure = (value, digits) => (value === null || value === undefined ? 'n/a' : value.toFixed(digits));
+  const lines = [`noise ${figure(quality.noiseHu.before, 1)} → ${figure(quality.noiseHu.after, 1)} HU`];
+  if (quality.laa950.before !== null) lines.push(`LAA-950 ${figure(quality.laa950.before, 2)} → ${figure(quality.laa950.after, 2)} %`);
+  if (quality.dataConsistencyHu !== undefined) lines.push(`data consistency ${figure(quality.dataConsistencyHu, 1)} HU`);
+  if (quality.calibration) lines.push(`calibration ${quality.calibration.id.slice(0, 8)}`);
+  return el('div', { class: 'hint', title: `on ${quality.slicesSampled} sampled slices, no reference` }, ...lines.flatMap((line, i) => (i ? [el('br'), line] : [line])));
+}
+
 async function refreshJobs() {
   const state = byId('jobs-state').value;
   const data = await api(`/api/jobs?limit=100${state ? `&state=${enc(state)}` : ''}`);
-  const headers = ['Created', 'Series', 'Rule', 'State', 'Steps', 'Error', 'Derived series', 'Deliveries', ''];
+  const headers = ['Created', 'Series', 'Rule', 'State', 'Steps', 'Error', 'Derived series', 'Quality (input → output)', 'Deliveries', ''];
   byId('jobs-table').replaceChildren(
     table(headers, data.jobs.map(jobRow), 'No jobs.'),
     data.total > data.jobs.length ? el('p', { class: 'hint' }, `showing ${data.jobs.length} of ${data.total}`) : '',
@@ -298,7 +310,9 @@ async function refreshJobs() {
 
 function describeMatch(match) {
   return Object.entries(match)
-    .map(([key, value]) => `${key} ${typeof value === 'object' ? JSON.stringify(value) : value}`)
+    .map(([key, value]) =>
+      key === 'anyOf' ? `any of (${value.map((alternative) => describeMatch(alternative)).join(') or (')})` : `${key} ${typeof value === 'object' ? JSON.stringify(value) : value}`,
+    )
     .join('; ');
 }
 

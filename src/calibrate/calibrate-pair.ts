@@ -4,7 +4,7 @@ import { bodyMask } from '../imaging/body-mask.js';
 import { openSeriesFromHeaders } from '../imaging/load-series.js';
 import { mae, maskedMae, psnr, ssim } from '../imaging/metrics.js';
 import { radialFilter } from '../imaging/radial-response.js';
-import type { Calibration, CalibrationQuality } from './calibration.js';
+import { significant, type Calibration, type CalibrationQuality } from './calibration.js';
 import { TransferFitter, type SliceGrid, type SlicePair } from './fit-transfer.js';
 import { kernelOf, naturalPair, type PairLink } from './natural-pair.js';
 
@@ -81,8 +81,10 @@ export async function calibrateOn(pair: OpenedPair, fit: readonly number[], held
     scanner: { manufacturer: String(source.header.Manufacturer ?? '').trim(), modelName: String(source.header.ManufacturerModelName ?? '').trim() },
     sourceKernel: kernelOf(source) ?? '',
     targetKernel: kernelOf(target) ?? '',
-    response: { frequenciesPerMm: [...result.response.frequenciesPerMm], gains: [...result.response.gains] },
-    residual: { npsHu2Mm2: [...result.residualNps], stdHu: result.residualStdHu },
+    // Six significant digits, as the JSON files carry them: a calibration read back from its file,
+    // or fitted again on the same pixels, filters to the same pixels.
+    response: { frequenciesPerMm: result.response.frequenciesPerMm.map(significant), gains: result.response.gains.map(significant) },
+    residual: { npsHu2Mm2: result.residualNps.map(significant), stdHu: significant(result.residualStdHu) },
     fitQuality: { heldBackSlices: heldBack.length, ...quality },
     provenance: {
       sourceSeriesInstanceUid: source.seriesInstanceUid,

@@ -71,3 +71,8 @@ export function describeCalibration(calibration: Calibration): string {
   const { scanner, sourceKernel, targetKernel, provenance } = calibration;
   return `${scanner.manufacturer} ${scanner.modelName} ${sourceKernel}->${targetKernel} (calibration ${calibration.id.slice(0, 8)}, ${provenance.slicesUsed} slices, ${provenance.fittedAt.slice(0, 10)})`;
 }
+
+/** Calibrations carry six significant digits (far finer than any fit), in files and in the database alike. */
+export function significant(value: number): number {
+  return Number(value.toPrecision(6));
+}

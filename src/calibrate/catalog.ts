@@ -4,7 +4,7 @@ import type { Queryable } from '../db/database.js';
 import { InvalidInputError } from '../errors.js';
 import { calibrationsFor } from '../store/calibrations.js';
 import { describeIssues } from '../validation.js';
-import { calibrationSchema, type Calibration, type CalibrationKey } from './calibration.js';
+import { calibrationSchema, significant, type Calibration, type CalibrationKey } from './calibration.js';
 
 /** Where a kernel-transfer step finds the calibration for a series: the node's database, or JSON files offline. */
 export interface CalibrationCatalog {
@@ -65,6 +65,8 @@ export async function writeCalibrationFile(folder: string, calibration: Calibrat
     .join('-')
     .replace(/[^A-Za-z0-9.-]+/g, '_');
   const file = path.join(folder, `${name}.json`);
-  await writeFile(file, `${JSON.stringify(calibration, null, 2)}\n`);
+  // Six significant digits: far finer than any fit, and a file a person can read and diff.
+  const rounded = (_key: string, value: unknown) => (typeof value === 'number' && !Number.isInteger(value) ? significant(value) : value);
+  await writeFile(file, `${JSON.stringify(calibration, rounded, 1)}\n`);
   return file;
 }

@@ -29,6 +29,8 @@ export interface DerivedSeriesInput {
   readonly seriesNumber?: number;
   /** Written as Manufacturer and SoftwareVersions of the derived images. */
   readonly nodeName?: string;
+  /** Added to ImageComments (the job's quality report). */
+  readonly comments?: string;
 }
 
 export interface DerivedSeries {
@@ -99,7 +101,8 @@ function seriesFacts(input: DerivedSeriesInput): DerivedSeriesFacts {
     derivationDescription: fitText(`${nodeName}: ${derivations}`, VR_LIMIT.ST),
     imageComments: fitText(
       `Derived by ${nodeName}: ${labels}. ${generated ? 'Made by a trained image generator. ' : ''}` +
-        'For automated analysis, not for primary diagnosis.',
+        'For automated analysis, not for primary diagnosis.' +
+        (input.comments ? ` ${input.comments}` : ''),
       VR_LIMIT.LT,
     ),
     nodeName,

@@ -25,13 +25,34 @@ export class Fft2d {
     return spectrum;
   }
 
+  /** The spectrum of the complex image re + i im (two real images in one transform). */
+  forwardComplex(re: ArrayLike<number>, im: ArrayLike<number>): Float64Array {
+    const { size } = this;
+    const spectrum = new Float64Array(2 * size * size);
+    for (let i = 0; i < size * size; i++) {
+      spectrum[2 * i] = re[i];
+      spectrum[2 * i + 1] = im[i];
+    }
+    this.pass(spectrum, false);
+    return spectrum;
+  }
+
   /** The real part of the inverse transform (the spectrum is overwritten). */
   inverseReal(spectrum: Float64Array): Float32Array {
+    return this.inverseComplex(spectrum).re;
+  }
+
+  /** The inverse transform as its real and imaginary parts (the spectrum is overwritten). */
+  inverseComplex(spectrum: Float64Array): { re: Float32Array; im: Float32Array } {
     const { size } = this;
     this.pass(spectrum, true);
-    const image = new Float32Array(size * size);
-    for (let i = 0; i < size * size; i++) image[i] = spectrum[2 * i];
-    return image;
+    const re = new Float32Array(size * size);
+    const im = new Float32Array(size * size);
+    for (let i = 0; i < size * size; i++) {
+      re[i] = spectrum[2 * i];
+      im[i] = spectrum[2 * i + 1];
+    }
+    return { re, im };
   }
 
   private pass(data: Float64Array, inverse: boolean): void {

@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../errors.js';
 import { Fft2d, nextPowerOfTwo, radialFrequencies } from './fft2d.js';
-import { mapSlices } from './mapped-source.js';
+import { LruCache } from './lru-cache.js';
 import { paddingValue } from './reconstruction-circle.js';
 import type { SliceSource } from './slice-source.js';
 
@@ -45,14 +45,40 @@ export function checkResponse(response: RadialResponse): void {
  * Filters every slice by the response (per slice FFT, gain per radial frequency, inverse FFT).
  * Padding outside the reconstruction circle is filled with air while filtering and put back after,
  * so the output keeps the scanner's circle; HU are kept over the whole range (no clipping).
+ * Slices are filtered two at a time, as the real and imaginary parts of one complex transform: the
+ * gains are real and radially symmetric, so the two never mix, and each costs half a transform.
  */
 export function applyRadialResponse(source: SliceSource, response: RadialResponse): SliceSource {
   const filter = radialFilter(source.geometry, response);
-  return mapSlices(source, source.geometry, filter);
+  const pairs = new LruCache<number, Promise<[Float32Array, Float32Array]>>(2);
+  const pairOf = (first: number): Promise<[Float32Array, Float32Array]> => {
+    let pair = pairs.get(first);
+    if (!pair) {
+      const second = Math.min(first + 1, source.sliceCount - 1);
+      pair = Promise.all([source.readSlice(first), source.readSlice(second)]).then(([a, b]) => filter.pair(a, b));
+      pairs.set(first, pair);
+      pair.catch(() => pairs.delete(first));
+    }
+    return pair;
+  };
+  return {
+    geometry: source.geometry,
+    sliceCount: source.sliceCount,
+    async readSlice(index: number): Promise<Float32Array> {
+      const pair = await pairOf(index - (index % 2));
+      return pair[index % 2];
+    },
+  };
 }
 
-/** The same filter for single slices of one grid. */
-export function radialFilter(grid: { rows: number; columns: number; pixelSpacing: readonly [number, number] }, response: RadialResponse): (slice: Float32Array) => Float32Array {
+export interface RadialFilter {
+  (slice: Float32Array): Float32Array;
+  /** Two slices of the grid in one transform. */
+  pair(a: Float32Array, b: Float32Array): [Float32Array, Float32Array];
+}
+
+/** The same filter for single slices (or pairs of slices) of one grid. */
+export function radialFilter(grid: { rows: number; columns: number; pixelSpacing: readonly [number, number] }, response: RadialResponse): RadialFilter {
   checkResponse(response);
   const { rows, columns, pixelSpacing } = grid;
   const size = nextPowerOfTwo(Math.max(rows, columns));
@@ -60,12 +86,22 @@ export function radialFilter(grid: { rows: number; columns: number; pixelSpacing
   const frequencies = radialFrequencies(size, pixelSpacing);
   const gains = new Float64Array(size * size);
   for (let i = 0; i < gains.length; i++) gains[i] = gainAt(response, frequencies[i]);
-  return (slice) => filterSlice(slice, rows, columns, fft, gains);
+  const pair = (a: Float32Array, b: Float32Array): [Float32Array, Float32Array] => {
+    const [pa, pb] = [a, b].map((slice) => paddingValue(slice, rows, columns));
+    const spectrum = fft.forwardComplex(filled(a, pa, rows, columns, size), filled(b, pb, rows, columns, size));
+    for (let i = 0; i < gains.length; i++) {
+      spectrum[2 * i] *= gains[i];
+      spectrum[2 * i + 1] *= gains[i];
+    }
+    const { re, im } = fft.inverseComplex(spectrum);
+    return [restored(a, re, pa, rows, columns, size), restored(b, im, pb, rows, columns, size)];
+  };
+  const single = (slice: Float32Array) => pair(slice, slice)[0];
+  return Object.assign(single, { pair });
 }
 
-function filterSlice(slice: Float32Array, rows: number, columns: number, fft: Fft2d, gains: Float64Array): Float32Array {
-  const { size } = fft;
-  const padding = paddingValue(slice, rows, columns);
+/** The slice in the top-left of a size x size square of air, its padding replaced by air. */
+function filled(slice: Float32Array, padding: number | undefined, rows: number, columns: number, size: number): Float64Array {
   const square = new Float64Array(size * size).fill(FILL_HU);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < columns; c++) {
@@ -73,12 +109,11 @@ function filterSlice(slice: Float32Array, rows: number, columns: number, fft: Ff
       square[r * size + c] = value === padding ? FILL_HU : value;
     }
   }
-  const spectrum = fft.forward(square);
-  for (let i = 0; i < gains.length; i++) {
-    spectrum[2 * i] *= gains[i];
-    spectrum[2 * i + 1] *= gains[i];
-  }
-  const filtered = fft.inverseReal(spectrum);
+  return square;
+}
+
+/** The filtered square cut back to the slice, its padding put back. */
+function restored(slice: Float32Array, filtered: Float32Array, padding: number | undefined, rows: number, columns: number, size: number): Float32Array {
   const out = new Float32Array(rows * columns);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < columns; c++) {

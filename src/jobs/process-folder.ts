@@ -105,6 +105,7 @@ export async function runProcessFolder(input: string, output: string, options: P
             files: result.files.length,
             seconds,
             steps: result.steps,
+            quality: result.quality,
           });
           console.log(`${progress}: rule ${rule.id} -> ${result.files.length} files in ${outputDir} (${seconds.toFixed(1)} s)`);
           await record({ series: uid, rule: rule.id, status: 'done', outputDir, files: result.files.length, seconds });

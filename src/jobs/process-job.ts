@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { StepRegistry } from './steps/index.js';
 import type { StepContext } from './steps/step.js';
 import { runSteps } from './run-steps.js';
+import type { QualityReport } from './quality-report.js';
 import { claimJob, markJobDelivering, touchJob, updateJob, type StepState } from '../store/jobs.js';
 import { createDeliveries } from '../store/deliveries.js';
 import { seriesFiles } from '../store/instances.js';
@@ -71,7 +72,7 @@ export async function processJob(jobId: string, deps: ProcessingDeps, attempt: A
     result.steps.forEach((step, index) => {
       steps[index] = { ...steps[index], state: StepRunState.Done, report: step.report };
     });
-    const delivering = await startDeliveries(deps, jobId, job.rule.destinations, { derivedSeriesUid: result.seriesInstanceUid, outputDir, steps });
+    const delivering = await startDeliveries(deps, jobId, job.rule.destinations, { derivedSeriesUid: result.seriesInstanceUid, outputDir, steps, quality: result.quality });
     if (delivering) {
       log.info({ derivedSeries: result.seriesInstanceUid, instances: result.files.length }, 'derived series written');
       await removeOtherAttempts(jobDir, outputDir);
@@ -106,7 +107,7 @@ async function startDeliveries(
   deps: ProcessingDeps,
   jobId: string,
   destinations: readonly string[],
-  written: { derivedSeriesUid: string; outputDir: string; steps: StepState[] },
+  written: { derivedSeriesUid: string; outputDir: string; steps: StepState[]; quality: QualityReport },
 ): Promise<boolean> {
   const now = deps.clock();
   return deps.db.transaction(async (tx) => {

@@ -4,6 +4,7 @@ import { writeDerivedSeries } from '../derive/write-derived-series.js';
 import { openSeries, openSeriesFromHeaders } from '../imaging/load-series.js';
 import type { SeriesDescriptor } from '../inference/accepts.js';
 import type { StepSpec } from '../route/rule.js';
+import { describeQuality, measureQuality, type QualityReport } from './quality-report.js';
 import { createSteps, type StepRegistry } from './steps/index.js';
 import type { SeriesData, Step, StepContext } from './steps/step.js';
 
@@ -27,6 +28,7 @@ export interface RunStepsResult {
   seriesInstanceUid: string;
   files: string[];
   steps: { label: string; derivation: string; report?: Record<string, unknown> }[];
+  quality: QualityReport;
 }
 
 /**
@@ -42,11 +44,14 @@ export async function runSteps(input: RunStepsInput): Promise<RunStepsResult> {
       await input.onStepStarted?.(index, step);
       data = await step.apply(data);
     }
+    const reports = steps.map((step) => step.report?.());
+    const measured = await measureQuality(loaded.source, data.source, reports);
     await rm(input.outputDir, { recursive: true, force: true });
     await mkdir(input.outputDir, { recursive: true });
     const derived = await writeDerivedSeries({
       source: loaded,
-      output: data.source,
+      output: measured.output,
+      comments: describeQuality(measured.report),
       outputDir: input.outputDir,
       uidRoot: input.uidRoot,
       clock: input.clock,
@@ -56,7 +61,8 @@ export async function runSteps(input: RunStepsInput): Promise<RunStepsResult> {
     return {
       seriesInstanceUid: derived.seriesInstanceUid,
       files: derived.files,
-      steps: steps.map((step) => ({ label: step.label, derivation: step.derivation, report: step.report?.() })),
+      steps: steps.map((step, index) => ({ label: step.label, derivation: step.derivation, report: reports[index] })),
+      quality: measured.report,
     };
   } finally {
     for (const step of steps) await step.close?.();

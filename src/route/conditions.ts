@@ -93,7 +93,9 @@ function checkDescription(pattern: string, actual: string | undefined): Failure 
   return regex(pattern).test(actual) ? undefined : `seriesDescription matching /${pattern}/i required, got ${actual}`;
 }
 
-function* failures(match: RuleMatch, tags: SeriesTags): Generator<Failure> {
+type Conditions = Omit<RuleMatch, 'anyOf'>;
+
+function* failures(match: Conditions, tags: SeriesTags): Generator<Failure> {
   const { modality, callingAeTitle, manufacturer, bodyPartExamined, seriesDescription } = match;
   const { convolutionKernel, rows, columns, sliceThickness } = match;
   if (modality) yield checkOneOf('modality', 'Modality', modality, tags.modality);
@@ -107,10 +109,23 @@ function* failures(match: RuleMatch, tags: SeriesTags): Generator<Failure> {
   if (sliceThickness) yield checkRange('sliceThickness', 'SliceThickness', sliceThickness, tags.sliceThickness, ' mm');
 }
 
-/** The first condition of `match` that the series fails, or undefined when all hold. */
-export function firstFailedCondition(match: RuleMatch, tags: SeriesTags): Failure {
-  for (const failure of failures(match, tags)) {
+function firstFailure(conditions: Conditions, tags: SeriesTags): Failure {
+  for (const failure of failures(conditions, tags)) {
     if (failure !== undefined) return failure;
   }
   return undefined;
+}
+
+/** The first condition of `match` that the series fails, or undefined when all hold. */
+export function firstFailedCondition(match: RuleMatch, tags: SeriesTags): Failure {
+  const { anyOf, ...conditions } = match;
+  const failure = firstFailure(conditions, tags);
+  if (failure !== undefined || !anyOf) return failure;
+  const reasons: string[] = [];
+  for (const alternative of anyOf) {
+    const reason = firstFailure(alternative, tags);
+    if (reason === undefined) return undefined;
+    reasons.push(reason);
+  }
+  return `none of the alternatives holds: ${reasons.join('; or ')}`;
 }

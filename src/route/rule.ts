@@ -15,7 +15,8 @@ import { KNOWN_KERNEL_FAMILIES } from './kernel-taxonomy.js';
  *   backreferences or lookaround) applied case-insensitively and unanchored (it may match
  *   anywhere: write ^...$ to match the whole value); it is compiled when the rules are parsed, so
  *   a broken pattern is a configuration error, not a failed job;
- * - numeric ranges are inclusive; rows/columns given as a number must be equal.
+ * - numeric ranges are inclusive; rows/columns given as a number must be equal;
+ * - `anyOf` lists alternatives (each a set of the conditions above): one of them must hold as well.
  */
 
 const PATTERN_MAX_LENGTH = 200;
@@ -55,7 +56,7 @@ export const kernelConditionSchema = z
     message: 'give at least one of equals, in, pattern, family',
   });
 
-export const matchSchema = z.strictObject({
+const conditionsShape = {
   modality: oneOrMany.optional(),
   convolutionKernel: kernelConditionSchema.optional(),
   rows: sizeSchema.optional(),
@@ -65,6 +66,16 @@ export const matchSchema = z.strictObject({
   bodyPartExamined: oneOrMany.optional(),
   seriesDescription: z.strictObject({ pattern: patternSchema }).optional(),
   callingAeTitle: oneOrMany.optional(),
+};
+
+const alternativeSchema = z.strictObject(conditionsShape).refine((alternative) => Object.values(alternative).some((value) => value !== undefined), {
+  message: 'an alternative needs at least one condition',
+});
+
+export const matchSchema = z.strictObject({
+  ...conditionsShape,
+  /** At least one of these alternatives must hold too (e.g. a chest BodyPartExamined, or a chest SeriesDescription). */
+  anyOf: z.array(alternativeSchema).min(2).optional(),
 });
 
 export const stepSpecSchema = z.strictObject({

@@ -13,6 +13,7 @@ export interface JobSummaryRow {
   attempts: number;
   error: string | null;
   derived_series_uid: string | null;
+  quality: Record<string, unknown> | null;
   instance_count: number | null;
   created_at: Date;
   started_at: Date | null;
@@ -30,6 +31,8 @@ export interface JobSummary {
   attempts: number;
   error: string | null;
   derivedSeriesUid: string | null;
+  /** Noise and LAA-950 before and after, data consistency, calibration: see jobs/quality-report.ts. */
+  quality: Record<string, unknown> | null;
   instanceCount: number | null;
   createdAt: Date;
   startedAt: Date | null;
@@ -74,7 +77,7 @@ export interface JobDetail extends JobWithDeliveries {
 }
 
 export const jobSummaryColumns = `j.id, j.series_instance_uid, j.series_generation, j.rule_id, j.state, j.steps, j.attempts,
-  j.error, j.derived_series_uid, j.instance_count, j.created_at, j.started_at, j.finished_at, j.updated_at`;
+  j.error, j.derived_series_uid, j.quality, j.instance_count, j.created_at, j.started_at, j.finished_at, j.updated_at`;
 
 export function toJobSummary(row: JobSummaryRow): JobSummary {
   return {
@@ -87,6 +90,7 @@ export function toJobSummary(row: JobSummaryRow): JobSummary {
     attempts: row.attempts,
     error: row.error,
     derivedSeriesUid: row.derived_series_uid,
+    quality: row.quality,
     instanceCount: row.instance_count,
     createdAt: row.created_at,
     startedAt: row.started_at,

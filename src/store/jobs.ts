@@ -28,6 +28,8 @@ export interface JobRow {
   error: string | null;
   derived_series_uid: string | null;
   output_dir: string | null;
+  /** What the job measured on its output (jobs/quality-report.ts); null until it is written. */
+  quality: Record<string, unknown> | null;
   worker: string | null;
   heartbeat_at: Date | null;
 }
@@ -82,8 +84,9 @@ export async function touchJob(db: Queryable, jobId: string, workerId: string, n
   return rowCount > 0;
 }
 
-const updatableColumns = ['state', 'steps', 'error', 'derived_series_uid', 'output_dir', 'attempts', 'started_at', 'finished_at'] as const;
-type JobChanges = Partial<Pick<JobRow, 'state' | 'steps' | 'error' | 'derived_series_uid' | 'output_dir' | 'attempts'>> & {
+const updatableColumns = ['state', 'steps', 'error', 'derived_series_uid', 'output_dir', 'quality', 'attempts', 'started_at', 'finished_at'] as const;
+const jsonColumns: readonly string[] = ['steps', 'quality'];
+type JobChanges = Partial<Pick<JobRow, 'state' | 'steps' | 'error' | 'derived_series_uid' | 'output_dir' | 'quality' | 'attempts'>> & {
   started_at?: Date;
   finished_at?: Date;
 };
@@ -92,7 +95,7 @@ type JobChanges = Partial<Pick<JobRow, 'state' | 'steps' | 'error' | 'derived_se
 export async function updateJob(db: Queryable, jobId: string, changes: JobChanges, now: Date, owner?: string): Promise<boolean> {
   const columns = updatableColumns.filter((column) => column in changes);
   const assignments = columns.map((column, index) => `${column} = $${index + 5}`);
-  const values = columns.map((column) => (column === 'steps' ? JSON.stringify(changes.steps) : changes[column]));
+  const values = columns.map((column) => (jsonColumns.includes(column) ? JSON.stringify(changes[column]) : changes[column]));
   const { rowCount } = await db.query(
     `UPDATE jobs SET ${[...assignments, 'updated_at = $2'].join(', ')}
       WHERE id = $1 AND state <> $4 AND ($3::text IS NULL OR worker = $3)`,
@@ -121,11 +124,12 @@ export async function supersedeEarlierJobs(db: Queryable, seriesInstanceUid: str
 export async function markJobDelivering(
   db: Queryable,
   jobId: string,
-  written: { steps: StepState[]; derivedSeriesUid: string; outputDir: string },
+  written: { steps: StepState[]; derivedSeriesUid: string; outputDir: string; quality: object },
   now: Date,
   owner: string,
 ): Promise<boolean> {
-  const updated = await updateJob(db, jobId, { state: JobState.Delivering, steps: written.steps, derived_series_uid: written.derivedSeriesUid, output_dir: written.outputDir }, now, owner);
+  const changes = { state: JobState.Delivering, steps: written.steps, derived_series_uid: written.derivedSeriesUid, output_dir: written.outputDir, quality: { ...written.quality } };
+  const updated = await updateJob(db, jobId, changes, now, owner);
   if (!updated) return false;
   await db.query(
     `INSERT INTO derived_series (series_instance_uid, job_id, created_at) VALUES ($1, $2, $3)

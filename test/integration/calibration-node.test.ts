@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { Calibration } from '../../src/calibrate/calibration.js';
+import { readImageHeaders } from '../../src/dicom/file/image-headers.js';
+import { describeQuality, type QualityReport } from '../../src/jobs/quality-report.js';
 import { openSeries } from '../../src/imaging/load-series.js';
 import { compareSeries } from '../../src/imaging/metrics.js';
 import { silentLogger } from '../../src/log.js';
@@ -108,6 +110,14 @@ it('refuses the sharp series until its natural pair arrives, then calibrates and
   const soft = (await openSeries((await readdir(softDir)).map((name) => path.join(softDir, name)))).source;
   const quality = await compareSeries(soft, derived);
   expect(quality.maeHu).toBeLessThan(5);
+
+  // The job's own report, without a reference: the soft kernel's lower noise, the lungs' LAA-950, the calibration.
+  const job = (await api<{ jobs: { quality: QualityReport }[] }>('/api/jobs')).jobs[0];
+  expect(job.quality).toMatchObject({ slicesSampled: 8, calibration: { id: calibration.id, heldBackMaeHu: calibration.fitQuality.transfer!.maeHu } });
+  expect(job.quality.noiseHu.after!).toBeLessThan(job.quality.noiseHu.before! / 2);
+  expect(job.quality.laa950.after!).toBeLessThan(job.quality.laa950.before!);
+  const [header] = await readImageHeaders(files[0]);
+  expect(String(header.header.ImageComments)).toContain(describeQuality(job.quality));
   const { rows } = await node.db.query<{ action: string }>("SELECT action FROM audit_events WHERE action LIKE 'calibration.%' OR action = 'job.retried' ORDER BY id");
   expect(rows.map((row) => row.action)).toEqual(['calibration.fitted', 'job.retried']);
 });

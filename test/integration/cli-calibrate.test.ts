@@ -45,6 +45,23 @@ it('calibrate writes each natural pair as JSON, refuses the others with their re
   expect(String(image!.header.DerivationDescription)).toContain(`calibration ${siemens.id.slice(0, 8)}`);
 }, 180_000);
 
+it('process runs the rule\'s fallback step where no calibration matches, and says so in the derived series', async () => {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'ctprep-fallback-'));
+  const input = path.join(work, 'in');
+  await cp(path.join(dataDir, 'lung-pet-ct-dx-A0002-siemens-B70f'), path.join(input, 'b70f'), { recursive: true });
+  const rules = path.join(work, 'rules.json');
+  const fallback = { kind: 'gaussian-soften', options: { sigmaMm: 0.6 } };
+  await writeFile(rules, JSON.stringify({ rules: [{ id: 'kt', name: 'kernel transfer', match: { modality: 'CT' }, steps: [{ kind: 'kernel-transfer', options: { fallback } }], destinations: ['pacs'] }] }));
+  const config = path.join(work, 'node.json');
+  await writeFile(config, JSON.stringify({ rulesFile: rules, calibrationsDir: path.join(work, 'none'), dataDir: path.join(work, 'var') }));
+  const processed = await ctprep(['process', input, path.join(work, 'out'), '--config', config]);
+  expect(processed.stderr).toBe('');
+  expect(processed.stdout).toMatch(/rule kt -> 30 files/);
+  const folder = path.join(work, 'out', (await readdir(path.join(work, 'out'))).find((name) => name.endsWith('.kt'))!);
+  const [image] = await readImageHeaders(path.join(folder, (await readdir(folder))[0]!));
+  expect(String(image!.header.DerivationDescription)).toMatch(/Gaussian .*\(no kernel calibration of this scanner: fallback\)/);
+});
+
 it('calibrate says why when a folder has no natural pair, and exits 1', async () => {
   const input = await mkdtemp(path.join(os.tmpdir(), 'ctprep-calibrate-none-'));
   await cp(path.join(dataDir, 'lung-pet-ct-dx-A0002-siemens-B70f'), path.join(input, 'a'), { recursive: true });

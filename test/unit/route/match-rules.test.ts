@@ -136,3 +136,30 @@ describe('routeSeries: loop prevention', () => {
     expect(decision).toEqual({ matched: [], skippedReason: OWN_OUTPUT_REASON, evaluations: [] });
   });
 });
+
+describe('routeSeries: anyOf alternatives', () => {
+  const chest: RuleInput['match'] = {
+    modality: 'CT',
+    anyOf: [{ bodyPartExamined: ['CHEST', 'THORAX'] }, { seriesDescription: { pattern: 'thora|lung' } }],
+  };
+
+  it('holds when any one alternative holds, and the other conditions too', () => {
+    expect(evaluate(chest).matched).toBe(true);
+    expect(evaluate(chest, { bodyPartExamined: undefined }).matched).toBe(true);
+    expect(evaluate(chest, { seriesDescription: 'Head' }).matched).toBe(true);
+    expect(evaluate(chest, { modality: 'MR' })).toMatchObject({ matched: false, failedCondition: 'modality CT required, got MR' });
+  });
+
+  it('says why each alternative fails when none holds', () => {
+    expect(evaluate(chest, { bodyPartExamined: 'HEAD', seriesDescription: 'Head 1.0' })).toEqual({
+      ruleId: 'r',
+      matched: false,
+      failedCondition: 'none of the alternatives holds: bodyPartExamined one of [CHEST, THORAX] required, got HEAD; or seriesDescription matching /thora|lung/i required, got Head 1.0',
+    });
+  });
+
+  it('refuses a single alternative or an empty one when the rules are read', () => {
+    expect(() => rules(rule('r', { anyOf: [{ modality: 'CT' }] }))).toThrow(/anyOf/);
+    expect(() => rules(rule('r', { anyOf: [{ modality: 'CT' }, {}] }))).toThrow(/an alternative needs at least one condition/);
+  });
+});

@@ -1,0 +1,50 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { bicubicUpsample2x } from '../../../src/imaging/bicubic-upsample.js';
+import { gaussianSoften } from '../../../src/imaging/gaussian-soften.js';
+import { openSeries } from '../../../src/imaging/load-series.js';
+import type { SliceSource } from '../../../src/imaging/slice-source.js';
+import { describeQuality, measureQuality } from '../../../src/jobs/quality-report.js';
+
+const SHARP = path.resolve(process.cwd(), '../shared/data/ct/lung-pet-ct-dx-A0002-siemens-B70f');
+let sharp: SliceSource;
+
+beforeAll(async () => {
+  sharp = (await openSeries((await readdir(SHARP)).map((name) => path.join(SHARP, name)))).source;
+});
+
+/** Counts how often each slice is computed. */
+function counted(source: SliceSource): { source: SliceSource; reads: number[] } {
+  const reads = new Array<number>(source.sliceCount).fill(0);
+  return { reads, source: { ...source, readSlice: (index) => (reads[index]++, source.readSlice(index)) } };
+}
+
+describe('measureQuality on the Siemens B70f series', () => {
+  it('sees a softening step lower the noise and LAA-950, and computes no slice twice', async () => {
+    const softened = counted(gaussianSoften(sharp, { sigmaMm: 1.2 }));
+    const { report, output } = await measureQuality(sharp, softened.source, [undefined]);
+    expect(report.slicesSampled).toBe(8);
+    expect(report.noiseHu.before!).toBeGreaterThan(30);
+    expect(report.noiseHu.after!).toBeLessThan(report.noiseHu.before! / 2);
+    expect(report.laa950.before!).toBeGreaterThan(report.laa950.after!);
+    expect(report.dataConsistencyHu).toBeUndefined();
+    for (let i = 0; i < output.sliceCount; i++) await output.readSlice(i);
+    expect(softened.reads.every((count) => count === 1)).toBe(true);
+    expect(describeQuality(report)).toMatch(/^Quality on 8 sampled slices, input -> output, no reference: noise [\d.]+ -> [\d.]+ HU; LAA-950 [\d.]+ -> [\d.]+ %\.$/);
+  });
+
+  it('measures super-resolution against its input: the output averaged back to the input grid', async () => {
+    const { report } = await measureQuality(sharp, bicubicUpsample2x(sharp), []);
+    expect(report.dataConsistencyHu!).toBeGreaterThan(0);
+    expect(report.dataConsistencyHu!).toBeLessThan(30);
+    expect(report.laa950.after).not.toBeNull();
+  });
+
+  it('names the calibration a kernel transfer used, with its held-back error', async () => {
+    const reports = [{ calibration: '12345678-aaaa-4bbb-8ccc-123456789abc', calibrationFit: { maeHu: 3.4 } }];
+    const { report } = await measureQuality(sharp, sharp, reports);
+    expect(report.calibration).toEqual({ id: '12345678-aaaa-4bbb-8ccc-123456789abc', heldBackMaeHu: 3.4 });
+    expect(report.noiseHu.after).toBe(report.noiseHu.before);
+    expect(describeQuality(report)).toContain('calibration 12345678, held-back MAE 3.4 HU');
+  });
+});
