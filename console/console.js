@@ -274,7 +274,7 @@ function jobRow(job) {
     {},
     el('td', {}, when(job.createdAt)),
     el('td', {}, job.seriesDescription ?? '', el('div', { class: 'mono', title: job.seriesInstanceUid }, shortUid(job.seriesInstanceUid))),
-    el('td', {}, job.ruleId),
+    el('td', {}, job.ruleId, job.ruleVersion ? el('span', { class: 'hint' }, ` v${job.ruleVersion}`) : ''),
     el('td', {}, chip(job.state, job.state), job.attempts > 1 ? ` ${job.attempts} attempts` : ''),
     el('td', {}, job.steps.map((step) => chip(`${step.kind}: ${step.state}`, step.state))),
     el('td', { class: 'error' }, job.error ?? ''),
@@ -345,7 +345,7 @@ function ruleRow(rule) {
     'tr',
     {},
     el('td', {}, String(rule.priority)),
-    el('td', { class: 'mono' }, rule.id),
+    el('td', { class: 'mono' }, rule.id, el('div', { class: 'hint' }, `version ${rule.version}`)),
     el('td', {}, rule.name),
     el('td', {}, chip(rule.enabled ? 'enabled' : 'disabled', rule.enabled ? 'ok' : 'disabled'), rule.exclusive ? chip('exclusive') : ''),
     el('td', {}, describeMatch(rule.match)),
@@ -365,9 +365,10 @@ function ruleRow(rule) {
 
 async function refreshRules() {
   const data = await api('/api/rules');
-  view.rules = data.rules;
+  // In the order routing evaluates them: lowest priority first, equal ones as listed (a stable sort).
+  view.rules = [...data.rules].sort((a, b) => a.priority - b.priority);
   const headers = ['Priority', 'Id', 'Name', 'Status', 'Match', 'Steps', 'Destinations', ''];
-  byId('rules-table').replaceChildren(table(headers, data.rules.map(ruleRow), 'No rules: no series will be processed.'));
+  byId('rules-table').replaceChildren(table(headers, view.rules.map(ruleRow), 'No rules: no series will be processed.'));
 }
 
 function openEditor(rule, title = `Edit rule ${rule.id}`) {

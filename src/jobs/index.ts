@@ -7,4 +7,4 @@
 export { startJobs } from './start-jobs.js';
 export { retryJob } from './retry-job.js';
 export { runProcessFolder } from './process-folder.js';
-export { defaultStepKinds, type StepRegistry } from './steps/index.js';
+export { defaultStepKinds, stepSpecProblems, type StepRegistry } from './steps/index.js';

@@ -3,7 +3,7 @@ import { startApi, type RunningApi } from '../api/index.js';
 import { retryDelivery } from '../deliver/index.js';
 import { apiHostNames, type NodeConfig } from '../config/schema.js';
 import type { InferenceEngine } from '../inference/index.js';
-import { retryJob } from '../jobs/index.js';
+import { retryJob, stepSpecProblems } from '../jobs/index.js';
 import type { Logger } from '../log.js';
 import type { Storage } from './start-storage.js';
 import type { StopList } from './stop-list.js';
@@ -16,7 +16,10 @@ export async function startHttp(config: NodeConfig, storage: Storage, inference:
       db,
       retryJob: (jobId) => retryJob(db, boss, jobId, clock(), config.jobs.staleAfterSeconds * 1000),
       retryDelivery: (deliveryId) => retryDelivery(db, boss, deliveryId, clock()),
-      ruleReferences: storage.ruleReferences,
+      ruleReferences: () => {
+        const models = new Map(inference.registry.ids().map((id) => [id, inference.registry.getModel(id).manifest]));
+        return { ...storage.ruleReferences(), stepProblems: (step, at) => stepSpecProblems(step, at, storage.stepKinds, models) };
+      },
       destinations: config.destinations,
       node: { aeTitle: config.dicom.aeTitle, dicomPort, version: '0.1.0', databaseKind: db.kind },
       ownOutput: config.derive,

@@ -4,7 +4,7 @@ import type PgBoss from 'pg-boss';
 import type { NodeConfig } from '../config/schema.js';
 import type { Database } from '../db/database.js';
 import { openDatabase } from '../db/index.js';
-import { defaultStepKinds, type StepRegistry } from '../jobs/steps/index.js';
+import { defaultStepKinds, stepSpecProblems, type StepRegistry } from '../jobs/steps/index.js';
 import type { Logger } from '../log.js';
 import { startQueue } from '../queue/queue.js';
 import { assertRuleReferences, loadRulesFile, type KnownRuleReferences } from '../route/load-rules.js';
@@ -17,7 +17,7 @@ export interface Storage {
   db: Database;
   boss: PgBoss;
   stepKinds: StepRegistry;
-  /** Destinations and step kinds a rule may name. */
+  /** Destinations and step kinds a rule may name (models are checked once the engine is up: start-http). */
   ruleReferences: () => KnownRuleReferences;
 }
 
@@ -31,7 +31,11 @@ export async function startStorage(config: NodeConfig, log: Logger, stops: StopL
   stops.add(() => db.close());
   log.info({ database: db.kind }, 'database ready');
   const stepKinds = defaultStepKinds();
-  const ruleReferences = () => ({ destinations: Object.keys(config.destinations), stepKinds: [...stepKinds.keys()] });
+  const ruleReferences = (): KnownRuleReferences => ({
+    destinations: Object.keys(config.destinations),
+    stepKinds: [...stepKinds.keys()],
+    stepProblems: (step, at) => stepSpecProblems(step, at, stepKinds),
+  });
   if (await access(config.rulesFile).then(() => true, () => false)) {
     const seed = await loadRulesFile(config.rulesFile);
     assertRuleReferences(seed, ruleReferences());

@@ -73,15 +73,21 @@ export async function loadRulesFile(path: string): Promise<Rule[]> {
 export interface KnownRuleReferences {
   destinations: readonly string[];
   stepKinds: readonly string[];
+  /**
+   * Problems of one step that would make it fail on every series (its options, the models it
+   * names), given by the composition root: steps come after routing. Without it only kinds are checked.
+   */
+  stepProblems?: (step: Rule['steps'][number], path: (string | number)[]) => string[];
 }
 
-/** Checks that every rule names only configured destinations and registered step kinds. */
+/** Checks that every rule names only configured destinations and steps that can run. */
 export function assertRuleReferences(rules: readonly Rule[], known: KnownRuleReferences): void {
   const problems = rules.flatMap((rule, index) => [
-    ...rule.steps
-      .map((step, stepIndex) => ({ step, stepIndex }))
-      .filter(({ step }) => !known.stepKinds.includes(step.kind))
-      .map(({ step, stepIndex }) => `rules[${index}].steps[${stepIndex}].kind: unknown step kind '${step.kind}'`),
+    ...rule.steps.flatMap((step, stepIndex) =>
+      !known.stepKinds.includes(step.kind)
+        ? [`rules[${index}].steps[${stepIndex}].kind: unknown step kind '${step.kind}'`]
+        : (known.stepProblems?.(step, ['rules', index, 'steps', stepIndex]) ?? []),
+    ),
     ...rule.destinations
       .map((name, destIndex) => ({ name, destIndex }))
       .filter(({ name }) => !known.destinations.includes(name))

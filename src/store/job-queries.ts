@@ -8,6 +8,7 @@ export interface JobSummaryRow {
   series_instance_uid: string;
   series_generation: number;
   rule_id: string;
+  rule_version: number | null;
   state: JobStateName;
   steps: StepState[];
   attempts: number;
@@ -26,6 +27,8 @@ export interface JobSummary {
   seriesInstanceUid: string;
   seriesGeneration: number;
   ruleId: string;
+  /** The version of the rule the job was made from; null for jobs made before rules had versions. */
+  ruleVersion: number | null;
   state: JobStateName;
   steps: StepState[];
   attempts: number;
@@ -76,7 +79,7 @@ export interface JobDetail extends JobWithDeliveries {
   rule: unknown;
 }
 
-export const jobSummaryColumns = `j.id, j.series_instance_uid, j.series_generation, j.rule_id, j.state, j.steps, j.attempts,
+export const jobSummaryColumns = `j.id, j.series_instance_uid, j.series_generation, j.rule_id, j.rule_version, j.state, j.steps, j.attempts,
   j.error, j.derived_series_uid, j.quality, j.instance_count, j.created_at, j.started_at, j.finished_at, j.updated_at`;
 
 export function toJobSummary(row: JobSummaryRow): JobSummary {
@@ -85,6 +88,7 @@ export function toJobSummary(row: JobSummaryRow): JobSummary {
     seriesInstanceUid: row.series_instance_uid,
     seriesGeneration: row.series_generation,
     ruleId: row.rule_id,
+    ruleVersion: row.rule_version,
     state: row.state,
     steps: row.steps,
     attempts: row.attempts,

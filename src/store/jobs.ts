@@ -46,8 +46,8 @@ export async function createJob(
 ): Promise<void> {
   const steps: StepState[] = job.rule.steps.map((step) => ({ kind: step.kind, state: StepRunState.Pending }));
   await db.query(
-    `INSERT INTO jobs (id, series_instance_uid, series_generation, rule_id, rule, series_tags, state, steps, instance_count, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
+    `INSERT INTO jobs (id, series_instance_uid, series_generation, rule_id, rule_version, rule, series_tags, state, steps, instance_count, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, (SELECT version FROM rules WHERE id = $4), $5, $6, $7, $8, $9, $10, $10)`,
     [
       job.id,
       job.seriesInstanceUid,

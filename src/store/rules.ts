@@ -17,21 +17,31 @@ export async function listRules(db: Queryable): Promise<Rule[]> {
   return parseRules(rows.map((row) => row.definition));
 }
 
-export async function getRule(db: Queryable, id: string): Promise<Rule | undefined> {
-  const { rows } = await db.query<{ definition: unknown }>('SELECT definition FROM rules WHERE id = $1', [id]);
-  return rows[0] ? ruleSchema.parse(rows[0].definition) : undefined;
+/** A rule with the version it has in the database (1 when made, raised by each save). */
+export type VersionedRule = Rule & { version: number };
+
+export async function listVersionedRules(db: Queryable): Promise<VersionedRule[]> {
+  const { rows } = await db.query<{ definition: unknown; version: number }>('SELECT definition, version FROM rules ORDER BY created_at, id');
+  const rules = parseRules(rows.map((row) => row.definition));
+  return rules.map((rule, index) => ({ ...rule, version: rows[index].version }));
 }
 
-/** Validates a rule from a person (API, CLI) and stores it, replacing one with the same id. */
-export async function saveRule(db: Queryable, input: unknown, known: KnownRuleReferences): Promise<Rule> {
+export async function getVersionedRule(db: Queryable, id: string): Promise<VersionedRule | undefined> {
+  const { rows } = await db.query<{ definition: unknown; version: number }>('SELECT definition, version FROM rules WHERE id = $1', [id]);
+  return rows[0] ? { ...ruleSchema.parse(rows[0].definition), version: rows[0].version } : undefined;
+}
+
+/** Validates a rule from a person (API, CLI) and stores it, replacing one with the same id; its version goes up by one. */
+export async function saveRule(db: Queryable, input: unknown, known: KnownRuleReferences): Promise<VersionedRule> {
   const rule = parseRule(input);
   assertRuleReferences([rule], known);
-  await db.query(
+  const { rows } = await db.query<{ version: number }>(
     `INSERT INTO rules (id, definition) VALUES ($1, $2)
-     ON CONFLICT (id) DO UPDATE SET definition = EXCLUDED.definition, updated_at = now()`,
+     ON CONFLICT (id) DO UPDATE SET definition = EXCLUDED.definition, version = rules.version + 1, updated_at = now()
+     RETURNING version`,
     [rule.id, JSON.stringify(rule)],
   );
-  return rule;
+  return { ...rule, version: rows[0].version };
 }
 
 export async function deleteRule(db: Queryable, id: string): Promise<boolean> {

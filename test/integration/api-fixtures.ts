@@ -8,6 +8,7 @@ import { Registry } from 'prom-client';
 import type { Database } from '../../src/db/database.js';
 import type { ApiDeps } from '../../src/api/api-deps.js';
 import { retryJob } from '../../src/jobs/retry-job.js';
+import { defaultStepKinds, stepSpecProblems } from '../../src/jobs/steps/index.js';
 import { retryDelivery } from '../../src/deliver/retry-delivery.js';
 import { routeSeries } from '../../src/route/match-rules.js';
 import { seriesTagsFromHeader } from '../../src/route/series-tags.js';
@@ -137,12 +138,16 @@ export async function insertDelivery(db: Database, jobId: string, state: string,
 }
 
 /** The API wired as the node wires it: retries go through src/jobs/retry-job.ts and src/deliver/retry-delivery.ts and a real pg-boss. */
+const stepKinds = defaultStepKinds();
+/** The models the API tests' node knows: one trained, one random-weight stand-in. */
+const knownModels = new Map([['harmonize-v2-fold1', { status: 'trained' }], ['sr2x-edsr2d-random', { status: 'untrained-random-weights' }]]);
+
 export function apiDeps(db: Database, boss: PgBoss, overrides: Partial<ApiDeps> = {}): ApiDeps {
   return {
     db,
     retryJob: (jobId) => retryJob(db, boss, jobId, new Date(), 10_000),
     retryDelivery: (deliveryId) => retryDelivery(db, boss, deliveryId, new Date()),
-    ruleReferences: () => ({ destinations: ['pacs'], stepKinds: ['gaussian-soften', 'bicubic-upsample'] }),
+    ruleReferences: () => ({ destinations: ['pacs'], stepKinds: [...stepKinds.keys()], stepProblems: (step, at) => stepSpecProblems(step, at, stepKinds, knownModels) }),
     destinations: { pacs: { aeTitle: 'ORTHANC', host: '127.0.0.1', port: 4242 } },
     node: { aeTitle: 'CTPREP', dicomPort: 11112, version: '0.1.0-test', databaseKind: db.kind },
     metrics: new Registry(),

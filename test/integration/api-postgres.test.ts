@@ -245,18 +245,26 @@ describe('rules', () => {
 
   it('lists and shows rules', async () => {
     expect((await call('/api/rules')).body.rules.map((r: any) => r.id)).toEqual(['harmonize-sharp', 'upsample-soft']);
-    expect((await call('/api/rules/harmonize-sharp')).body).toEqual(sharpRule);
+    expect((await call('/api/rules/harmonize-sharp')).body).toEqual({ ...sharpRule, version: 1 });
     expectError(await call('/api/rules/no-such-rule'), 404, 'not_found');
     expectError(await call('/api/rules/Bad_Id'), 400, 'invalid_request');
   });
 
-  it('creates (201), replaces (200) and deletes (204) a rule', async () => {
+  it('creates (201), replaces (200) and deletes (204) a rule, its version rising with each save', async () => {
     const created = await call('/api/rules/superres-ge', { method: 'PUT', body: newRule });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ ...newRule, enabled: true, priority: 100, exclusive: false });
+    expect(created.body).toEqual({ ...newRule, enabled: true, priority: 100, exclusive: false, version: 1 });
     const replaced = await call('/api/rules/superres-ge', { method: 'PUT', body: { ...newRule, enabled: false } });
     expect(replaced.status).toBe(200);
-    expect((await call('/api/rules/superres-ge')).body.enabled).toBe(false);
+    expect(replaced.body.version).toBe(2);
+    const read = (await call('/api/rules/superres-ge')).body;
+    expect(read).toMatchObject({ enabled: false, version: 2 });
+    // A rule read, edited and sent back with the version it was read at: saved unless someone saved it since.
+    expect((await call('/api/rules/superres-ge', { method: 'PUT', body: { ...read, priority: 150 } })).body.version).toBe(3);
+    const stale = await call('/api/rules/superres-ge', { method: 'PUT', body: { ...read, priority: 160 } });
+    expectError(stale, 409, 'conflict');
+    expect(stale.body.error.message).toMatch(/at version 3, not 2/);
+    expect((await call('/api/rules/superres-ge')).body.priority).toBe(150);
     const deleted = await call('/api/rules/superres-ge', { method: 'DELETE' });
     expect(deleted.status).toBe(204);
     expectError(await call('/api/rules/superres-ge', { method: 'DELETE' }), 404, 'not_found');
@@ -289,6 +297,28 @@ describe('rules', () => {
     expect(body.error.code).toBe('invalid_input');
     expect(body.error.message).toContain("rule.steps[0].kind: unknown step kind 'magic'");
     expect(body.error.message).toContain("rule.destinations[0]: unknown destination 'nowhere'");
+  });
+
+  it.each([
+    ['options its kind refuses', [{ kind: 'gaussian-soften', options: { sigmaMm: 'big' } }], 'rule.steps[0].options.sigmaMm'],
+    ['a factor the step cannot do', [{ kind: 'bicubic-upsample', options: { factor: 7 } }], 'rule.steps[0].options.factor'],
+    ['a model not in the registry', [{ kind: 'model', options: { model: 'no-such-model' } }], "rule.steps[0].options.model: no model 'no-such-model' in the registry"],
+    ['an untrained model without its flag', [{ kind: 'model', options: { model: 'sr2x-edsr2d-random' } }], "rule.steps[0].options.model: model 'sr2x-edsr2d-random' is untrained-random-weights: set allowUntrained"],
+    ['a broken fallback', [{ kind: 'kernel-transfer', options: { fallback: { kind: 'gaussian-soften', options: { sigmaMm: -1 } } } }], 'rule.steps[0].options.fallback.options.sigmaMm'],
+  ])('refuses a rule that can only fail: %s, naming the field, and stores nothing', async (_what, steps, field) => {
+    const response = await call('/api/rules/can-only-fail', { method: 'PUT', body: { ...newRule, id: 'can-only-fail', steps } });
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toContain(field);
+    expect((await call('/api/rules/can-only-fail')).status).toBe(404);
+  });
+
+  it('accepts what can run: a trained model, an untrained one with its flag, a kernel transfer with a valid fallback', async () => {
+    const steps = [
+      { kind: 'kernel-transfer', options: { targetKernel: 'B40f', fallback: { kind: 'model', options: { model: 'harmonize-v2-fold1' } } } },
+      { kind: 'model', options: { model: 'sr2x-edsr2d-random', allowUntrained: true } },
+    ];
+    expect((await call('/api/rules/can-run', { method: 'PUT', body: { ...newRule, id: 'can-run', steps } })).status).toBe(201);
+    expect((await call('/api/rules/can-run', { method: 'DELETE' })).status).toBe(204);
   });
 
   it('answers malformed, missing and oversized bodies in the error shape', async () => {

@@ -10,7 +10,7 @@ import type { Database } from '../../src/db/database.js';
 import { readIndexHeader } from '../../src/dicom/file/index-header.js';
 import { indexInstance } from '../../src/store/instances.js';
 import { startQueue } from '../../src/queue/queue.js';
-import { seedRules } from '../../src/store/rules.js';
+import { getVersionedRule, saveRule, seedRules } from '../../src/store/rules.js';
 import { routeCompleteSeries } from '../../src/route/route-series.js';
 import { loadRulesFile } from '../../src/route/load-rules.js';
 import { silentLogger } from '../../src/log.js';
@@ -73,15 +73,19 @@ it('a late instance reopens the series and its next routing supersedes the earli
   );
   expect(reopened.rows[0]).toEqual({ state: 'receiving', generation: 2, instance_count: 30 });
 
+  // Someone edits the rule meanwhile: the next job records the new version.
+  const { version: _read, ...rule } = (await getVersionedRule(db, 'harmonize-sharp-chest-ct'))!;
+  expect((await saveRule(db, { ...rule, name: 'edited' }, { destinations: ['pacs'], stepKinds: ['kernel-transfer'] })).version).toBe(2);
+
   const second = await route(uid);
   expect(second?.generation).toBe(2);
-  const jobs = await db.query<{ id: string; state: string; series_generation: number }>(
-    'SELECT id, state, series_generation FROM jobs WHERE series_instance_uid = $1 ORDER BY series_generation',
+  const jobs = await db.query<{ id: string; state: string; series_generation: number; rule_version: number }>(
+    'SELECT id, state, series_generation, rule_version FROM jobs WHERE series_instance_uid = $1 ORDER BY series_generation',
     [uid],
   );
-  expect(jobs.rows.map((job) => [job.series_generation, job.state])).toEqual([
-    [1, 'superseded'],
-    [2, 'queued'],
+  expect(jobs.rows.map((job) => [job.series_generation, job.state, job.rule_version])).toEqual([
+    [1, 'superseded', 1],
+    [2, 'queued', 2],
   ]);
   const queued = await boss.fetch<{ jobId: string }>('process-series', { batchSize: 10 });
   expect(queued.map((job) => job.data.jobId).sort()).toEqual([...first!.jobIds, ...second!.jobIds].sort());

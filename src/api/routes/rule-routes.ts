@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import type { ApiDeps } from '../api-deps.js';
 import { ConfigError, InvalidInputError } from '../../errors.js';
-import { deleteRule, getRule, listRules, saveRule } from '../../store/rules.js';
+import { deleteRule, getVersionedRule, listVersionedRules, saveRule } from '../../store/rules.js';
 import { ruleIdParam } from '../request-values.js';
-import { badRequest, notFound } from '../http-error.js';
+import { badRequest, conflict, notFound } from '../http-error.js';
 import { dryRunRules } from '../rules-dry-run.js';
 import { recordAudit } from '../../store/audit-events.js';
 import { apiActor } from '../audit-actor.js';
@@ -14,34 +14,41 @@ function asSingleRuleError(error: ConfigError): InvalidInputError {
   return new InvalidInputError(message, error);
 }
 
-function ruleBody(body: unknown, id: string): Record<string, unknown> {
+/** The rule in a request body, and the version the client read it at (a rule read, edited and sent back carries it). */
+function ruleBody(body: unknown, id: string): { rule: Record<string, unknown>; readVersion?: number } {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw badRequest('expected a rule as a JSON object (Content-Type: application/json)');
   }
-  const rule = body as Record<string, unknown>;
-  if (rule.id === undefined) return { ...rule, id };
+  const { version, ...rule } = body as Record<string, unknown>;
+  if (version !== undefined && !(Number.isInteger(version) && (version as number) > 0)) throw badRequest(`version: expected the positive whole number the rule was read at, got ${JSON.stringify(version)}`);
+  const readVersion = version as number | undefined;
+  if (rule.id === undefined) return { rule: { ...rule, id }, readVersion };
   if (rule.id !== id) throw badRequest(`id: the rule's id ${JSON.stringify(rule.id)} differs from the id in the URL (${id})`);
-  return rule;
+  return { rule, readVersion };
 }
 
 export function ruleRoutes(deps: Pick<ApiDeps, 'db' | 'ruleReferences' | 'ownOutput'>): Router {
   const router = Router({ caseSensitive: true });
   router.get('/rules', async (_req, res) => {
-    res.json({ rules: await listRules(deps.db) });
+    res.json({ rules: await listVersionedRules(deps.db) });
   });
   router.post('/rules/test', async (req, res) => {
     res.json(await dryRunRules(deps.db, req.body, deps.ownOutput));
   });
   router.get('/rules/:id', async (req, res) => {
     const id = ruleIdParam(req.params.id);
-    const rule = await getRule(deps.db, id);
+    const rule = await getVersionedRule(deps.db, id);
     if (!rule) throw notFound(`no rule ${id}`);
     res.json(rule);
   });
   router.put('/rules/:id', async (req, res) => {
     const id = ruleIdParam(req.params.id);
-    const input = ruleBody(req.body, id);
-    const existed = (await getRule(deps.db, id)) !== undefined;
+    const { rule: input, readVersion } = ruleBody(req.body, id);
+    const existing = await getVersionedRule(deps.db, id);
+    const existed = existing !== undefined;
+    if (readVersion !== undefined && readVersion !== (existing?.version ?? 0)) {
+      throw conflict(`rule ${id} is at version ${existing?.version ?? '(deleted)'}, not ${readVersion}: someone saved it since you read it; read it again`);
+    }
     try {
       const rule = await saveRule(deps.db, input, deps.ruleReferences());
       await recordAudit(deps.db, { at: new Date(), actor: apiActor(req), action: 'rule.saved', subject: rule.id, detail: { created: !existed, rule } });
