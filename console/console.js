@@ -143,11 +143,18 @@ function routingCell(series) {
   return routing.matchedRuleIds.map((id) => chip(id));
 }
 
+/** YYYYMMDD as YYYY-MM-DD. */
+function formatStudyDate(date) {
+  return date && /^\d{8}$/.test(date) ? `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6)}` : date ?? '';
+}
+
 function seriesRow(series) {
   const row = el(
     'tr',
     { class: series.seriesInstanceUid === view.selectedSeriesUid ? 'clickable selected' : 'clickable', tabindex: 0 },
     el('td', {}, when(series.lastReceivedAt)),
+    el('td', {}, (series.patientName ?? '').replaceAll('^', ' '), el('div', { class: 'mono' }, series.patientId ?? '')),
+    el('td', {}, series.studyDescription ?? '', el('div', { class: 'hint' }, [series.accessionNumber, formatStudyDate(series.studyDate)].filter(Boolean).join(' · '))),
     el('td', {}, series.seriesDescription ?? '', el('div', { class: 'mono', title: series.seriesInstanceUid }, shortUid(series.seriesInstanceUid))),
     el('td', {}, series.modality ?? ''),
     el('td', {}, series.convolutionKernel ?? ''),
@@ -170,11 +177,14 @@ function seriesRow(series) {
 }
 
 async function refreshSeries() {
-  const state = byId('series-state').value;
-  const data = await api(`/api/series?limit=100${state ? `&state=${enc(state)}` : ''}`);
-  const headers = ['Last received', 'Series', 'Modality', 'Kernel', 'Manufacturer', 'Matrix', 'Slice (mm)', 'Instances', 'From AE', 'State', 'Routing', 'Jobs'];
+  const query = new URLSearchParams({ limit: '100' });
+  const filters = { state: byId('series-state').value, q: byId('series-search').value.trim(), studyDateFrom: byId('series-date-from').value, studyDateTo: byId('series-date-to').value };
+  for (const [name, value] of Object.entries(filters)) if (value) query.set(name, value);
+  const data = await api(`/api/series?${query}`);
+  const headers = ['Last received', 'Patient', 'Study', 'Series', 'Modality', 'Kernel', 'Manufacturer', 'Matrix', 'Slice (mm)', 'Instances', 'From AE', 'State', 'Routing', 'Jobs'];
+  const searching = filters.q || filters.studyDateFrom || filters.studyDateTo;
   byId('series-table').replaceChildren(
-    table(headers, data.series.map(seriesRow), 'No series received yet.'),
+    table(headers, data.series.map(seriesRow), searching ? 'No series matches.' : 'No series received yet.'),
     data.total > data.series.length ? el('p', { class: 'hint' }, `showing ${data.series.length} of ${data.total}`) : '',
   );
   if (view.selectedSeriesUid) await refreshSeriesDetail(view.selectedSeriesUid);
@@ -542,6 +552,10 @@ function start() {
   byId('token-form').addEventListener('submit', useToken);
   for (const tab of document.querySelectorAll('.tab')) tab.addEventListener('click', () => showSection(tab.dataset.section));
   byId('series-state').addEventListener('change', refreshActive);
+  for (const id of ['series-date-from', 'series-date-to']) byId(id).addEventListener('change', refreshActive);
+  byId('series-search').addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') refreshActive();
+  });
   byId('jobs-state').addEventListener('change', refreshActive);
   byId('rule-new').addEventListener('click', () => openEditor(RULE_TEMPLATE, 'New rule'));
   byId('rule-save').addEventListener('click', saveEditor);

@@ -6,3 +6,4 @@
  */
 export { startIngest, type Ingest, type IngestDeps } from './start-ingest.js';
 export { openSpool, type Spool } from './spool.js';
+export { backfillStudySearch } from './backfill-study-search.js';

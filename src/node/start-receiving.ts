@@ -2,7 +2,7 @@ import path from 'node:path';
 import { allowedCallers, type NodeConfig } from '../config/schema.js';
 import { listenerTls } from '../config/tls-files.js';
 import { startDicomListener, type DicomListener } from '../dicom/index.js';
-import { openSpool } from '../ingest/index.js';
+import { backfillStudySearch, openSpool } from '../ingest/index.js';
 import { startIngest, type Ingest } from '../ingest/index.js';
 import type { Logger } from '../log.js';
 import { systemTimers } from '../timers.js';
@@ -16,6 +16,8 @@ import type { StopList } from './stop-list.js';
 export async function startReceiving(config: NodeConfig, storage: Storage, clock: () => Date, log: Logger, stops: StopList): Promise<{ ingest: Ingest; listener: DicomListener }> {
   const { db, boss } = storage;
   const spool = await openSpool(path.join(config.dataDir, 'spool'));
+  const backfilled = await backfillStudySearch(db, log);
+  if (backfilled > 0) log.info({ series: backfilled }, 'study search fields filled from the spool');
   const ingest = await startIngest({
     db,
     spool,

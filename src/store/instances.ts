@@ -92,8 +92,9 @@ async function upsertSeries(tx: Queryable, entries: readonly IndexedInstance[], 
   await tx.query(
     `INSERT INTO series (series_instance_uid, study_instance_uid, patient_id, modality, manufacturer,
        convolution_kernel, rows, columns, slice_thickness, body_part_examined, series_description,
-       calling_ae, tags, state, instance_count, first_received_at, last_received_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $17, $15, $14, $14)
+       calling_ae, tags, state, instance_count, first_received_at, last_received_at,
+       patient_name, accession_number, study_date, study_description)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $17, $15, $14, $14, $18, $19, $20, $21)
      ON CONFLICT (series_instance_uid) DO UPDATE SET
        last_received_at = GREATEST(series.last_received_at, EXCLUDED.last_received_at),
        instance_count = series.instance_count + $15,
@@ -118,8 +119,20 @@ async function upsertSeries(tx: Queryable, entries: readonly IndexedInstance[], 
       newInstances,
       replacedInstances,
       SeriesState.Receiving,
+      ...studySearchValues(tags),
     ],
   );
+}
+
+/** PatientName, AccessionNumber, StudyDate and StudyDescription as the search columns keep them. */
+export function studySearchValues(tags: Record<string, unknown>): [string | null, string | null, string | null, string | null] {
+  return [personNameText(tags.PatientName), text(tags.AccessionNumber), text(tags.StudyDate), text(tags.StudyDescription)];
+}
+
+/** A PatientName as dcmjs naturalizes it ([{ Alphabetic: 'DOE^JANE' }]) or as a plain string, as 'DOE^JANE'. */
+function personNameText(value: unknown): string | null {
+  const names = (Array.isArray(value) ? value : [value]).map((name) => (name && typeof name === 'object' ? (name as { Alphabetic?: unknown }).Alphabetic : name));
+  return text(names.filter((name) => name !== undefined && name !== null && name !== '').map(String));
 }
 
 function text(value: unknown): string | null {

@@ -8,6 +8,10 @@ interface SeriesRow {
   series_instance_uid: string;
   study_instance_uid: string;
   patient_id: string | null;
+  patient_name: string | null;
+  accession_number: string | null;
+  study_date: string | null;
+  study_description: string | null;
   modality: string | null;
   manufacturer: string | null;
   convolution_kernel: string | null;
@@ -31,6 +35,11 @@ export interface SeriesSummary {
   seriesInstanceUid: string;
   studyInstanceUid: string;
   patientId: string | null;
+  patientName: string | null;
+  accessionNumber: string | null;
+  /** YYYYMMDD, as DICOM writes it. */
+  studyDate: string | null;
+  studyDescription: string | null;
   modality: string | null;
   manufacturer: string | null;
   convolutionKernel: string | null;
@@ -58,7 +67,8 @@ export interface SeriesDetail extends Omit<SeriesSummary, 'jobs'> {
   jobs: JobSummary[];
 }
 
-const seriesColumns = `s.series_instance_uid, s.study_instance_uid, s.patient_id, s.modality, s.manufacturer,
+const seriesColumns = `s.series_instance_uid, s.study_instance_uid, s.patient_id, s.patient_name, s.accession_number,
+  s.study_date, s.study_description, s.modality, s.manufacturer,
   s.convolution_kernel, s.rows, s.columns, s.slice_thickness, s.body_part_examined, s.series_description,
   s.calling_ae, s.state, s.generation, s.instance_count, s.first_received_at, s.last_received_at, s.routed_at, s.routing,
   (SELECT json_agg(json_build_object('id', j.id, 'ruleId', j.rule_id, 'state', j.state) ORDER BY j.created_at, j.id)
@@ -69,6 +79,10 @@ function toSeriesSummary(row: SeriesRow): SeriesSummary {
     seriesInstanceUid: row.series_instance_uid,
     studyInstanceUid: row.study_instance_uid,
     patientId: row.patient_id,
+    patientName: row.patient_name,
+    accessionNumber: row.accession_number,
+    studyDate: row.study_date,
+    studyDescription: row.study_description,
     modality: row.modality,
     manufacturer: row.manufacturer,
     convolutionKernel: row.convolution_kernel,
@@ -89,18 +103,55 @@ function toSeriesSummary(row: SeriesRow): SeriesSummary {
   };
 }
 
-/** Series most recently receiving first. */
-export async function listSeries(
-  db: Queryable,
-  filter: { state?: SeriesStateName } & Page,
-): Promise<{ series: SeriesSummary[]; total: number }> {
-  const state = filter.state ?? null;
+/** What a series list can be narrowed to; text values ending with '*' are prefixes. */
+export interface SeriesSearch {
+  state?: SeriesStateName;
+  /** Any of patient ID, accession, Study or Series UID (exact or prefix), or the start of patient name or study description. */
+  q?: string;
+  patientId?: string;
+  patientName?: string;
+  accessionNumber?: string;
+  studyInstanceUid?: string;
+  studyDescription?: string;
+  /** YYYYMMDD, inclusive. */
+  studyDateFrom?: string;
+  studyDateTo?: string;
+}
+
+/** Series most recently receiving first, narrowed by the search, with how many match in all. */
+export async function listSeries(db: Queryable, filter: SeriesSearch & Page): Promise<{ series: SeriesSummary[]; total: number }> {
+  const values: unknown[] = [];
+  const value = (v: unknown) => `$${values.push(v)}`;
+  const like = (text: string) => `${text.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  /** Exact, or a prefix when the value ends with '*'; case-insensitive where people type names. */
+  const matches = (column: string, text: string, caseless = false) => {
+    const [left, right] = caseless ? [`lower(${column})`, (p: string) => `lower(${p})`] : [column, (p: string) => p];
+    return text.endsWith('*') ? `${left} LIKE ${right(value(like(text)))}` : `${left} = ${right(value(text))}`;
+  };
+  const conditions: string[] = [];
+  if (filter.state) conditions.push(`s.state = ${value(filter.state)}`);
+  if (filter.patientId) conditions.push(matches('s.patient_id', filter.patientId));
+  if (filter.patientName) conditions.push(matches('s.patient_name', filter.patientName, true));
+  if (filter.accessionNumber) conditions.push(matches('s.accession_number', filter.accessionNumber));
+  if (filter.studyInstanceUid) conditions.push(matches('s.study_instance_uid', filter.studyInstanceUid));
+  if (filter.studyDescription) conditions.push(matches('s.study_description', filter.studyDescription, true));
+  if (filter.studyDateFrom) conditions.push(`s.study_date >= ${value(filter.studyDateFrom)}`);
+  if (filter.studyDateTo) conditions.push(`s.study_date <= ${value(filter.studyDateTo)}`);
+  if (filter.q) {
+    const q = filter.q;
+    const start = q.endsWith('*') ? q : `${q}*`;
+    conditions.push(`(${[
+      matches('s.patient_id', q), matches('s.accession_number', q), matches('s.study_instance_uid', q), matches('s.series_instance_uid', q),
+      matches('s.patient_name', start, true), matches('s.study_description', start, true),
+    ].join(' OR ')})`);
+  }
+  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+  const count = await db.query<{ total: number }>(`SELECT count(*)::int AS total FROM series s ${where}`, values);
   const { rows } = await db.query<SeriesRow>(
-    `SELECT ${seriesColumns} FROM series s WHERE ($1::text IS NULL OR s.state = $1)
-      ORDER BY s.last_received_at DESC, s.series_instance_uid LIMIT $2 OFFSET $3`,
-    [state, filter.limit, filter.offset],
+    `SELECT ${seriesColumns} FROM series s ${where}
+      ORDER BY s.last_received_at DESC, s.series_instance_uid LIMIT ${value(filter.limit)} OFFSET ${value(filter.offset)}`,
+    values,
   );
-  const count = await db.query<{ total: number }>('SELECT count(*)::int AS total FROM series WHERE ($1::text IS NULL OR state = $1)', [state]);
   return { series: rows.map(toSeriesSummary), total: count.rows[0]?.total ?? 0 };
 }
 

@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/database.js';
 import { SeriesState } from './states.js';
 import { seriesTagsFromHeader, type SeriesTags } from '../route/series-tags.js';
+import { studySearchValues } from './instances.js';
 
 /** What completion reads of a series that went quiet. */
 export interface QuietSeriesRow {
@@ -79,4 +80,25 @@ export async function seriesTagsOfRow(db: Queryable, seriesInstanceUid: string):
     seriesInstanceUid,
   ]);
   return seriesTagsFromHeader(rows[0]?.tags ?? { SeriesInstanceUID: seriesInstanceUid }, rows[0]?.calling_ae, false);
+}
+
+/** Series indexed before migration 007, with one of their files, to fill the study search columns from. */
+export async function seriesAwaitingStudySearch(db: Queryable, limit: number): Promise<{ seriesInstanceUid: string; path: string | null }[]> {
+  const { rows } = await db.query<{ series_instance_uid: string; path: string | null }>(
+    `SELECT s.series_instance_uid, (SELECT i.path FROM instances i WHERE i.series_instance_uid = s.series_instance_uid LIMIT 1) AS path
+       FROM series s WHERE NOT s.search_backfilled ORDER BY s.series_instance_uid LIMIT $1`,
+    [limit],
+  );
+  return rows.map((row) => ({ seriesInstanceUid: row.series_instance_uid, path: row.path }));
+}
+
+/** Fills the study search columns (and the kept tags) of a series from its header tags. */
+export async function saveStudySearch(db: Queryable, seriesInstanceUid: string, tags: Record<string, unknown>): Promise<void> {
+  const [patientName, accessionNumber, studyDate, studyDescription] = studySearchValues(tags);
+  await db.query(
+    `UPDATE series SET patient_name = $2, accession_number = $3, study_date = $4, study_description = $5,
+       tags = tags || $6::jsonb, search_backfilled = true
+     WHERE series_instance_uid = $1`,
+    [seriesInstanceUid, patientName, accessionNumber, studyDate, studyDescription, JSON.stringify(tags)],
+  );
 }

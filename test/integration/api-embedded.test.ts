@@ -56,6 +56,14 @@ it('serves health, series and jobs from the embedded database', async () => {
   expect(jobs.body.jobs).toEqual([expect.objectContaining({ id: failedJob, state: 'failed', deliveries: [expect.objectContaining({ state: 'superseded' })] })]);
 });
 
+it('finds the study by accession, patient name prefix and date range, and refuses an unknown filter', async () => {
+  for (const query of ['accessionNumber=ACC1001', 'q=doe', 'patientName=DOE*', 'studyDateFrom=2026-01-05&studyDateTo=2026-01-05']) {
+    expect((await call(`/api/series?${query}`)).body.series.map((s: any) => s.seriesInstanceUid)).toEqual([seriesUid]);
+  }
+  expect((await call('/api/series?q=ACC9*')).body).toMatchObject({ series: [], total: 0 });
+  expect((await call('/api/series?accesion=ACC1001')).status).toBe(400);
+});
+
 it('saves a rule, tries it on the series, and rejects an invalid one', async () => {
   expect((await call(`/api/rules/${sharpRule.id}`, { method: 'PUT', body: sharpRule })).status).toBe(201);
   const dryRun = await call('/api/rules/test', { method: 'POST', body: { seriesInstanceUid: seriesUid } });

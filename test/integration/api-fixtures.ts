@@ -32,11 +32,15 @@ export const softRule: Rule = ruleSchema.parse({
   destinations: ['pacs'],
 });
 
-export function ctHeader(seriesInstanceUid: string, kernel: string, description: string): Record<string, unknown> {
+export function ctHeader(seriesInstanceUid: string, kernel: string, description: string, study: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     SeriesInstanceUID: seriesInstanceUid,
     StudyInstanceUID: '1.2.826.0.1.3680043.10.999.1',
     PatientID: 'ANON-0001',
+    PatientName: 'DOE^JANE',
+    AccessionNumber: 'ACC1001',
+    StudyDate: '20260105',
+    StudyDescription: 'CT THORAX',
     Modality: 'CT',
     Manufacturer: 'SIEMENS',
     ConvolutionKernel: kernel,
@@ -44,6 +48,7 @@ export function ctHeader(seriesInstanceUid: string, kernel: string, description:
     Columns: 512,
     SliceThickness: 1,
     SeriesDescription: description,
+    ...study,
   };
 }
 
@@ -62,8 +67,8 @@ export async function insertSeries(
   await db.query(
     `INSERT INTO series (series_instance_uid, study_instance_uid, patient_id, modality, manufacturer, convolution_kernel,
        rows, columns, slice_thickness, series_description, calling_ae, tags, state, instance_count,
-       first_received_at, last_received_at, routed_at, routing)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'PACS', $11, $12, $13, $14, $14, $15, $16)`,
+       first_received_at, last_received_at, routed_at, routing, patient_name, accession_number, study_date, study_description)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'PACS', $11, $12, $13, $14, $14, $15, $16, $17, $18, $19, $20)`,
     [
       uid,
       header.StudyInstanceUID,
@@ -81,6 +86,10 @@ export async function insertSeries(
       options.receivedAt,
       options.state === 'routed' ? options.receivedAt : null,
       decision && JSON.stringify(decision),
+      header.PatientName ?? null,
+      header.AccessionNumber ?? null,
+      header.StudyDate ?? null,
+      header.StudyDescription ?? null,
     ],
   );
 }

@@ -42,7 +42,8 @@ beforeAll(async () => {
   const t0 = Date.parse('2026-01-05T08:00:00Z');
   await insertSeries(db, ctHeader(sharpUid, 'B70f', 'Thorax 1.0 B70f'), { state: 'routed', receivedAt: new Date(t0), instanceCount: 2, rules });
   await insertSeries(db, ctHeader(softUid, 'B30f', 'Thorax 1.0 B30f'), { state: 'routed', receivedAt: new Date(t0 + 60_000), instanceCount: 1, rules });
-  await insertSeries(db, ctHeader(receivingUid, 'B70f', 'Thorax in progress'), { state: 'receiving', receivedAt: new Date(t0 + 120_000), instanceCount: 0 });
+  const otherStudy = { PatientID: 'ANON-0002', PatientName: 'ROE^RICHARD', AccessionNumber: 'ACC2002', StudyDate: '20260107', StudyDescription: 'CT HEAD', StudyInstanceUID: '1.2.826.0.1.3680043.10.999.5' };
+  await insertSeries(db, ctHeader(receivingUid, 'B70f', 'Thorax in progress', otherStudy), { state: 'receiving', receivedAt: new Date(t0 + 120_000), instanceCount: 0 });
   await insertInstance(db, sharpUid, `${sharpUid}.1`, 1000);
   await insertInstance(db, sharpUid, `${sharpUid}.2`, 2000);
   await insertInstance(db, softUid, `${softUid}.1`, 500);
@@ -121,10 +122,48 @@ describe('series', () => {
   it('refuses a bad filter or page before querying, naming the parameter', async () => {
     const badState = await call('/api/series?state=lost');
     expectError(badState, 400, 'invalid_request');
-    expect(badState.body.error.message).toMatch(/^state: expected one of receiving, routed/);
+    expect(badState.body.error.message).toMatch(/^state: .*expected one of "receiving"\|"routed"/);
     expect((await call('/api/series?limit=0')).body.error.message).toMatch(/^limit:/);
     expect((await call('/api/series?limit=abc')).body.error.message).toMatch(/^limit:/);
     expect((await call('/api/series?state=routed&state=receiving')).status).toBe(400);
+  });
+
+  it.each([
+    ['accessionNumber=ACC1001', [softUid, sharpUid]],
+    ['accessionNumber=ACC*', [receivingUid, softUid, sharpUid]],
+    ['patientId=ANON-0002', [receivingUid]],
+    ['patientName=doe*', [softUid, sharpUid]],
+    ['patientName=DOE%5EJANE', [softUid, sharpUid]],
+    ['studyInstanceUid=1.2.826.0.1.3680043.10.999.5', [receivingUid]],
+    ['studyDescription=ct%20th*', [softUid, sharpUid]],
+    ['studyDateFrom=2026-01-06', [receivingUid]],
+    ['studyDateFrom=20260101&studyDateTo=2026-01-05', [softUid, sharpUid]],
+    ['q=ACC2002', [receivingUid]],
+    ['q=roe', [receivingUid]],
+    ['q=anon-0001', []],
+    ['q=ANON-0001', [softUid, sharpUid]],
+    [`q=${sharpUid}`, [sharpUid]],
+    ['q=ACC*&state=routed', [softUid, sharpUid]],
+  ])('finds a study by ?%s', async (query, expected) => {
+    const { status, body } = await call(`/api/series?${query}`);
+    expect(status).toBe(200);
+    expect(body.series.map((s: any) => s.seriesInstanceUid)).toEqual(expected);
+    expect(body.total).toBe(expected.length);
+  });
+
+  it('serves the study fields with each series, and pages a search with its total', async () => {
+    const { body } = await call('/api/series?q=ACC*&limit=2&offset=2');
+    expect(body).toMatchObject({ total: 3, limit: 2, offset: 2 });
+    expect(body.series).toEqual([expect.objectContaining({ seriesInstanceUid: sharpUid, patientName: 'DOE^JANE', accessionNumber: 'ACC1001', studyDate: '20260105', studyDescription: 'CT THORAX' })]);
+  });
+
+  it('refuses an unknown filter or a bad value, naming it, instead of ignoring it', async () => {
+    const unknown = await call('/api/series?patientNmae=DOE');
+    expectError(unknown, 400, 'invalid_request');
+    expect(unknown.body.error.message).toContain('patientNmae');
+    expect((await call('/api/series?studyDateFrom=yesterday')).body.error.message).toMatch(/^studyDateFrom: expected a date as YYYY-MM-DD or YYYYMMDD/);
+    expect((await call('/api/series?studyDateFrom=2026-02-01&studyDateTo=2026-01-01')).body.error.message).toMatch(/^studyDateFrom: after studyDateTo/);
+    expect((await call('/api/series?accessionNumber=')).status).toBe(400);
   });
 
   it('shows one series with its tags, the full decision and its jobs', async () => {

@@ -1,14 +1,14 @@
 import { Router } from 'express';
 import type { ApiDeps } from '../api-deps.js';
 import { getSeries, listSeries } from '../../store/series-queries.js';
-import { pageQuery, seriesUidParam, stateQuery } from '../request-values.js';
-import { seriesStates } from '../../store/states.js';
+import { seriesUidParam } from '../request-values.js';
+import { seriesQuery } from '../series-search.js';
 import { notFound } from '../http-error.js';
 
 export function seriesRoutes(deps: Pick<ApiDeps, 'db'>): Router {
   const router = Router({ caseSensitive: true });
   router.get('/series', async (req, res) => {
-    const filter = { state: stateQuery(req.query.state, seriesStates), ...pageQuery(req.query) };
+    const filter = seriesQuery(req.query as Record<string, unknown>);
     const { series, total } = await listSeries(deps.db, filter);
     res.json({ series, total, limit: filter.limit, offset: filter.offset });
   });

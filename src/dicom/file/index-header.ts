@@ -5,6 +5,10 @@ import { parseIndexTags, type IndexKeyword, type ParsedIndexTags } from './index
 /** The header keywords the index keeps per series: what rules match on and what people see. */
 export const seriesHeaderKeywords = [
   'PatientID',
+  'PatientName',
+  'AccessionNumber',
+  'StudyDate',
+  'StudyDescription',
   'StudyInstanceUID',
   'SeriesInstanceUID',
   'Modality',

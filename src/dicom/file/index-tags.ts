@@ -8,16 +8,22 @@ import type { DataSet } from 'dicom-parser';
  * the index and the rules have always stored and matched that form; a test holds the two equal on
  * every series in the shared data.
  */
-type ValueKind = 'string' | 'number' | 'uint16';
+type ValueKind = 'string' | 'number' | 'uint16' | 'person-name';
 
 export interface IndexTag {
   readonly tag: string;
   readonly kind: ValueKind;
+  /** What dcmjs naturalizes an empty value of this tag to, where that is not "no values" (SH gives ''). */
+  readonly empty?: '';
 }
 
 
 export const INDEX_TAGS = {
   PatientID: { tag: 'x00100020', kind: 'string' },
+  PatientName: { tag: 'x00100010', kind: 'person-name' },
+  AccessionNumber: { tag: 'x00080050', kind: 'string', empty: '' },
+  StudyDate: { tag: 'x00080020', kind: 'string' },
+  StudyDescription: { tag: 'x00081030', kind: 'string' },
   StudyInstanceUID: { tag: 'x0020000d', kind: 'string' },
   SeriesInstanceUID: { tag: 'x0020000e', kind: 'string' },
   SOPInstanceUID: { tag: 'x00080018', kind: 'string' },
@@ -94,8 +100,10 @@ function readTags<K extends string>(dataSet: DataSet, tags: Record<K, IndexTag>)
     const element = dataSet.elements[spec.tag];
     if (element === undefined) continue;
     const found = valuesOf(dataSet, spec, element.length);
-    // dcmjs reads an empty IS or DS as null, an empty string as no values.
-    values[keyword] = found.length === 0 && spec.kind === 'number' ? null : naturalized(found);
+    // dcmjs reads an empty IS or DS as null, an empty string as no values, and each person name as its groups.
+    if (spec.kind === 'person-name') values[keyword] = found.map((name) => personName(String(name)));
+    else if (found.length === 0 && spec.empty !== undefined) values[keyword] = spec.empty;
+    else values[keyword] = found.length === 0 && spec.kind === 'number' ? null : naturalized(found);
   }
   return values;
 }
@@ -108,6 +116,16 @@ function valuesOf(dataSet: DataSet, spec: IndexTag, length: number): Array<strin
   if (text === '') return [];
   const parts = text.split('\\').map((part) => part.trim());
   return spec.kind === 'number' ? parts.map(Number) : parts;
+}
+
+/** A PN value as dcmjs naturalizes it: its alphabetic, ideographic and phonetic groups (split at '='). */
+function personName(value: string): Record<string, string> {
+  const groups = value.split('=');
+  const names: Record<string, string> = {};
+  ['Alphabetic', 'Ideographic', 'Phonetic'].forEach((group, index) => {
+    if (groups[index] !== undefined && (index === 0 || groups[index] !== '')) names[group] = groups[index];
+  });
+  return names;
 }
 
 /** dcmjs's naturalizeDataset: one value bare, none or several as an array. */
