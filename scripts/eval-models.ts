@@ -29,6 +29,7 @@ import { openSeries } from '../src/imaging/load-series.js';
 import { bodyMask } from '../src/imaging/body-mask.js';
 import { lungMask } from '../src/imaging/lung-mask.js';
 import { memorySource } from '../src/imaging/memory-source.js';
+import { globalNoiseIndex } from '../src/imaging/noise.js';
 import { BONE_THRESHOLD_HU, compareSeries, DEFAULT_WINDOW, laa950, maskedMae, type QualityMetrics } from '../src/imaging/metrics.js';
 import type { SliceSource } from '../src/imaging/slice-source.js';
 import { createInferenceEngine, type InferenceEngine } from '../src/inference/engine.js';
@@ -80,9 +81,9 @@ export interface ModelResult {
 
 // ---------------------------------------------------------------- series helpers
 
-async function openFolder(folder: string) {
+export async function openFolder(folder: string, tolerances?: { spacingFraction: number }) {
   const files = (await readdir(folder)).filter((f) => f.endsWith('.dcm')).map((f) => path.join(folder, f));
-  return (await openSeries(files, { cacheSlices: 8 })).source;
+  return (await openSeries(files, { cacheSlices: 8, ...(tolerances ? { tolerances } : {}) })).source;
 }
 
 function samePosition(a: Vec3, b: Vec3): boolean {
@@ -111,18 +112,18 @@ function evenlySpaced(count: number, n: number | undefined): number[] {
   return Array.from({ length: n }, (_, k) => Math.floor(((k + 0.5) * count) / n));
 }
 
-async function readAll(source: SliceSource, indices: readonly number[]): Promise<Float32Array[]> {
+export async function readAll(source: SliceSource, indices: readonly number[]): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
   for (const i of indices) out.push(await source.readSlice(i));
   return out;
 }
 
-function withSlices(geometry: SeriesGeometry, indices: readonly number[]): SeriesGeometry {
+export function withSlices(geometry: SeriesGeometry, indices: readonly number[]): SeriesGeometry {
   return { ...geometry, positions: indices.map((i) => geometry.positions[i]) };
 }
 
 /** The model over a whole series through the engine's worker threads, read lazily slice by slice. */
-function modelOutput(engine: InferenceEngine, entry: ModelEntry, input: SliceSource): FullRangeSource {
+export function modelOutput(engine: InferenceEngine, entry: ModelEntry, input: SliceSource): FullRangeSource {
   const spec = tilingSpec(entry.manifest);
   return modelOutputSource(entry.manifest, input, (slab) => engine.runSlab(entry, 'cpu', spec, slab));
 }
@@ -141,7 +142,7 @@ export function fullRangeMasks(reference: readonly Float32Array[], rows: number,
   return { body, bone };
 }
 
-function fullRange(reference: readonly Float32Array[], test: readonly Float32Array[], masks: FullRangeMasks): Pick<MethodMetrics, 'mae_full_hu' | 'mae_bone_hu'> {
+export function fullRange(reference: readonly Float32Array[], test: readonly Float32Array[], masks: FullRangeMasks): Pick<MethodMetrics, 'mae_full_hu' | 'mae_bone_hu'> {
   return { mae_full_hu: maskedMae(reference, test, masks.body), mae_bone_hu: maskedMae(reference, test, masks.bone) };
 }
 
@@ -370,7 +371,14 @@ export async function evaluateSuperResolver(engine: InferenceEngine, entry: Mode
   const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
   const slices = parts.model.reduce((s, p) => s + p.slices, 0);
   const masks = fullRangeMasks(references, 512, 512);
-  const method = (name: string) => ({ ...toMethod(pool(parts[name])), ...fullRange(references, restoredSlices[name], masks) });
+  const lungs = lungMask(references, 512, 512);
+  const referenceLaa = laa950(references, lungs);
+  const method = (name: string) => ({
+    ...toMethod(pool(parts[name])),
+    ...fullRange(references, restoredSlices[name], masks),
+    laa950_diff: laa950(restoredSlices[name], lungs) - referenceLaa,
+    noise_hu: globalNoiseIndex(restoredSlices[name], 512, 512) ?? NaN,
+  });
   return {
     heldOut,
     slices,
