@@ -6,10 +6,16 @@
  * position, side by side, in the lung, mediastinal and bone windows. Super-resolution models are
  * given the sharp series as is (no reference at 1024: the soft folder is then shown upsampled by
  * the counterpart). Default output folder: test-output/compare/.
+ * --model kernel-transfer shows instead the calibrated kernel transfer (the calibration in
+ * config/calibrations/ for the sharp series' scanner and kernel) beside a Gaussian (--sigma, mm).
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { memoryCatalog, readCalibrationFolder } from '../src/calibrate/catalog.js';
+import { readImageHeaders } from '../src/dicom/file/image-headers.js';
 import { bicubicUpsample2x } from '../src/imaging/bicubic-upsample.js';
+import { gaussianSoften } from '../src/imaging/gaussian-soften.js';
+import { applyRadialResponse } from '../src/imaging/radial-response.js';
 import { openSeries } from '../src/imaging/load-series.js';
 import { BONE_WINDOW, LUNG_WINDOW, MEDIASTINAL_WINDOW, renderPng, type GreyImage } from '../src/imaging/render-png.js';
 import type { SliceSource } from '../src/imaging/slice-source.js';
@@ -41,7 +47,6 @@ async function main(): Promise<void> {
   const outDir = path.resolve(option('out') ?? 'test-output/compare');
   const engine = await createInferenceEngine({ modelRoots: ['models'], provider: 'cpu', threads: 2, workers: 1 });
   try {
-    const entry = engine.registry.getModel(modelId);
     const sharp = await open(dataDir, sharpFolder);
     const soft = await open(dataDir, softFolder);
     const index = Number(option('slice') ?? Math.floor(sharp.sliceCount / 2));
@@ -49,6 +54,11 @@ async function main(): Promise<void> {
     const softIndex = soft.geometry.positions.findIndex((p) => Math.abs(p[2] - z) < 0.01);
     if (softIndex < 0) throw new Error(`${softFolder} has no slice at z = ${z}`);
     const input = single(sharp, index);
+    if (modelId === 'kernel-transfer') {
+      await writeKernelTransfer(sharpFolder, path.join(dataDir, sharpFolder), input, single(soft, softIndex), index, outDir);
+      return;
+    }
+    const entry = engine.registry.getModel(modelId);
     const spec = tilingSpec(entry.manifest);
     const output = modelOutputSource(entry.manifest, input, (slab) => engine.runSlab(entry, 'cpu', spec, slab));
     const scaled = spec.scale.inPlane === 2;
@@ -68,6 +78,23 @@ async function main(): Promise<void> {
     }
   } finally {
     await engine.close();
+  }
+}
+
+/** input | kernel transfer | Gaussian | soft reference, in the three windows. */
+async function writeKernelTransfer(name: string, folder: string, input: SliceSource, reference: SliceSource, index: number, outDir: string): Promise<void> {
+  const [header] = await readImageHeaders(path.join(folder, (await readdir(folder)).sort()[0]));
+  const key = { manufacturer: String(header.header.Manufacturer ?? '').trim(), modelName: String(header.header.ManufacturerModelName ?? '').trim(), sourceKernel: String(header.header.ConvolutionKernel ?? '').trim() };
+  const [calibration] = await memoryCatalog(await readCalibrationFolder(path.resolve('config/calibrations'))).find(key);
+  if (!calibration) throw new Error(`no calibration in config/calibrations for ${key.manufacturer} ${key.modelName} ${key.sourceKernel}`);
+  const sigmaMm = Number(option('sigma') ?? 0.6);
+  const slice = async (source: SliceSource): Promise<GreyImage> => ({ rows: source.geometry.rows, columns: source.geometry.columns, hu: await source.readSlice(0) });
+  const panels = [await slice(input), await slice(applyRadialResponse(input, calibration.response)), await slice(gaussianSoften(input, { sigmaMm })), await slice(reference)];
+  await mkdir(outDir, { recursive: true });
+  for (const [windowName, window] of Object.entries({ lung: LUNG_WINDOW, mediastinal: MEDIASTINAL_WINDOW, bone: BONE_WINDOW })) {
+    const file = path.join(outDir, `kernel-transfer-${name}-${index}-${windowName}.png`);
+    await writeFile(file, renderPng(panels, window));
+    console.log(`${file}: input | kernel transfer (calibration ${calibration.id.slice(0, 8)}) | Gaussian ${sigmaMm} mm | soft reference (${windowName} window)`);
   }
 }
 
