@@ -228,6 +228,7 @@ async function refreshSeriesDetail(uid) {
     table(['Created', 'Rule', 'State', 'Error'], series.jobs.map((job) => el('tr', {}, el('td', {}, when(job.createdAt)), el('td', {}, job.ruleId), el('td', {}, chip(job.state, job.state)), el('td', { class: 'error' }, job.error ?? ''))), 'No jobs.'),
     el('div', { class: 'editor-actions' },
       el('button', { type: 'button', onclick: dryRun }, 'Dry run with the current rules'),
+      series.state === 'routed' ? el('button', { type: 'button', onclick: () => routeAgain(uid) }, 'Route again with the current rules') : '',
       el('button', { type: 'button', onclick: () => { view.selectedSeriesUid = null; panel.hidden = true; refreshSeries(); } }, 'Close'),
     ),
     result,
@@ -249,6 +250,17 @@ function formatDryRun(result) {
 }
 
 // ---------- Jobs ----------
+
+async function routeAgain(uid) {
+  if (!confirm('Route this series again by the rules as they are now? New jobs replace its earlier ones, and their results are sent again.')) return;
+  try {
+    const routed = await api(`/api/series/${enc(uid)}/route-again`, { method: 'POST' });
+    showMessage(routed.jobIds.length > 0 ? `Routed again: ${routed.matchedRuleIds.join(', ')} queued.` : 'Routed again: no rule matches now.', 'info');
+  } catch (error) {
+    showMessage(`Not routed again: ${error.message}`);
+  }
+  await refreshActive();
+}
 
 async function retry(path, what) {
   try {

@@ -2,6 +2,7 @@ import type { Registry } from 'prom-client';
 import type { Database } from '../db/database.js';
 import type { Destination } from '../config/schema.js';
 import type { KnownRuleReferences } from '../route/load-rules.js';
+import type { RoutedSeries } from '../route/route-series.js';
 import type { Logger } from '../log.js';
 
 /** What the node tells about itself on /api/health. */
@@ -22,6 +23,11 @@ export interface ApiDeps {
   retryJob(jobId: string): Promise<void>;
   /** Sends a failed delivery again; throws InvalidInputError when not allowed. */
   retryDelivery(deliveryId: string): Promise<void>;
+  /**
+   * Routes a complete series again by the current rules, its new jobs superseding the earlier ones
+   * (route/route-series.ts); undefined for an unknown series, InvalidInputError for one not complete.
+   */
+  routeAgain(seriesInstanceUid: string): Promise<RoutedSeries | undefined>;
   /** Destinations and step kinds a rule may name, checked when a rule is saved. */
   ruleReferences: () => KnownRuleReferences;
   destinations: Readonly<Record<string, Destination>>;

@@ -5,6 +5,7 @@ import { apiHostNames, type NodeConfig } from '../config/schema.js';
 import type { InferenceEngine } from '../inference/index.js';
 import { retryJob, stepSpecProblems } from '../jobs/index.js';
 import type { Logger } from '../log.js';
+import { routeSeriesAgain } from '../route/index.js';
 import type { Storage } from './start-storage.js';
 import type { StopList } from './stop-list.js';
 
@@ -16,6 +17,7 @@ export async function startHttp(config: NodeConfig, storage: Storage, inference:
       db,
       retryJob: (jobId) => retryJob(db, boss, jobId, clock(), config.jobs.staleAfterSeconds * 1000),
       retryDelivery: (deliveryId) => retryDelivery(db, boss, deliveryId, clock()),
+      routeAgain: (seriesInstanceUid) => routeSeriesAgain(seriesInstanceUid, { db, boss, ...config.derive, clock, log }),
       ruleReferences: () => {
         const models = new Map(inference.registry.ids().map((id) => [id, inference.registry.getModel(id).manifest]));
         return { ...storage.ruleReferences(), stepProblems: (step, at) => stepSpecProblems(step, at, storage.stepKinds, models) };

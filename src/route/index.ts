@@ -5,6 +5,6 @@
  * May import: store, queue, validation, errors, log. Matching itself (match-rules, conditions) is
  * pure: plain values in, plain values out.
  */
-export { routeCompleteSeries, type RoutingDeps } from './route-series.js';
+export { routeCompleteSeries, routeSeriesAgain, type RoutedSeries, type RoutingDeps } from './route-series.js';
 export { routeSeries } from './match-rules.js';
 export { isOwnOutput, type OwnOutputMarks } from './own-output.js';

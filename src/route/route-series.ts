@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type PgBoss from 'pg-boss';
-import type { Database } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
+import { InvalidInputError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { routeSeries, type RouteDecision } from './match-rules.js';
 import { seriesTagsFromHeader } from './series-tags.js';
 import { isOwnOutput } from './own-output.js';
 import { listRules } from '../store/rules.js';
 import { createJob, supersedeEarlierJobs } from '../store/jobs.js';
-import { isRecordedAsDerived, isWaitingToRoute, lockSeriesToRoute, markRouted } from '../store/series.js';
+import { isRecordedAsDerived, isWaitingToRoute, lockSeriesToRoute, markRouted, startNextGeneration, type SeriesToRoute } from '../store/series.js';
+import { SeriesState } from '../store/states.js';
 import { enqueueIn, processQueue } from '../queue/queue.js';
 
 export interface RoutingDeps {
@@ -45,26 +47,46 @@ export async function routeCompleteSeries(seriesInstanceUid: string, deps: Routi
   return routed;
 }
 
+/**
+ * Routes a complete, routed series again by the rules as they are now (after a rule was fixed): as
+ * its next generation, so the new jobs supersede the earlier ones. Refuses a series that is not
+ * complete (InvalidInputError), and answers undefined for an unknown one.
+ */
+export async function routeSeriesAgain(seriesInstanceUid: string, deps: RoutingDeps): Promise<RoutedSeries | undefined> {
+  const routed = await deps.db.transaction(async (tx) => {
+    const series = await lockSeriesToRoute(tx, seriesInstanceUid);
+    if (!series) return undefined;
+    if (series.state !== SeriesState.Routed) throw new InvalidInputError(`series ${seriesInstanceUid} is ${series.state}: only a complete, routed series can be routed again`);
+    const generation = await startNextGeneration(tx, seriesInstanceUid);
+    return routeLocked(tx, seriesInstanceUid, { ...series, generation }, deps);
+  });
+  if (routed) deps.log?.info({ series: seriesInstanceUid, generation: routed.generation, jobs: routed.jobIds.length }, 'series routed again');
+  return routed;
+}
+
 function routeInTransaction(seriesInstanceUid: string, deps: RoutingDeps): Promise<RoutedSeries | undefined> {
   return deps.db.transaction(async (tx) => {
     const series = await lockSeriesToRoute(tx, seriesInstanceUid);
     if (!isWaitingToRoute(series)) return undefined;
-
-    const recorded = await isRecordedAsDerived(tx, seriesInstanceUid);
-    const tags = seriesTagsFromHeader(series.tags, series.calling_ae, isOwnOutput(series.tags, deps, recorded));
-    const decision = routeSeries(await listRules(tx), tags);
-    const now = deps.clock();
-
-    await markRouted(tx, seriesInstanceUid, decision, now);
-    await supersedeEarlierJobs(tx, seriesInstanceUid, series.generation, now);
-
-    const jobIds: string[] = [];
-    for (const { rule } of decision.matched) {
-      const jobId = randomUUID();
-      await createJob(tx, { id: jobId, seriesInstanceUid, generation: series.generation, rule, seriesTags: tags, instanceCount: series.instance_count, now });
-      await enqueueIn(deps.boss, tx, processQueue, { jobId });
-      jobIds.push(jobId);
-    }
-    return { seriesInstanceUid, generation: series.generation, jobIds, decision };
+    return routeLocked(tx, seriesInstanceUid, series, deps);
   });
+}
+
+async function routeLocked(tx: Queryable, seriesInstanceUid: string, series: SeriesToRoute, deps: RoutingDeps): Promise<RoutedSeries> {
+  const recorded = await isRecordedAsDerived(tx, seriesInstanceUid);
+  const tags = seriesTagsFromHeader(series.tags, series.calling_ae, isOwnOutput(series.tags, deps, recorded));
+  const decision = routeSeries(await listRules(tx), tags);
+  const now = deps.clock();
+
+  await markRouted(tx, seriesInstanceUid, decision, now);
+  await supersedeEarlierJobs(tx, seriesInstanceUid, series.generation, now);
+
+  const jobIds: string[] = [];
+  for (const { rule } of decision.matched) {
+    const jobId = randomUUID();
+    await createJob(tx, { id: jobId, seriesInstanceUid, generation: series.generation, rule, seriesTags: tags, instanceCount: series.instance_count, now });
+    await enqueueIn(deps.boss, tx, processQueue, { jobId });
+    jobIds.push(jobId);
+  }
+  return { seriesInstanceUid, generation: series.generation, jobIds, decision };
 }

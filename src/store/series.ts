@@ -55,6 +55,12 @@ export async function lockSeriesToRoute(db: Queryable, seriesInstanceUid: string
   return rows[0];
 }
 
+/** A complete series begins its next generation (to be routed again); returns its number. */
+export async function startNextGeneration(db: Queryable, seriesInstanceUid: string): Promise<number> {
+  const { rows } = await db.query<{ generation: number }>('UPDATE series SET generation = generation + 1 WHERE series_instance_uid = $1 RETURNING generation', [seriesInstanceUid]);
+  return rows[0].generation;
+}
+
 export function isWaitingToRoute(series: SeriesToRoute | undefined): series is SeriesToRoute {
   return series?.state === SeriesState.Receiving;
 }

@@ -11,6 +11,7 @@ import { retryJob } from '../../src/jobs/retry-job.js';
 import { defaultStepKinds, stepSpecProblems } from '../../src/jobs/steps/index.js';
 import { retryDelivery } from '../../src/deliver/retry-delivery.js';
 import { routeSeries } from '../../src/route/match-rules.js';
+import { routeSeriesAgain } from '../../src/route/route-series.js';
 import { seriesTagsFromHeader } from '../../src/route/series-tags.js';
 import { ruleSchema, type Rule } from '../../src/route/rule.js';
 import { silentLogger } from '../../src/log.js';
@@ -156,6 +157,7 @@ export function apiDeps(db: Database, boss: PgBoss, overrides: Partial<ApiDeps> 
     db,
     retryJob: (jobId) => retryJob(db, boss, jobId, new Date(), 10_000),
     retryDelivery: (deliveryId) => retryDelivery(db, boss, deliveryId, new Date()),
+    routeAgain: (seriesInstanceUid) => routeSeriesAgain(seriesInstanceUid, { db, boss, uidRoot: '2.25', nodeName: 'ct-preprocessing-node', clock: () => new Date() }),
     ruleReferences: () => ({ destinations: ['pacs'], stepKinds: [...stepKinds.keys()], stepProblems: (step, at) => stepSpecProblems(step, at, stepKinds, knownModels) }),
     destinations: { pacs: { aeTitle: 'ORTHANC', host: '127.0.0.1', port: 4242 } },
     node: { aeTitle: 'CTPREP', dicomPort: 11112, version: '0.1.0-test', databaseKind: db.kind },

@@ -518,3 +518,30 @@ describe('console and errors', () => {
     }
   });
 });
+
+describe('route again', () => {
+  it('routes a complete series by the rules as they are now: new jobs of the next generation supersede the earlier ones', async () => {
+    const { version: _read, ...rule } = (await call('/api/rules/harmonize-sharp')).body;
+    const fixed = { ...rule, steps: [{ kind: 'gaussian-soften', options: { sigmaMm: 0.6 } }] };
+    const saved = await call('/api/rules/harmonize-sharp', { method: 'PUT', body: fixed });
+    expect(saved.status).toBe(200);
+
+    const routed = await call(`/api/series/${sharpUid}/route-again`, { method: 'POST' });
+    expect(routed.status).toBe(202);
+    expect(routed.body).toEqual({ generation: 2, jobIds: [expect.any(String)], matchedRuleIds: ['harmonize-sharp'] });
+    const [jobId] = routed.body.jobIds;
+    const job = (await call(`/api/jobs/${jobId}`)).body;
+    expect(job).toMatchObject({ state: 'queued', seriesGeneration: 2, ruleVersion: saved.body.version, rule: { steps: fixed.steps } });
+    expect(await queueEntries(db, bossSchema, processQueue, 'jobId', jobId)).toBe(1);
+    const { rows } = await db.query<{ state: string }>('SELECT state FROM jobs WHERE series_instance_uid = $1 AND series_generation = 1 ORDER BY created_at', [sharpUid]);
+    expect(rows.map((row) => row.state)).not.toContain('running');
+    const audit = await db.query<{ action: string }>('SELECT action FROM audit_events WHERE subject = $1', [sharpUid]);
+    expect(audit.rows.map((row) => row.action)).toContain('series.routed-again');
+  });
+
+  it('refuses a series still being received (409), an unknown one (404) and a malformed UID (400)', async () => {
+    expectError(await call(`/api/series/${receivingUid}/route-again`, { method: 'POST' }), 409, 'conflict');
+    expectError(await call('/api/series/1.2.3.999/route-again', { method: 'POST' }), 404, 'not_found');
+    expectError(await call('/api/series/not-a-uid/route-again', { method: 'POST' }), 400, 'invalid_request');
+  });
+});
