@@ -34,6 +34,8 @@ export interface ApiDeps {
   node: NodeInfo;
   /** Registry that /metrics serves; the API adds its gauges (and default metrics if missing). */
   metrics?: Registry;
+  /** Folders whose free disk space /metrics reports (spool, derived), by name. */
+  diskPaths?: Readonly<Record<string, string>>;
   /** Model manifests for /api/models; without it that route answers 404. */
   models?: () => Promise<unknown[]>;
   /**

@@ -38,7 +38,7 @@ export interface ApiOptions {
  */
 export function createApi(deps: ApiDeps, options: ApiOptions = { allowedHosts: [] }): express.Express {
   const registry = deps.metrics ?? new Registry();
-  registerDatabaseMetrics(registry, deps.db);
+  registerDatabaseMetrics(registry, deps.db, deps.diskPaths);
 
   const app = express();
   app.set('case sensitive routing', true);

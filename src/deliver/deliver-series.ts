@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
+import type { NodeMetrics } from '../metrics.js';
 import type { Destination } from '../config/schema.js';
 import { InvalidInputError, UnavailableError } from '../errors.js';
 import { judgeFailure, type Attempt } from '../queue/retry-policy.js';
@@ -39,6 +40,7 @@ export interface DeliveryDeps {
   clock: () => Date;
   log: Logger;
   holder: Holder;
+  metrics?: NodeMetrics;
 }
 
 
@@ -56,6 +58,8 @@ export async function deliverSeries(deliveryId: string, deps: DeliveryDeps, atte
     deps.holder.heartbeatMs,
     (error) => log.warn({ err: error }, 'delivery heartbeat failed'),
   );
+  const destinationLabel = { destination: delivery.destination };
+  deps.metrics?.deliveries.inc({ ...destinationLabel, outcome: 'attempted' });
   try {
     const destination = deps.destinations[delivery.destination];
     if (!destination) throw new InvalidInputError(`destination '${delivery.destination}' is not configured`);
@@ -78,10 +82,12 @@ export async function deliverSeries(deliveryId: string, deps: DeliveryDeps, atte
       await markJobDoneIfDelivered(tx, delivery.job_id, now);
       return true;
     });
+    if (finished) deps.metrics?.deliveries.inc({ ...destinationLabel, outcome: 'succeeded' });
     log.info({ instances: results.length }, finished ? 'derived series delivered' : 'derived series sent, but the delivery was superseded or taken over meanwhile');
     if (finished && destination.orthancUrl) await removeSuperseded(deps, delivery, destination.orthancUrl, log);
   } catch (error) {
     const verdict = judgeFailure(error, attempt);
+    deps.metrics?.deliveries.inc({ ...destinationLabel, outcome: verdict.retry ? 'retried' : 'failed' });
     await setDeliveryOutcome(deps.db, deliveryId, deps.holder.workerId, verdict.retry ? DeliveryState.Pending : DeliveryState.Failed, verdict.message, deps.clock());
     if (!verdict.retry) await markJobFailedInDelivery(deps.db, delivery.job_id, `delivery to ${delivery.destination} failed: ${verdict.message}`, deps.clock());
     if (verdict.kind === 'bug') log.error({ err: error }, 'delivery failed on a bug');

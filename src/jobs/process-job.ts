@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { StepRegistry } from './steps/index.js';
 import type { StepContext } from './steps/step.js';
 import { runSteps } from './run-steps.js';
+import type { NodeMetrics } from '../metrics.js';
 import type { QualityReport } from './quality-report.js';
 import { claimJob, markJobDelivering, touchJob, updateJob, type StepState } from '../store/jobs.js';
 import { createDeliveries } from '../store/deliveries.js';
@@ -29,6 +30,7 @@ export interface ProcessingDeps {
   log: Logger;
   /** This process as the holder of the jobs it runs (heartbeats, taking over from dead ones). */
   holder: Holder;
+  metrics?: NodeMetrics;
 }
 
 /**
@@ -52,6 +54,9 @@ export async function processJob(jobId: string, deps: ProcessingDeps, attempt: A
   );
 
   await save({ steps });
+  const rule = { rule: job.rule_id };
+  deps.metrics?.jobs.inc({ ...rule, outcome: 'started' });
+  const stopTimer = deps.metrics?.jobSeconds.startTimer({ ...rule, steps: job.rule.steps.map((step) => step.kind).join('+') });
   try {
     const result = await runSteps({
       source: { files: await seriesFiles(deps.db, job.series_instance_uid) },
@@ -72,6 +77,9 @@ export async function processJob(jobId: string, deps: ProcessingDeps, attempt: A
     result.steps.forEach((step, index) => {
       steps[index] = { ...steps[index], state: StepRunState.Done, report: step.report };
     });
+    stopTimer?.();
+    deps.metrics?.jobs.inc({ ...rule, outcome: 'succeeded' });
+    deps.metrics?.slicesWritten.inc(rule, result.files.length);
     const delivering = await startDeliveries(deps, jobId, job.rule.destinations, { derivedSeriesUid: result.seriesInstanceUid, outputDir, steps, quality: result.quality });
     if (delivering) {
       log.info({ derivedSeries: result.seriesInstanceUid, instances: result.files.length }, 'derived series written');
@@ -79,6 +87,7 @@ export async function processJob(jobId: string, deps: ProcessingDeps, attempt: A
     } else log.info('job was superseded, or taken over, while it ran; its output is not delivered');
   } catch (error) {
     const verdict = judgeFailure(error, attempt);
+    deps.metrics?.jobs.inc({ ...rule, outcome: verdict.retry ? 'retried' : 'failed' });
     const running = steps.findIndex((step) => step.state === StepRunState.Running);
     if (running >= 0) steps[running] = { ...steps[running], state: StepRunState.Failed };
     await save({

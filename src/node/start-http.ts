@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { createApi } from '../api/index.js';
 import { startApi, type RunningApi } from '../api/index.js';
 import { retryDelivery } from '../deliver/index.js';
@@ -25,6 +26,8 @@ export async function startHttp(config: NodeConfig, storage: Storage, inference:
       destinations: config.destinations,
       node: { aeTitle: config.dicom.aeTitle, dicomPort, version: '0.1.0', databaseKind: db.kind },
       ownOutput: config.derive,
+      metrics: storage.registry,
+      diskPaths: { spool: path.join(config.dataDir, 'spool'), derived: path.join(config.dataDir, 'derived') },
       log,
       models: async () => inference.registry.ids().map((id) => inference.registry.getModel(id).manifest),
     },

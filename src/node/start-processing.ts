@@ -29,7 +29,7 @@ export async function startProcessing(config: NodeConfig, storage: Storage, runW
   stops.add(() => recovery.stop());
   const derive = { derivedDir: path.join(config.dataDir, 'derived'), uidRoot: config.derive.uidRoot, nodeName: config.derive.nodeName };
   const calibrations = databaseCatalog(db);
-  const jobs = await startJobs(boss, { db, boss, stepKinds: storage.stepKinds, stepContext: { inference, calibrations }, ...derive, clock, log, holder }, {
+  const jobs = await startJobs(boss, { db, boss, stepKinds: storage.stepKinds, stepContext: { inference, calibrations }, ...derive, clock, log, holder, metrics: storage.metrics }, {
     concurrency: config.jobs.concurrency,
     pollingIntervalSeconds: POLLING_INTERVAL_SECONDS,
   });
@@ -41,7 +41,7 @@ export async function startProcessing(config: NodeConfig, storage: Storage, runW
   const send: SendFiles = (request) => sendInstances({ ...request, destination: peers[request.destinationName]! });
   const deliveries = await startDeliveries(
     boss,
-    { db, destinations: config.destinations, callingAeTitle: config.dicom.aeTitle, send, orthanc: orthancRest, timeoutMs: config.delivery.timeoutMs, clock, log, holder },
+    { db, destinations: config.destinations, callingAeTitle: config.dicom.aeTitle, send, orthanc: orthancRest, timeoutMs: config.delivery.timeoutMs, clock, log, holder, metrics: storage.metrics },
     { concurrency: 2, pollingIntervalSeconds: POLLING_INTERVAL_SECONDS },
   );
   stops.add(() => deliveries.stop());

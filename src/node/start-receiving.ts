@@ -14,7 +14,7 @@ import type { StopList } from './stop-list.js';
 
 /** The spool, ingest (which routes each complete series) and the DICOM listener that feeds it. */
 export async function startReceiving(config: NodeConfig, storage: Storage, clock: () => Date, log: Logger, stops: StopList): Promise<{ ingest: Ingest; listener: DicomListener }> {
-  const { db, boss } = storage;
+  const { db, boss, metrics } = storage;
   const spool = await openSpool(path.join(config.dataDir, 'spool'));
   const backfilled = await backfillStudySearch(db, log);
   if (backfilled > 0) log.info({ series: backfilled }, 'study search fields filled from the spool');
@@ -30,6 +30,7 @@ export async function startReceiving(config: NodeConfig, storage: Storage, clock
     checkIntervalMs: config.completion.checkIntervalMs,
     onSeriesComplete: async (uid) => {
       await routeCompleteSeries(uid, { db, boss, ...config.derive, clock, log });
+      metrics.seriesCompleted.inc();
       await queueNaturalPairs(db, boss, uid).catch((error: unknown) => log.error({ err: error, series: uid }, 'looking for a natural pair to calibrate on failed'));
     },
   });
@@ -47,10 +48,20 @@ export async function startReceiving(config: NodeConfig, storage: Storage, clock
       logger: log,
     },
     {
-      onInstance: async (received) => ingest.acceptInstance(received),
-      onAssociationEnd: (ended) => ingest.associationEnded(ended.associationId, ended.reason === 'released' && ended.refusedInstances === 0 ? 'released' : 'interrupted'),
-      onAssociationRejected: ({ callingAeTitle, calledAeTitle, remoteAddress, reason, detail }) =>
-        recordAudit(db, { at: clock(), actor: `dicom ${callingAeTitle}@${remoteAddress ?? 'unknown'}`, action: 'association.rejected', subject: callingAeTitle, detail: { reason, detail, calledAeTitle } }),
+      onInstance: async (received) => {
+        const answer = await ingest.acceptInstance(received);
+        metrics.instancesReceived.inc({ calling_ae: received.callingAeTitle });
+        metrics.bytesReceived.inc({ calling_ae: received.callingAeTitle }, received.sizeBytes);
+        return answer;
+      },
+      onAssociationEnd: (ended) => {
+        metrics.associations.inc({ outcome: ended.reason });
+        return ingest.associationEnded(ended.associationId, ended.reason === 'released' && ended.refusedInstances === 0 ? 'released' : 'interrupted');
+      },
+      onAssociationRejected: ({ callingAeTitle, calledAeTitle, remoteAddress, reason, detail }) => {
+        metrics.associations.inc({ outcome: 'rejected' });
+        return recordAudit(db, { at: clock(), actor: `dicom ${callingAeTitle}@${remoteAddress ?? 'unknown'}`, action: 'association.rejected', subject: callingAeTitle, detail: { reason, detail, calledAeTitle } });
+      },
     },
   );
   stops.add(() => listener.close());

@@ -1,6 +1,8 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type PgBoss from 'pg-boss';
+import { Registry } from 'prom-client';
+import { createNodeMetrics, type NodeMetrics } from '../metrics.js';
 import type { NodeConfig } from '../config/schema.js';
 import type { Database } from '../db/database.js';
 import { openDatabase } from '../db/index.js';
@@ -19,6 +21,9 @@ export interface Storage {
   stepKinds: StepRegistry;
   /** Destinations and step kinds a rule may name (models are checked once the engine is up: start-http). */
   ruleReferences: () => KnownRuleReferences;
+  /** What /metrics serves, and the counters every stage moves. */
+  registry: Registry;
+  metrics: NodeMetrics;
 }
 
 /** The database (PostgreSQL, or embedded), the rules seeded into it, and the job queue on it. */
@@ -51,7 +56,8 @@ export async function startStorage(config: NodeConfig, log: Logger, stops: StopL
     log,
   });
   stops.add(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
-  return { db, boss, stepKinds, ruleReferences };
+  const registry = new Registry();
+  return { db, boss, stepKinds, ruleReferences, registry, metrics: createNodeMetrics(registry) };
 }
 
 /** Stores the calibrations of config/calibrations/*.json not stored yet; returns how many were new. */

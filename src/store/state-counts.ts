@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/database.js';
+import { JobState } from './states.js';
 
 /** Rows of a table by state, every known state present (zero when none). */
 export async function countByState(db: Queryable, table: 'series' | 'jobs' | 'deliveries', states: readonly string[]): Promise<Map<string, number>> {
@@ -17,4 +18,10 @@ export async function instanceTotals(db: Queryable): Promise<{ count: number; by
 /** Whether the database answers. */
 export async function databaseAnswers(db: Queryable): Promise<void> {
   await db.query('SELECT 1');
+}
+
+/** When the oldest job still waiting in the queue was made; undefined when none waits. */
+export async function oldestQueuedJob(db: Queryable): Promise<Date | undefined> {
+  const { rows } = await db.query<{ oldest: Date | null }>('SELECT min(created_at) AS oldest FROM jobs WHERE state = $1', [JobState.Queued]);
+  return rows[0]?.oldest ?? undefined;
 }

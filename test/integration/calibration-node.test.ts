@@ -5,7 +5,7 @@
  * runs the refused job again, which delivers a series within a few HU of the real B40f. Real
  * PostgreSQL, the real node, dcmtk's storescu and storescp.
  */
-import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseConfig } from '../../src/config/load-config.js';
@@ -120,4 +120,27 @@ it('refuses the sharp series until its natural pair arrives, then calibrates and
   expect(String(header.header.ImageComments)).toContain(describeQuality(job.quality));
   const { rows } = await node.db.query<{ action: string }>("SELECT action FROM audit_events WHERE action LIKE 'calibration.%' OR action = 'job.retried' ORDER BY id");
   expect(rows.map((row) => row.action)).toEqual(['calibration.fitted', 'job.retried']);
+});
+
+it('moved the Prometheus counters where those events happened, and serves every metric the shipped alerts and dashboard use', async () => {
+  const metrics = await (await fetch(`http://127.0.0.1:${node.apiPort}/metrics`)).text();
+  const value = (line: string) => Number(metrics.match(new RegExp(`^${line.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm'))?.[1]);
+  expect(value('ctprep_instances_received_total{calling_ae="STORESCU"}')).toBe(60);
+  expect(value('ctprep_received_bytes_total{calling_ae="STORESCU"}')).toBeGreaterThan(60 * 500_000);
+  expect(value('ctprep_associations_total{outcome="released"}')).toBe(2);
+  expect(value('ctprep_series_completed_total')).toBe(2);
+  expect(value('ctprep_jobs_total{rule="siemens-b70f-to-b40f",outcome="failed"}')).toBe(1);
+  expect(value('ctprep_jobs_total{rule="siemens-b70f-to-b40f",outcome="succeeded"}')).toBe(1);
+  expect(value('ctprep_derived_slices_total{rule="siemens-b70f-to-b40f"}')).toBe(30);
+  expect(value('ctprep_job_processing_seconds_count{rule="siemens-b70f-to-b40f",steps="kernel-transfer"}')).toBe(1);
+  expect(value('ctprep_deliveries_total{destination="pacs",outcome="succeeded"}')).toBe(1);
+  expect(value('ctprep_oldest_queued_job_age_seconds')).toBe(0);
+  expect(value('ctprep_disk_free_bytes{folder="spool"}')).toBeGreaterThan(0);
+
+  // Every metric the shipped alert rules and Grafana dashboard use is one the node serves.
+  for (const file of ['docker/monitoring/alerts.yml', 'docker/monitoring/grafana-dashboard.json']) {
+    const used = new Set((await readFile(file, 'utf8')).match(/ctprep_[a-z_]+/g));
+    expect(used.size).toBeGreaterThan(3);
+    for (const name of used) expect([file, name, metrics.includes(`\n${name}`)]).toEqual([file, name, true]);
+  }
 });
