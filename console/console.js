@@ -297,7 +297,7 @@ function jobRow(job) {
     el('td', {}, when(job.createdAt)),
     el('td', {}, job.seriesDescription ?? '', el('div', { class: 'mono', title: job.seriesInstanceUid }, shortUid(job.seriesInstanceUid))),
     el('td', {}, job.ruleId, job.ruleVersion ? el('span', { class: 'hint' }, ` v${job.ruleVersion}`) : ''),
-    el('td', {}, chip(job.state, job.state), job.attempts > 1 ? ` ${job.attempts} attempts` : ''),
+    el('td', {}, chip(job.state, job.state), job.attempts > 1 ? ` ${job.attempts} attempts` : '', progressNote(job)),
     el('td', {}, job.steps.map((step) => chip(`${step.kind}: ${step.state}`, step.state))),
     el('td', { class: 'error' }, job.error ?? ''),
     el('td', { class: 'uid', title: job.derivedSeriesUid ?? '' }, shortUid(job.derivedSeriesUid)),
@@ -305,6 +305,14 @@ function jobRow(job) {
     el('td', {}, job.deliveries.map(deliveryCell)),
     el('td', {}, canRetry ? el('button', { type: 'button', class: 'small', onclick: retryJob }, 'Retry job') : ''),
   );
+}
+
+/** Slices written of the total while a job runs, with the time left. */
+function progressNote(job) {
+  const progress = job.progress;
+  if (!progress || job.state !== 'running') return '';
+  const eta = progress.etaSeconds === null ? '' : `, about ${progress.etaSeconds < 90 ? `${progress.etaSeconds} s` : `${Math.round(progress.etaSeconds / 60)} min`} left`;
+  return el('div', { class: 'hint' }, `${progress.done} of ${progress.total} slices${eta}`);
 }
 
 /** The job's own quality report: noise and LAA-950 before and after, data consistency, calibration. */

@@ -31,6 +31,8 @@ export interface DerivedSeriesInput {
   readonly nodeName?: string;
   /** Added to ImageComments (the job's quality report). */
   readonly comments?: string;
+  /** Told after each file is written and read back. */
+  readonly onSliceWritten?: (written: number, total: number) => Promise<void>;
 }
 
 export interface DerivedSeries {
@@ -78,6 +80,7 @@ export async function writeDerivedSeries(input: DerivedSeriesInput): Promise<Der
     await checkReadsBack(path, sopInstanceUid);
     files.push(path);
     sopInstanceUids.push(sopInstanceUid);
+    await input.onSliceWritten?.(files.length, input.output.sliceCount);
   }
   await syncDirectory(input.outputDir);
   return { seriesInstanceUid: series.seriesInstanceUid, files, sopInstanceUids };

@@ -38,6 +38,9 @@ export interface ProcessingDeps {
  * series and creates one delivery per destination. A retryable error is rethrown for the queue to
  * retry with backoff; any other error, or the last attempt's, fails the job with its message.
  */
+/** A running job writes how far it is at most this often. */
+const PROGRESS_EVERY_MS = 1000;
+
 export async function processJob(jobId: string, deps: ProcessingDeps, attempt: Attempt): Promise<void> {
   const job = await claimJob(deps.db, jobId, deps.holder, deps.clock());
   if (!job) return; // done, superseded, or held by a live worker
@@ -53,8 +56,9 @@ export async function processJob(jobId: string, deps: ProcessingDeps, attempt: A
     (error) => log.warn({ err: error }, 'job heartbeat failed'),
   );
 
-  await save({ steps });
+  await save({ steps, progress: null });
   const rule = { rule: job.rule_id };
+  let lastProgress = 0;
   deps.metrics?.jobs.inc({ ...rule, outcome: 'started' });
   const stopTimer = deps.metrics?.jobSeconds.startTimer({ ...rule, steps: job.rule.steps.map((step) => step.kind).join('+') });
   try {
@@ -68,6 +72,12 @@ export async function processJob(jobId: string, deps: ProcessingDeps, attempt: A
       uidRoot: deps.uidRoot,
       nodeName: deps.nodeName,
       clock: deps.clock,
+      async onProgress(done, total) {
+        const now = deps.clock();
+        if (done < total && now.getTime() - lastProgress < PROGRESS_EVERY_MS) return;
+        lastProgress = now.getTime();
+        await save({ progress: { done, total, at: now.toISOString() } });
+      },
       async onStepStarted(index, step) {
         if (index > 0) steps[index - 1] = { ...steps[index - 1], state: StepRunState.Done };
         steps[index] = { ...steps[index], state: StepRunState.Running, label: step.label, derivation: step.derivation };

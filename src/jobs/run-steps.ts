@@ -22,6 +22,8 @@ export interface RunStepsInput {
   clock: () => Date;
   /** Told when each step is set up and when the derived series is written, for visible job state. */
   onStepStarted?(index: number, step: Step): Promise<void>;
+  /** Told as the derived slices are written (computing them is what takes the time). */
+  onProgress?(written: number, total: number): Promise<void>;
 }
 
 export interface RunStepsResult {
@@ -52,6 +54,7 @@ export async function runSteps(input: RunStepsInput): Promise<RunStepsResult> {
       source: loaded,
       output: measured.output,
       comments: describeQuality(measured.report),
+      onSliceWritten: input.onProgress,
       outputDir: input.outputDir,
       uidRoot: input.uidRoot,
       clock: input.clock,

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/database.js';
-import type { StepState } from './jobs.js';
+import type { JobProgress, StepState } from './jobs.js';
 import type { Page } from './page.js';
 import type { JobStateName } from './states.js';
 
@@ -15,6 +15,7 @@ export interface JobSummaryRow {
   error: string | null;
   derived_series_uid: string | null;
   quality: Record<string, unknown> | null;
+  progress: JobProgress | null;
   instance_count: number | null;
   created_at: Date;
   started_at: Date | null;
@@ -36,6 +37,11 @@ export interface JobSummary {
   derivedSeriesUid: string | null;
   /** Noise and LAA-950 before and after, data consistency, calibration: see jobs/quality-report.ts. */
   quality: Record<string, unknown> | null;
+  /**
+   * Slices of the derived series written of the total; while running, the seconds left if the
+   * remaining slices take as long as those done (from the job's start).
+   */
+  progress: { done: number; total: number; etaSeconds: number | null } | null;
   instanceCount: number | null;
   createdAt: Date;
   startedAt: Date | null;
@@ -80,7 +86,15 @@ export interface JobDetail extends JobWithDeliveries {
 }
 
 export const jobSummaryColumns = `j.id, j.series_instance_uid, j.series_generation, j.rule_id, j.rule_version, j.state, j.steps, j.attempts,
-  j.error, j.derived_series_uid, j.quality, j.instance_count, j.created_at, j.started_at, j.finished_at, j.updated_at`;
+  j.error, j.derived_series_uid, j.quality, j.progress, j.instance_count, j.created_at, j.started_at, j.finished_at, j.updated_at`;
+
+function progressOf(row: JobSummaryRow): JobSummary['progress'] {
+  const { progress, started_at: started } = row;
+  if (!progress) return null;
+  const elapsed = started ? (Date.parse(progress.at) - started.getTime()) / 1000 : NaN;
+  const running = row.state === 'running' && progress.done > 0 && progress.done < progress.total && elapsed >= 0;
+  return { done: progress.done, total: progress.total, etaSeconds: running ? Math.round((elapsed / progress.done) * (progress.total - progress.done)) : null };
+}
 
 export function toJobSummary(row: JobSummaryRow): JobSummary {
   return {
@@ -95,6 +109,7 @@ export function toJobSummary(row: JobSummaryRow): JobSummary {
     error: row.error,
     derivedSeriesUid: row.derived_series_uid,
     quality: row.quality,
+    progress: progressOf(row),
     instanceCount: row.instance_count,
     createdAt: row.created_at,
     startedAt: row.started_at,

@@ -12,6 +12,13 @@ export interface StepState {
   report?: Record<string, unknown>;
 }
 
+export interface JobProgress {
+  done: number;
+  total: number;
+  /** ISO time of this count. */
+  at: string;
+}
+
 /** A row of the jobs table. */
 export interface JobRow {
   id: string;
@@ -30,6 +37,8 @@ export interface JobRow {
   output_dir: string | null;
   /** What the job measured on its output (jobs/quality-report.ts); null until it is written. */
   quality: Record<string, unknown> | null;
+  /** Slices of the derived series written, of how many, and when that was said. */
+  progress: JobProgress | null;
   worker: string | null;
   heartbeat_at: Date | null;
 }
@@ -84,9 +93,9 @@ export async function touchJob(db: Queryable, jobId: string, workerId: string, n
   return rowCount > 0;
 }
 
-const updatableColumns = ['state', 'steps', 'error', 'derived_series_uid', 'output_dir', 'quality', 'attempts', 'started_at', 'finished_at'] as const;
-const jsonColumns: readonly string[] = ['steps', 'quality'];
-type JobChanges = Partial<Pick<JobRow, 'state' | 'steps' | 'error' | 'derived_series_uid' | 'output_dir' | 'quality' | 'attempts'>> & {
+const updatableColumns = ['state', 'steps', 'error', 'derived_series_uid', 'output_dir', 'quality', 'progress', 'attempts', 'started_at', 'finished_at'] as const;
+const jsonColumns: readonly string[] = ['steps', 'quality', 'progress'];
+type JobChanges = Partial<Pick<JobRow, 'state' | 'steps' | 'error' | 'derived_series_uid' | 'output_dir' | 'quality' | 'progress' | 'attempts'>> & {
   started_at?: Date;
   finished_at?: Date;
 };

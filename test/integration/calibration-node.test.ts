@@ -112,7 +112,8 @@ it('refuses the sharp series until its natural pair arrives, then calibrates and
   expect(quality.maeHu).toBeLessThan(5);
 
   // The job's own report, without a reference: the soft kernel's lower noise, the lungs' LAA-950, the calibration.
-  const job = (await api<{ jobs: { quality: QualityReport }[] }>('/api/jobs')).jobs[0];
+  const job = (await api<{ jobs: { quality: QualityReport; progress: unknown }[] }>('/api/jobs')).jobs[0];
+  expect(job.progress).toEqual({ done: 30, total: 30, etaSeconds: null });
   expect(job.quality).toMatchObject({ slicesSampled: 8, calibration: { id: calibration.id, heldBackMaeHu: calibration.fitQuality.transfer!.maeHu } });
   expect(job.quality.noiseHu.after!).toBeLessThan(job.quality.noiseHu.before! / 2);
   expect(job.quality.laa950.after!).toBeLessThan(job.quality.laa950.before!);
