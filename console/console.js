@@ -303,8 +303,37 @@ function jobRow(job) {
     el('td', { class: 'uid', title: job.derivedSeriesUid ?? '' }, shortUid(job.derivedSeriesUid)),
     el('td', {}, qualityCell(job.quality)),
     el('td', {}, job.deliveries.map(deliveryCell)),
-    el('td', {}, canRetry ? el('button', { type: 'button', class: 'small', onclick: retryJob }, 'Retry job') : ''),
+    el('td', {},
+      canRetry ? el('button', { type: 'button', class: 'small', onclick: retryJob }, 'Retry job') : '',
+      job.derivedSeriesUid ? el('button', { type: 'button', class: 'small', onclick: () => showPreview(job) }, 'Preview') : '',
+    ),
   );
+}
+
+/** The job's key slice (input | output | difference) from the API, shown under the job list. */
+async function showPreview(job) {
+  const panel = byId('job-preview');
+  try {
+    const views = await Promise.all(['lung', 'mediastinal'].map(async (window) => {
+      const response = await fetch(`/api/jobs/${enc(job.id)}/preview.png?window=${window}`, { headers: authHeaders() });
+      if (!response.ok) throw new Error((await response.json().catch(() => undefined))?.error?.message ?? `${response.status}`);
+      const url = await blobAsDataUrl(await response.blob());
+      return el('figure', {}, el('img', { src: url, alt: `${window} window: input, output, difference`, class: 'preview' }), el('figcaption', {}, `${window} window: input | output | difference (±200 HU)`));
+    }));
+    panel.replaceChildren(el('h3', {}, `Job ${job.ruleId} on ${job.seriesDescription ?? job.seriesInstanceUid}`), ...views);
+    panel.hidden = false;
+  } catch (error) {
+    showMessage(`No preview: ${error.message}`);
+  }
+}
+
+function blobAsDataUrl(blob) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(blob);
+  });
 }
 
 /** Slices written of the total while a job runs, with the time left. */

@@ -28,6 +28,11 @@ export interface ApiDeps {
    * (route/route-series.ts); undefined for an unknown series, InvalidInputError for one not complete.
    */
   routeAgain(seriesInstanceUid: string): Promise<RoutedSeries | undefined>;
+  /**
+   * A finished job's key slice: input | output | difference, as a PNG in a window (jobs/job-preview.ts);
+   * undefined for an unknown job, InvalidInputError while it has no derived series. Absent: 404.
+   */
+  jobPreview?(jobId: string, window: 'lung' | 'mediastinal' | 'bone'): Promise<Buffer | undefined>;
   /** Destinations and step kinds a rule may name, checked when a rule is saved. */
   ruleReferences: () => KnownRuleReferences;
   destinations: Readonly<Record<string, Destination>>;

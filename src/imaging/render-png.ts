@@ -22,14 +22,20 @@ export interface GreyImage {
  * through the display window, with a 4-pixel black gap between them.
  */
 export function renderPng(images: readonly GreyImage[], window: DisplayWindow): Buffer {
+  return renderPanels(images.map((image) => ({ image, window })));
+}
+
+/** The same, each image through its own window (a difference image beside the HU images, say). */
+export function renderPanels(panels: readonly { image: GreyImage; window: DisplayWindow }[]): Buffer {
+  const images = panels.map((panel) => panel.image);
   const gap = 4;
   const height = Math.max(...images.map((image) => image.rows));
   const width = images.reduce((sum, image) => sum + image.columns, 0) + gap * (images.length - 1);
   const png = new PNG({ width, height, colorType: 0, inputColorType: 0, bitDepth: 8 });
   const grey = Buffer.alloc(width * height);
-  const low = window.centre - window.width / 2;
   let left = 0;
-  for (const image of images) {
+  for (const { image, window } of panels) {
+    const low = window.centre - window.width / 2;
     const top = Math.floor((height - image.rows) / 2);
     for (let r = 0; r < image.rows; r++) {
       for (let c = 0; c < image.columns; c++) {

@@ -4,7 +4,7 @@ import { startApi, type RunningApi } from '../api/index.js';
 import { retryDelivery } from '../deliver/index.js';
 import { apiHostNames, type NodeConfig } from '../config/schema.js';
 import type { InferenceEngine } from '../inference/index.js';
-import { retryJob, stepSpecProblems } from '../jobs/index.js';
+import { renderJobPreview, retryJob, stepSpecProblems } from '../jobs/index.js';
 import type { Logger } from '../log.js';
 import { routeSeriesAgain } from '../route/index.js';
 import type { Storage } from './start-storage.js';
@@ -18,6 +18,7 @@ export async function startHttp(config: NodeConfig, storage: Storage, inference:
       db,
       retryJob: (jobId) => retryJob(db, boss, jobId, clock(), config.jobs.staleAfterSeconds * 1000),
       retryDelivery: (deliveryId) => retryDelivery(db, boss, deliveryId, clock()),
+      jobPreview: (jobId, window) => renderJobPreview(db, jobId, window),
       routeAgain: (seriesInstanceUid) => routeSeriesAgain(seriesInstanceUid, { db, boss, ...config.derive, clock, log }),
       ruleReferences: () => {
         const models = new Map(inference.registry.ids().map((id) => [id, inference.registry.getModel(id).manifest]));

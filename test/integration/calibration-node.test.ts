@@ -123,6 +123,20 @@ it('refuses the sharp series until its natural pair arrives, then calibrates and
   expect(rows.map((row) => row.action)).toEqual(['calibration.fitted', 'job.retried']);
 });
 
+it('renders the finished job\'s key slice: input, output and their difference', async () => {
+  const [job] = (await api<{ jobs: { id: string }[] }>('/api/jobs')).jobs;
+  const response = await fetch(`http://127.0.0.1:${node.apiPort}/api/jobs/${job!.id}/preview.png?window=mediastinal`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toBe('image/png');
+  const png = Buffer.from(await response.arrayBuffer());
+  expect(png.subarray(1, 4).toString()).toBe('PNG');
+  expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([3 * 512 + 2 * 4, 512]);
+  await mkdir('test-output', { recursive: true });
+  await writeFile('test-output/job-preview-mediastinal.png', png);
+  expect((await fetch(`http://127.0.0.1:${node.apiPort}/api/jobs/${job!.id}/preview.png?window=soft`)).status).toBe(400);
+  expect((await fetch(`http://127.0.0.1:${node.apiPort}/api/jobs/00000000-0000-4000-8000-000000000000/preview.png`)).status).toBe(404);
+});
+
 it('moved the Prometheus counters where those events happened, and serves every metric the shipped alerts and dashboard use', async () => {
   const metrics = await (await fetch(`http://127.0.0.1:${node.apiPort}/metrics`)).text();
   const value = (line: string) => Number(metrics.match(new RegExp(`^${line.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm'))?.[1]);

@@ -4,7 +4,7 @@ import { InvalidInputError } from '../../errors.js';
 import { getDelivery, getJob, listJobs } from '../../store/job-queries.js';
 import { pageQuery, stateQuery, uuidParam } from '../request-values.js';
 import { jobStates } from '../../store/states.js';
-import { conflict, notFound } from '../http-error.js';
+import { badRequest, conflict, notFound } from '../http-error.js';
 import { recordAudit } from '../../store/audit-events.js';
 import { apiActor } from '../audit-actor.js';
 
@@ -18,7 +18,9 @@ async function asConflict(work: () => Promise<void>): Promise<void> {
   }
 }
 
-export function jobRoutes(deps: Pick<ApiDeps, 'db' | 'retryJob' | 'retryDelivery'>): Router {
+const PREVIEW_WINDOWS = ['lung', 'mediastinal', 'bone'] as const;
+
+export function jobRoutes(deps: Pick<ApiDeps, 'db' | 'retryJob' | 'retryDelivery' | 'jobPreview'>): Router {
   const router = Router({ caseSensitive: true });
   router.get('/jobs', async (req, res) => {
     const filter = { state: stateQuery(req.query.state, jobStates), ...pageQuery(req.query) };
@@ -30,6 +32,23 @@ export function jobRoutes(deps: Pick<ApiDeps, 'db' | 'retryJob' | 'retryDelivery
     const job = await getJob(deps.db, id);
     if (!job) throw notFound(`no job ${id}`);
     res.json(job);
+  });
+  router.get('/jobs/:id/preview.png', async (req, res) => {
+    const id = uuidParam(req.params.id, 'id');
+    const window = req.query.window ?? 'lung';
+    if (typeof window !== 'string' || !(PREVIEW_WINDOWS as readonly string[]).includes(window)) {
+      throw badRequest(`window: expected one of ${PREVIEW_WINDOWS.join(', ')}, got ${JSON.stringify(window)}`);
+    }
+    if (!deps.jobPreview) throw notFound('this node renders no previews');
+    let png: Buffer | undefined;
+    try {
+      png = await deps.jobPreview(id, window as (typeof PREVIEW_WINDOWS)[number]);
+    } catch (error) {
+      if (error instanceof InvalidInputError) throw conflict(error.message);
+      throw error;
+    }
+    if (!png) throw notFound(`no job ${id}`);
+    res.type('png').set('Cache-Control', 'private, max-age=60').send(png);
   });
   router.post('/jobs/:id/retry', async (req, res) => {
     const id = uuidParam(req.params.id, 'id');
