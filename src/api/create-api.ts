@@ -8,6 +8,7 @@ import { rejectDeepJson } from './json-depth.js';
 import { withoutPaths } from './redact-paths.js';
 import { errorHandler, unknownRoute } from './error-handler.js';
 import { registerDatabaseMetrics } from './database-metrics.js';
+import { methodNotAllowed, openApiDocument } from './openapi.js';
 import { defaultConsoleDir } from './console-dir.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { seriesRoutes } from './routes/series-routes.js';
@@ -62,6 +63,9 @@ export function createApi(deps: ApiDeps, options: ApiOptions = { allowedHosts: [
 function apiRouter(deps: ApiDeps, token: string | undefined): express.Router {
   const api = express.Router({ caseSensitive: true });
   api.use(healthRoutes(deps));
+  api.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument(deps.node.version));
+  });
   api.use(requireToken(token));
   api.use(seriesRoutes(deps));
   api.use(jobRoutes(deps));
@@ -69,5 +73,6 @@ function apiRouter(deps: ApiDeps, token: string | undefined): express.Router {
   api.use(configRoutes(deps));
   api.use(auditRoutes(deps));
   api.use(calibrationRoutes(deps));
+  api.use(methodNotAllowed);
   return api;
 }

@@ -545,3 +545,34 @@ describe('route again', () => {
     expectError(await call('/api/series/not-a-uid/route-again', { method: 'POST' }), 400, 'invalid_request');
   });
 });
+
+describe('OpenAPI and methods', () => {
+  it('describes every route, with the request schemas the API validates with', async () => {
+    const { status, body } = await call('/api/openapi.json');
+    expect(status).toBe(200);
+    expect(body.openapi).toBe('3.1.0');
+    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/api/series', '/api/rules/{id}', '/api/calibrations', '/api/jobs/{id}/preview.png']));
+    const ruleBody = body.paths['/api/rules/{id}'].put.requestBody.content['application/json'].schema;
+    expect(ruleBody.required).toEqual(expect.arrayContaining(['id', 'name', 'match', 'steps', 'destinations']));
+    expect(body.paths['/api/series'].get.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['q', 'accessionNumber', 'studyDateFrom', 'limit']));
+  });
+
+  it('answers a documented GET route with something other than 404 or 405, each of them', async () => {
+    const doc = (await call('/api/openapi.json')).body;
+    for (const [template, methods] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
+      if (!('get' in methods)) continue;
+      const path = template.replace('{uid}', sharpUid).replace('{id}', template.includes('calibrations') ? '00000000-0000-4000-8000-000000000000' : template.includes('rules') ? 'harmonize-sharp' : ids.doneJob);
+      const response = await call(path);
+      expect([path, response.status === 405 || (response.status === 404 && response.body?.error?.message?.startsWith('no route'))]).toEqual([path, false]);
+    }
+  });
+
+  it('answers a wrong method on a known path with 405 and Allow, and an unknown path with 404', async () => {
+    const response = await fetch(`http://127.0.0.1:${api.port}/api/rules/harmonize-sharp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, PUT, DELETE, HEAD');
+    expect(((await response.json()) as any).error.code).toBe('method_not_allowed');
+    expectError(await call('/api/series', { method: 'DELETE' }), 405, 'method_not_allowed');
+    expectError(await call('/api/no-such-thing'), 404, 'not_found');
+  });
+});
