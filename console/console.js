@@ -556,9 +556,21 @@ async function refreshModels() {
       el('td', {}, model.task ?? ''),
       el('td', {}, chip(model.status ?? '', model.status === 'trained' ? 'ok' : '')),
       el('td', {}, model.description ?? '', el('details', {}, el('summary', {}, 'manifest'), el('pre', { class: 'result' }, JSON.stringify(model, null, 2)))),
+      el('td', {}, el('button', { type: 'button', class: 'small', onclick: () => showModelCard(model.id) }, 'Model card')),
     ),
   );
-  byId('models-table').replaceChildren(table(['Id', 'Version', 'Task', 'Status', 'Description'], rows, 'No models installed.'));
+  byId('models-table').replaceChildren(table(['Id', 'Version', 'Task', 'Status', 'Description', ''], rows, 'No models installed.'));
+}
+
+/** The model card the API renders (manifest summary, then the card's markdown as HTML). */
+async function showModelCard(id) {
+  const response = await fetch(`/api/models/${enc(id)}/card`, { headers: authHeaders() });
+  if (!response.ok) return showMessage(`No model card for ${id}: ${response.status}`);
+  const panel = byId('model-card');
+  // Rendered by the node from the installed models folder; the content policy runs no script in it.
+  panel.innerHTML = await response.text();
+  panel.hidden = false;
+  panel.scrollIntoView();
 }
 
 async function detectModels() {

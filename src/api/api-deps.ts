@@ -3,6 +3,7 @@ import type { Database } from '../db/database.js';
 import type { Destination } from '../config/schema.js';
 import type { KnownRuleReferences } from '../route/load-rules.js';
 import type { RoutedSeries } from '../route/route-series.js';
+import type { ModelCardSource } from './model-card.js';
 import type { Logger } from '../log.js';
 
 /** What the node tells about itself on /api/health. */
@@ -43,6 +44,8 @@ export interface ApiDeps {
   diskPaths?: Readonly<Record<string, string>>;
   /** Model manifests for /api/models; without it that route answers 404. */
   models?: () => Promise<unknown[]>;
+  /** A model's manifest and card (its README), for /api/models/:id/card; undefined for an unknown model. */
+  modelCard?: (id: string) => Promise<ModelCardSource | undefined>;
   /**
    * How the node recognises its own output, so that the rules dry run says "never routed again"
    * exactly as routing would. Without it only the derived_series table tells.

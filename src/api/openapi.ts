@@ -40,6 +40,7 @@ const ROUTES: Record<string, Partial<Record<Method, Operation>>> = {
   '/api/calibrations/{id}': { get: { summary: 'One calibration' } },
   '/api/destinations': { get: { summary: 'Configured destinations' } },
   '/api/models': { get: { summary: 'Model manifests in the registry' } },
+  '/api/models/{id}/card': { get: { summary: 'A model card as HTML: what the model accepts and makes, then its README' } },
   '/api/audit': { get: { summary: 'The audit trail, newest first' } },
   '/api/openapi.json': { get: { summary: 'This description' } },
 };

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createApi } from '../api/index.js';
 import { startApi, type RunningApi } from '../api/index.js';
@@ -31,6 +32,12 @@ export async function startHttp(config: NodeConfig, storage: Storage, inference:
       diskPaths: { spool: path.join(config.dataDir, 'spool'), derived: path.join(config.dataDir, 'derived') },
       log,
       models: async () => inference.registry.ids().map((id) => inference.registry.getModel(id).manifest),
+      modelCard: async (id) => {
+        if (!inference.registry.ids().includes(id)) return undefined;
+        const { manifest, folder } = inference.registry.getModel(id);
+        const markdown = await readFile(path.join(folder, manifest.modelCard ?? 'README.md'), 'utf8').catch(() => `(no model card: ${manifest.modelCard ?? 'README.md'} is missing)`);
+        return { manifest, markdown };
+      },
     },
     { apiToken: config.api.token, allowedHosts: apiHostNames(config.api) },
   );

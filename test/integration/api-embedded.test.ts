@@ -2,7 +2,7 @@
  * The same API on the embedded database (PGlite in a temporary folder), as a node without a
  * PostgreSQL server runs it: reads, a rule saved and tried, a retry through pg-boss, metrics.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type PgBoss from 'pg-boss';
@@ -36,7 +36,12 @@ beforeAll(async () => {
   await insertInstance(db, seriesUid, `${seriesUid}.1`, 525_000);
   failedJob = await insertJob(db, seriesUid, sharpRule, { state: 'failed', createdAt: new Date(), error: 'step gaussian-soften failed', stepState: 'failed' });
   await insertDelivery(db, failedJob, 'superseded');
-  api = await startApi(createApi(apiDeps(db, boss)), { port: 0 });
+  const modelCard = async (id: string) => {
+    if (id !== 'harmonize-v2-fold1') return undefined;
+    const folder = path.resolve('models', id);
+    return { manifest: JSON.parse(await readFile(path.join(folder, 'manifest.json'), 'utf8')), markdown: await readFile(path.join(folder, 'README.md'), 'utf8') };
+  };
+  api = await startApi(createApi(apiDeps(db, boss, { modelCard })), { port: 0 });
   call = apiClient(api.port);
 }, 180_000);
 
@@ -84,6 +89,18 @@ it('imports and serves a kernel calibration', async () => {
   const calibration = sampleCalibration();
   expect((await call('/api/calibrations', { method: 'POST', body: calibration })).status).toBe(201);
   expect((await call('/api/calibrations')).body.calibrations).toEqual([calibration]);
+});
+
+it('renders a model card: what the model accepts and makes, then its README as HTML', async () => {
+  const response = await fetch(`http://127.0.0.1:${api.port}/api/models/harmonize-v2-fold1/card`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+  const html = await response.text();
+  expect(html).toContain('<tr><th>Accepts</th><td>CT; sharp or medium kernels; 512x512; pixels 0.4-1 mm</td></tr>');
+  expect(html).toContain('<tr><th>Makes</th><td>Philips B-like (soft family); scale 1x in plane, 1x in z</td></tr>');
+  expect(html).toMatch(/<h2>Data and split<\/h2>/);
+  expect((await call('/api/models/no-such-model/card')).status).toBe(404);
+  expect((await call('/api/models/..%2Fetc/card')).status).toBe(400);
 });
 
 it('serves the database gauges', async () => {

@@ -1,9 +1,10 @@
 import { Router } from 'express';
 import type { ApiDeps } from '../api-deps.js';
-import { notFound } from '../http-error.js';
+import { badRequest, notFound } from '../http-error.js';
+import { renderModelCard } from '../model-card.js';
 
 /** Read-only views of configuration: destinations and (when a registry is given) models. */
-export function configRoutes(deps: Pick<ApiDeps, 'destinations' | 'models'>): Router {
+export function configRoutes(deps: Pick<ApiDeps, 'destinations' | 'models' | 'modelCard'>): Router {
   const router = Router({ caseSensitive: true });
   router.get('/destinations', (_req, res) => {
     const destinations = Object.entries(deps.destinations)
@@ -14,6 +15,13 @@ export function configRoutes(deps: Pick<ApiDeps, 'destinations' | 'models'>): Ro
   router.get('/models', async (_req, res) => {
     if (!deps.models) throw notFound('this node has no model registry configured');
     res.json({ models: await deps.models() });
+  });
+  router.get('/models/:id/card', async (req, res) => {
+    const id = req.params.id;
+    if (!/^[A-Za-z0-9._-]{1,100}$/.test(id)) throw badRequest(`id: expected a model id, got ${JSON.stringify(id)}`);
+    const card = deps.modelCard ? await deps.modelCard(id) : undefined;
+    if (!card) throw notFound(`no model ${id}`);
+    res.type('html').send(renderModelCard(card));
   });
   return router;
 }
