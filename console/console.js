@@ -567,8 +567,11 @@ async function showModelCard(id) {
   const response = await fetch(`/api/models/${enc(id)}/card`, { headers: authHeaders() });
   if (!response.ok) return showMessage(`No model card for ${id}: ${response.status}`);
   const panel = byId('model-card');
-  // Rendered by the node from the installed models folder; the content policy runs no script in it.
-  panel.innerHTML = await response.text();
+  // Markup rendered by the node from the models folder: shown in a sandboxed frame (no script, its
+  // own origin), never parsed into the console's page.
+  const frame = el('iframe', { sandbox: '', title: `model card of ${id}`, class: 'model-card' });
+  frame.srcdoc = await response.text();
+  panel.replaceChildren(frame);
   panel.hidden = false;
   panel.scrollIntoView();
 }

@@ -20,7 +20,9 @@ interface Operation {
  * tells a wrong method on a known path (405, with Allow) from an unknown path (404).
  */
 const ROUTES: Record<string, Partial<Record<Method, Operation>>> = {
-  '/api/health': { get: { summary: 'Liveness and readiness: the database answers (503 when not)' } },
+  '/api/health': { get: { summary: 'The node and whether its database answers (503 when not)' } },
+  '/api/health/live': { get: { summary: 'Liveness: the process answers' } },
+  '/api/health/ready': { get: { summary: 'Readiness: the database answers and every data folder has 1 GiB free (503 naming what is not)' } },
   '/api/series': { get: { summary: 'Find series and studies (q, patient, accession, study UID, description, study dates), paged with the total', query: seriesQuerySchema } },
   '/api/series/{uid}': { get: { summary: 'One series: its tags, the full routing decision, its jobs' } },
   '/api/series/{uid}/route-again': { post: { summary: 'Route a complete series again by the current rules; its new jobs supersede the earlier ones' } },

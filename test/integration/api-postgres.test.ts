@@ -81,6 +81,11 @@ describe('health, destinations, models', () => {
     });
   });
 
+  it('answers liveness and readiness probes without the token', async () => {
+    expect((await call('/api/health/live')).body).toEqual({ status: 'alive' });
+    expect((await call('/api/health/ready')).body).toEqual({ status: 'ready', problems: [] });
+  });
+
   it('answers 503 when the database does not answer', async () => {
     const closed = await openDatabase({ kind: 'postgres', url: testDatabaseUrl, schema });
     await closed.close();
@@ -89,6 +94,10 @@ describe('health, destinations, models', () => {
       const { status, body } = await apiClient(server.port)('/api/health');
       expect(status).toBe(503);
       expect(body).toMatchObject({ status: 'unavailable', database: { kind: 'postgres', reachable: false } });
+      const ready = await apiClient(server.port)('/api/health/ready');
+      expect(ready.status).toBe(503);
+      expect(ready.body.problems).toEqual([expect.stringMatching(/^database does not answer/)]);
+      expect((await apiClient(server.port)('/api/health/live')).status).toBe(200);
     } finally {
       await server.close();
     }
