@@ -541,8 +541,21 @@ async function refreshCalibrations() {
 
 async function refreshDestinations() {
   const data = await api('/api/destinations');
-  const rows = data.destinations.map((d) => el('tr', {}, el('td', { class: 'mono' }, d.name), el('td', {}, d.aeTitle), el('td', {}, d.host), el('td', {}, String(d.port))));
-  byId('destinations-table').replaceChildren(table(['Name (used in rules)', 'AE title', 'Host', 'Port'], rows, 'No destinations configured.'));
+  const rows = data.destinations.map((d) => {
+    const result = el('span', { class: 'hint' });
+    const test = async () => {
+      result.textContent = 'testing…';
+      try {
+        const echo = await api(`/api/destinations/${enc(d.name)}/echo`, { method: 'POST' });
+        result.textContent = echo.ok ? `C-ECHO answered in ${echo.milliseconds} ms` : `no answer: ${echo.error}`;
+      } catch (error) {
+        result.textContent = error.message;
+      }
+    };
+    return el('tr', {}, el('td', { class: 'mono' }, d.name), el('td', {}, d.aeTitle), el('td', {}, d.host), el('td', {}, String(d.port)),
+      el('td', {}, el('button', { type: 'button', class: 'small', onclick: test }, 'Test (C-ECHO)'), ' ', result));
+  });
+  byId('destinations-table').replaceChildren(table(['Name (used in rules)', 'AE title', 'Host', 'Port', ''], rows, 'No destinations configured.'));
 }
 
 async function refreshModels() {

@@ -44,6 +44,8 @@ export interface ApiDeps {
   diskPaths?: Readonly<Record<string, string>>;
   /** Model manifests for /api/models; without it that route answers 404. */
   models?: () => Promise<unknown[]>;
+  /** C-ECHO to a configured destination; throws (UnavailableError) when it is down or refuses. Absent: 404. */
+  echoDestination?: (name: string) => Promise<void>;
   /** A model's manifest and card (its README), for /api/models/:id/card; undefined for an unknown model. */
   modelCard?: (id: string) => Promise<ModelCardSource | undefined>;
   /**

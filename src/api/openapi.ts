@@ -41,6 +41,7 @@ const ROUTES: Record<string, Partial<Record<Method, Operation>>> = {
   '/api/calibrations': { get: { summary: 'Kernel calibrations, newest first' }, post: { summary: 'Import a calibration (as ctprep calibrate writes it)', body: calibrationSchema } },
   '/api/calibrations/{id}': { get: { summary: 'One calibration' } },
   '/api/destinations': { get: { summary: 'Configured destinations' } },
+  '/api/destinations/{name}/echo': { post: { summary: 'Test a destination with C-ECHO: ok and milliseconds, or the error' } },
   '/api/models': { get: { summary: 'Model manifests in the registry' } },
   '/api/models/{id}/card': { get: { summary: 'A model card as HTML: what the model accepts and makes, then its README' } },
   '/api/audit': { get: { summary: 'The audit trail, newest first' } },

@@ -57,5 +57,29 @@ function applyEnvironment(raw: Record<string, unknown>, env: NodeJS.ProcessEnv):
   if (env.CTPREP_API_TOKEN) api.token = env.CTPREP_API_TOKEN;
   if (env.CTPREP_API_ALLOWED_HOSTS) api.allowedHosts = env.CTPREP_API_ALLOWED_HOSTS.split(',').map((name) => name.trim()).filter(Boolean);
   result.api = api;
+  result.destinations = destinationsFromEnvironment((raw.destinations as Record<string, Record<string, unknown>>) ?? {}, env);
+  return result;
+}
+
+const DESTINATION_VARIABLE = /^CTPREP_DESTINATION_([A-Z0-9_]+?)_(AE_TITLE|HOST|PORT|ORTHANC_URL)$/;
+
+/**
+ * CTPREP_DESTINATION_<NAME>_AE_TITLE, _HOST, _PORT and _ORTHANC_URL set (or add) a destination's
+ * fields, so a container can point the node at its PACS; <NAME> is the destination's name in
+ * capitals with '-' written as '_' (PACS for "pacs", RESEARCH_PACS for "research-pacs").
+ */
+function destinationsFromEnvironment(destinations: Record<string, Record<string, unknown>>, env: NodeJS.ProcessEnv): Record<string, Record<string, unknown>> {
+  const result = Object.fromEntries(Object.entries(destinations).map(([name, destination]) => [name, { ...destination }]));
+  const nameFor = (variable: string) => Object.keys(result).find((name) => name.toUpperCase().replace(/-/g, '_') === variable) ?? variable.toLowerCase().replace(/_/g, '-');
+  for (const [key, value] of Object.entries(env)) {
+    const match = DESTINATION_VARIABLE.exec(key);
+    if (!match || value === undefined || value === '') continue;
+    const name = nameFor(match[1]);
+    const destination = (result[name] ??= {});
+    if (match[2] === 'AE_TITLE') destination.aeTitle = value;
+    else if (match[2] === 'HOST') destination.host = value;
+    else if (match[2] === 'PORT') destination.port = Number(value);
+    else destination.orthancUrl = value;
+  }
   return result;
 }

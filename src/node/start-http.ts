@@ -3,6 +3,8 @@ import path from 'node:path';
 import { createApi } from '../api/index.js';
 import { startApi, type RunningApi } from '../api/index.js';
 import { retryDelivery } from '../deliver/index.js';
+import { destinationPeer } from '../config/tls-files.js';
+import { echoDestination } from '../dicom/index.js';
 import { apiHostNames, type NodeConfig } from '../config/schema.js';
 import type { InferenceEngine } from '../inference/index.js';
 import { renderJobPreview, retryJob, stepSpecProblems } from '../jobs/index.js';
@@ -20,6 +22,7 @@ export async function startHttp(config: NodeConfig, storage: Storage, inference:
       retryJob: (jobId) => retryJob(db, boss, jobId, clock(), config.jobs.staleAfterSeconds * 1000),
       retryDelivery: (deliveryId) => retryDelivery(db, boss, deliveryId, clock()),
       jobPreview: (jobId, window) => renderJobPreview(db, jobId, window),
+      echoDestination: async (name) => echoDestination(config.dicom.aeTitle, await destinationPeer(name, config.destinations[name]!), config.delivery.timeoutMs),
       routeAgain: (seriesInstanceUid) => routeSeriesAgain(seriesInstanceUid, { db, boss, ...config.derive, clock, log }),
       ruleReferences: () => {
         const models = new Map(inference.registry.ids().map((id) => [id, inference.registry.getModel(id).manifest]));

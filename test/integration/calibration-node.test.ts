@@ -71,7 +71,7 @@ beforeAll(async () => {
     completion: { quietSeconds: 0.5, checkIntervalMs: 100 },
     rulesFile,
     calibrationsDir: path.join(workDir, 'no-calibrations'),
-    destinations: { pacs: { aeTitle: 'PACS', host: '127.0.0.1', port: pacsPort } },
+    destinations: { pacs: { aeTitle: 'PACS', host: '127.0.0.1', port: pacsPort }, down: { aeTitle: 'DOWN', host: '127.0.0.1', port: await freePort() } },
     jobs: { retryLimit: 0 },
   });
   node = await startNode(config, { log: silentLogger() });
@@ -135,6 +135,13 @@ it('renders the finished job\'s key slice: input, output and their difference', 
   await writeFile('test-output/job-preview-mediastinal.png', png);
   expect((await fetch(`http://127.0.0.1:${node.apiPort}/api/jobs/${job!.id}/preview.png?window=soft`)).status).toBe(400);
   expect((await fetch(`http://127.0.0.1:${node.apiPort}/api/jobs/00000000-0000-4000-8000-000000000000/preview.png`)).status).toBe(404);
+});
+
+it('tests a destination with C-ECHO: the PACS answers, one that is down says why', async () => {
+  const echo = async (name: string) => (await fetch(`http://127.0.0.1:${node.apiPort}/api/destinations/${name}/echo`, { method: 'POST' })).json() as Promise<Record<string, unknown>>;
+  expect(await echo('pacs')).toMatchObject({ destination: 'pacs', aeTitle: 'PACS', ok: true, milliseconds: expect.any(Number) });
+  expect(await echo('down')).toMatchObject({ destination: 'down', ok: false, error: expect.stringMatching(/ECONNREFUSED|refused|connect/i) });
+  expect((await fetch(`http://127.0.0.1:${node.apiPort}/api/destinations/nowhere/echo`, { method: 'POST' })).status).toBe(404);
 });
 
 it('moved the Prometheus counters where those events happened, and serves every metric the shipped alerts and dashboard use', async () => {

@@ -34,6 +34,23 @@ describe('configuration', () => {
     expect(config.api).toMatchObject({ host: '0.0.0.0', token: 'a-token-of-24-characters' });
   });
 
+  it('lets the environment point a destination elsewhere, or add one, field by field', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ctprep-config-'));
+    const file = path.join(dir, 'node.json');
+    await writeFile(file, JSON.stringify({ destinations: { pacs: { aeTitle: 'ORTHANC', host: '127.0.0.1', port: 4242 } } }));
+    const env = {
+      CTPREP_DESTINATION_PACS_HOST: 'orthanc.hospital.example',
+      CTPREP_DESTINATION_PACS_PORT: '11112',
+      CTPREP_DESTINATION_RESEARCH_PACS_AE_TITLE: 'RESEARCH',
+      CTPREP_DESTINATION_RESEARCH_PACS_HOST: '10.0.0.5',
+      CTPREP_DESTINATION_RESEARCH_PACS_PORT: '104',
+    };
+    const config = await loadConfig(file, env);
+    expect(config.destinations.pacs).toMatchObject({ aeTitle: 'ORTHANC', host: 'orthanc.hospital.example', port: 11112 });
+    expect(config.destinations['research-pacs']).toMatchObject({ aeTitle: 'RESEARCH', host: '10.0.0.5', port: 104 });
+    await expect(loadConfig(file, { CTPREP_DESTINATION_PACS_PORT: 'eleven' })).rejects.toThrow(/destinations\.pacs\.port/);
+  });
+
   it('reads the file once and lets DATABASE_URL override it', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ctprep-config-'));
     const file = path.join(dir, 'node.json');
