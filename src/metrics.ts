@@ -14,6 +14,7 @@ export interface NodeMetrics {
   readonly jobSeconds: Histogram<'rule' | 'steps'>;
   readonly slicesWritten: Counter<'rule'>;
   readonly deliveries: Counter<'destination' | 'outcome'>;
+  readonly retentionRemovedBytes: Counter<'kind'>;
 }
 
 const PREFIX = 'ctprep_';
@@ -34,6 +35,7 @@ export function createNodeMetrics(registry: Registry): NodeMetrics {
       registers,
     }),
     slicesWritten: new Counter({ name: `${PREFIX}derived_slices_total`, help: 'Slices of derived series written, by rule.', labelNames: ['rule'], registers }),
+    retentionRemovedBytes: new Counter({ name: `${PREFIX}retention_removed_bytes_total`, help: 'Bytes of delivered files removed by retention: derived series, spool.', labelNames: ['kind'], registers }),
     deliveries: new Counter({ name: `${PREFIX}deliveries_total`, help: 'Deliveries by destination and outcome: attempted, succeeded, retried, failed.', labelNames: ['destination', 'outcome'], registers }),
   };
 }

@@ -145,6 +145,20 @@ export const configSchema = z.object({
       timeoutMs: z.number().int().min(1000).default(60000),
     })
     .prefault({}),
+  /**
+   * Clean-up of what was delivered: a finished job's derived files after derivedHours, a series'
+   * spool files after spoolHours once every job of it is done (or no rule matched it); and, while
+   * the data folder's file system is fuller than highWaterPercent, the oldest such first, whatever
+   * their age. Nothing still to be delivered is ever removed. 0 hours: never by age.
+   */
+  retention: z
+    .object({
+      derivedHours: z.number().min(0).default(24 * 7),
+      spoolHours: z.number().min(0).default(24 * 30),
+      highWaterPercent: z.number().min(1).max(100).default(90),
+      intervalSeconds: z.number().int().min(1).default(600),
+    })
+    .prefault({}),
   inference: z
     .object({
       provider: z.enum(['cpu', 'cuda']).default('cpu'),

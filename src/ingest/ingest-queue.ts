@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
 import type { CancelTimer, Timers } from '../timers.js';
@@ -177,6 +177,12 @@ export class IngestQueue {
         kept.set(uid, candidate);
         continue;
       }
+      if (!earlierInBatch && !(await access(earlierPath).then(() => true, () => false))) {
+        // Its file was removed by retention after delivery: the resent copy takes its place and
+        // the series is processed again, as the user who sent it again expects.
+        kept.set(uid, { ...candidate, replaces: true });
+        continue;
+      }
       if (await sameDataset(earlierPath, candidate.item.path).catch(() => false)) {
         await this.deps.spool.discard(candidate.item.path);
         continue;
@@ -196,7 +202,8 @@ export class IngestQueue {
         await this.recordConflict({ ...conflict, conflictFile: name, outcome: 'kept-first' });
       }
     }
-    return prepared.filter((candidate) => kept.get(candidate.header.sopInstanceUid) === candidate);
+    // kept holds copies (with replaces set): the ones to index are those whose item is kept.
+    return [...kept.values()].filter((chosen) => prepared.some((candidate) => candidate.item === chosen.item));
   }
 
   private async recordConflict(conflict: Parameters<typeof recordInstanceConflict>[1]): Promise<void> {

@@ -14,6 +14,9 @@ import type { Logger } from '../log.js';
 import type { Holder } from '../queue/heartbeat.js';
 import { startRecovery } from '../queue/index.js';
 import type { Storage } from './start-storage.js';
+import { openSpool } from '../ingest/index.js';
+import { startRetention } from '../retention/index.js';
+import { systemTimers } from '../timers.js';
 import type { StopList } from './stop-list.js';
 
 const POLLING_INTERVAL_SECONDS = 0.5;
@@ -45,6 +48,9 @@ export async function startProcessing(config: NodeConfig, storage: Storage, runW
     { concurrency: 2, pollingIntervalSeconds: POLLING_INTERVAL_SECONDS },
   );
   stops.add(() => deliveries.stop());
+  const spool = await openSpool(path.join(config.dataDir, 'spool'));
+  const retention = startRetention({ db, seriesDir: spool.seriesDir, dataDir: config.dataDir, clock, log, metrics: storage.metrics }, config.retention, systemTimers);
+  stops.add(() => retention.stop());
   return inference;
 }
 

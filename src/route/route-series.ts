@@ -57,6 +57,7 @@ export async function routeSeriesAgain(seriesInstanceUid: string, deps: RoutingD
     const series = await lockSeriesToRoute(tx, seriesInstanceUid);
     if (!series) return undefined;
     if (series.state !== SeriesState.Routed) throw new InvalidInputError(`series ${seriesInstanceUid} is ${series.state}: only a complete, routed series can be routed again`);
+    if (series.files_removed_at) throw new InvalidInputError(`series ${seriesInstanceUid}: retention removed its files from the spool on ${series.files_removed_at.toISOString()}; send it again from the PACS`);
     const generation = await startNextGeneration(tx, seriesInstanceUid);
     return routeLocked(tx, seriesInstanceUid, { ...series, generation }, deps);
   });

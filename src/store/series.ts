@@ -45,11 +45,13 @@ export interface SeriesToRoute {
   generation: number;
   state: string;
   instance_count: number;
+  /** When retention removed its files from the spool (it can then not be processed again). */
+  files_removed_at: Date | null;
 }
 
 export async function lockSeriesToRoute(db: Queryable, seriesInstanceUid: string): Promise<SeriesToRoute | undefined> {
   const { rows } = await db.query<SeriesToRoute>(
-    'SELECT tags, calling_ae, generation, state, instance_count FROM series WHERE series_instance_uid = $1 FOR UPDATE',
+    'SELECT tags, calling_ae, generation, state, instance_count, files_removed_at FROM series WHERE series_instance_uid = $1 FOR UPDATE',
     [seriesInstanceUid],
   );
   return rows[0];

@@ -4,7 +4,7 @@
  * the rest of its batch is indexed. Time is a manual clock: the quiet before indexing and the
  * series' quiet time are stepped through, not waited for. Real PostgreSQL.
  */
-import { copyFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../../src/db/open-database.js';
@@ -17,6 +17,7 @@ import { DEFAULT_TOLERANCES } from '../../src/imaging/assemble-geometry.js';
 import { silentLogger } from '../../src/log.js';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/test-database.js';
 import { ManualClock } from '../helpers/manual-clock.js';
+import { runDcmtk } from '../helpers/dcmtk.js';
 
 const seriesDir = path.resolve(process.cwd(), '../shared/data/ct/lung-pet-ct-dx-A0002-siemens-B70f');
 const schema = uniqueSchema('ingest');
@@ -132,6 +133,49 @@ describe('while instances stream in', () => {
     expect(queue.indexing).toBe(true);
     await queue.drained();
     expect(await indexedCount()).toBe(before + 1);
+    await queue.stop();
+  });
+
+  it('takes a resent instance whose file retention removed as its replacement, and processes its series again', async () => {
+    const { rows: [instance] } = await db.query<{ path: string; series_instance_uid: string }>('SELECT path, series_instance_uid FROM instances ORDER BY path LIMIT 1');
+    const uid = instance!.series_instance_uid;
+    await db.query("UPDATE series SET state = 'routed', files_removed_at = now() WHERE series_instance_uid = $1", [uid]);
+    const { rows: [before] } = await db.query<{ generation: number }>('SELECT generation FROM series WHERE series_instance_uid = $1', [uid]);
+    const original = await readFile(instance!.path);
+    await rm(instance!.path);
+    const queue = queueWith({ idleMs: 60_000, backlogLimit: 100 });
+    const file = path.join(spool.incomingDir, 'r-1.dcm');
+    await writeFile(file, original);
+    queue.push({ kind: 'instance', path: file, callingAeTitle: 'PACS', associationId: 'r-1', receivedAt: new Date() });
+    queue.push({ kind: 'association-end', associationId: 'r-1', ending: 'released', endedAt: clock.now() });
+    await queue.drained();
+    expect((await readFile(instance!.path)).equals(original)).toBe(true);
+    const { rows: [after] } = await db.query<{ generation: number; state: string; files_removed_at: Date | null }>('SELECT generation, state, files_removed_at FROM series WHERE series_instance_uid = $1', [uid]);
+    expect(after).toEqual({ generation: before!.generation + 1, state: 'receiving', files_removed_at: null });
+    expect((await db.query('SELECT 1 FROM instance_conflicts')).rows).toHaveLength(0);
+    await queue.stop();
+  });
+
+  it('with the caller\'s replace policy, indexes a resend with other content in place of the first copy', async () => {
+    const { rows: [instance] } = await db.query<{ path: string; series_instance_uid: string; sop_instance_uid: string }>(
+      'SELECT path, series_instance_uid, sop_instance_uid FROM instances ORDER BY path DESC LIMIT 1',
+    );
+    await db.query("UPDATE series SET state = 'routed' WHERE series_instance_uid = $1", [instance!.series_instance_uid]);
+    const { rows: [before] } = await db.query<{ generation: number }>('SELECT generation FROM series WHERE series_instance_uid = $1', [instance!.series_instance_uid]);
+    const file = path.join(spool.incomingDir, 'p-1.dcm');
+    await copyFile(instance!.path, file);
+    expect((await runDcmtk('dcmodify', ['-nb', '-m', '(0008,103e)=edited at the modality', file])).code).toBe(0);
+    const edited = await readFile(file);
+    const queue = queueWith({ idleMs: 60_000, backlogLimit: 100 });
+    queue.push({ kind: 'instance', path: file, callingAeTitle: 'MODALITY', overwrite: 'replace', associationId: 'p-1', receivedAt: new Date() });
+    queue.push({ kind: 'association-end', associationId: 'p-1', ending: 'released', endedAt: clock.now() });
+    await queue.drained();
+    expect((await readFile(instance!.path)).equals(edited)).toBe(true);
+    expect(await readdir(spool.incomingDir)).toEqual([]);
+    const { rows: [after] } = await db.query<{ generation: number }>('SELECT generation FROM series WHERE series_instance_uid = $1', [instance!.series_instance_uid]);
+    expect(after!.generation).toBe(before!.generation + 1);
+    const conflicts = await db.query<{ outcome: string }>('SELECT outcome FROM instance_conflicts WHERE sop_instance_uid = $1', [instance!.sop_instance_uid]);
+    expect(conflicts.rows.map((row) => row.outcome)).toEqual(['replaced']);
     await queue.stop();
   });
 
