@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../errors.js';
 import { Fft2d, nextPowerOfTwo, radialFrequencies } from './fft2d.js';
 import { LruCache } from './lru-cache.js';
+import { PeriodicSmooth } from './periodic-smooth.js';
 import { paddingValue } from './reconstruction-circle.js';
 import type { SliceSource } from './slice-source.js';
 
@@ -47,6 +48,7 @@ export function checkResponse(response: RadialResponse): void {
  * so the output keeps the scanner's circle; HU are kept over the whole range (no clipping).
  * Slices are filtered two at a time, as the real and imaginary parts of one complex transform: the
  * gains are real and radially symmetric, so the two never mix, and each costs half a transform.
+ * The image borders do not wrap into each other (periodic-smooth.ts).
  */
 export function applyRadialResponse(source: SliceSource, response: RadialResponse): SliceSource {
   const filter = radialFilter(source.geometry, response);
@@ -86,56 +88,21 @@ export function radialFilter(grid: { rows: number; columns: number; pixelSpacing
   const frequencies = radialFrequencies(size, pixelSpacing);
   const gains = new Float64Array(size * size);
   for (let i = 0; i < gains.length; i++) gains[i] = gainAt(response, frequencies[i]);
-  const smoothGains = smoothComponentGains(gains, size);
+  const edges = new PeriodicSmooth(size, gains);
   const pair = (a: Float32Array, b: Float32Array): [Float32Array, Float32Array] => {
     const [pa, pb] = [a, b].map((slice) => paddingValue(slice, rows, columns));
     const [sa, sb] = [filled(a, pa, rows, columns, size), filled(b, pb, rows, columns, size)];
     const spectrum = fft.forwardComplex(sa, sb);
-    const border = fft.forwardComplex(borderJumps(sa, size), borderJumps(sb, size));
     for (let i = 0; i < gains.length; i++) {
-      spectrum[2 * i] = gains[i] * spectrum[2 * i] + smoothGains[i] * border[2 * i];
-      spectrum[2 * i + 1] = gains[i] * spectrum[2 * i + 1] + smoothGains[i] * border[2 * i + 1];
+      spectrum[2 * i] *= gains[i];
+      spectrum[2 * i + 1] *= gains[i];
     }
+    edges.addSmoothPart(spectrum, sa, sb);
     const { re, im } = fft.inverseComplex(spectrum);
     return [restored(a, re, pa, rows, columns, size), restored(b, im, pb, rows, columns, size)];
   };
   const single = (slice: Float32Array) => pair(slice, slice)[0];
   return Object.assign(single, { pair });
-}
-
-/**
- * An FFT filters as if the image wrapped around: the bottom rows (the table, say) would bleed into
- * the top ones. Moisan's periodic-plus-smooth decomposition (J Math Imaging Vis 2011) avoids it: the
- * image is u = p + s with p periodic and s smooth (the solution of a Poisson equation whose source
- * is the jumps across the image's borders), p is filtered and s, smooth, is kept. With V the
- * spectrum of the border jumps, S = V / (2cos(2 pi k/n) + 2cos(2 pi l/n) - 4), and the filtered
- * image is H P + S = H U + (1 - H) S: so one more transform, of the border jumps, and these gains.
- */
-function smoothComponentGains(gains: Float64Array, size: number): Float64Array {
-  const out = new Float64Array(size * size);
-  for (let r = 0; r < size; r++) {
-    for (let c = 0; c < size; c++) {
-      const i = r * size + c;
-      const laplacian = 2 * Math.cos((2 * Math.PI * r) / size) + 2 * Math.cos((2 * Math.PI * c) / size) - 4;
-      out[i] = i === 0 ? 0 : (1 - gains[i]) / laplacian;
-    }
-  }
-  return out;
-}
-
-/** The jumps across the borders of a square image (non-zero on its outer rows and columns only). */
-function borderJumps(square: Float64Array, size: number): Float64Array {
-  const v = new Float64Array(size * size);
-  const last = size - 1;
-  for (let k = 0; k < size; k++) {
-    const rowJump = square[last * size + k] - square[k];
-    v[k] += rowJump;
-    v[last * size + k] -= rowJump;
-    const columnJump = square[k * size + last] - square[k * size];
-    v[k * size] += columnJump;
-    v[k * size + last] -= columnJump;
-  }
-  return v;
 }
 
 /** The slice in the top-left of a size x size square of air, its padding replaced by air. */
