@@ -202,8 +202,7 @@ export class IngestQueue {
         await this.recordConflict({ ...conflict, conflictFile: name, outcome: 'kept-first' });
       }
     }
-    // kept holds copies (with replaces set): the ones to index are those whose item is kept.
-    return [...kept.values()].filter((chosen) => prepared.some((candidate) => candidate.item === chosen.item));
+    return [...kept.values()];
   }
 
   private async recordConflict(conflict: Parameters<typeof recordInstanceConflict>[1]): Promise<void> {

@@ -8,4 +8,4 @@ export { startJobs } from './start-jobs.js';
 export { retryJob } from './retry-job.js';
 export { runProcessFolder } from './process-folder.js';
 export { defaultStepKinds, stepSpecProblems, type StepRegistry } from './steps/index.js';
-export { renderJobPreview, PREVIEW_WINDOWS, type PreviewWindow } from './job-preview.js';
+export { renderJobPreview } from './job-preview.js';

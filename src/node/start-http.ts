@@ -26,7 +26,7 @@ export async function startHttp(config: NodeConfig, storage: Storage, inference:
       routeAgain: (seriesInstanceUid) => routeSeriesAgain(seriesInstanceUid, { db, boss, ...config.derive, clock, log }),
       ruleReferences: () => {
         const models = new Map(inference.registry.ids().map((id) => [id, inference.registry.getModel(id).manifest]));
-        return { ...storage.ruleReferences(), stepProblems: (step, at) => stepSpecProblems(step, at, storage.stepKinds, models) };
+        return { ...storage.ruleReferences(), stepProblems: (step, at) => stepSpecProblems(step, at, storage.stepKinds, { models }) };
       },
       destinations: config.destinations,
       node: { aeTitle: config.dicom.aeTitle, dicomPort, version: '0.1.0', databaseKind: db.kind },

@@ -158,7 +158,7 @@ export function apiDeps(db: Database, boss: PgBoss, overrides: Partial<ApiDeps> 
     retryJob: (jobId) => retryJob(db, boss, jobId, new Date(), 10_000),
     retryDelivery: (deliveryId) => retryDelivery(db, boss, deliveryId, new Date()),
     routeAgain: (seriesInstanceUid) => routeSeriesAgain(seriesInstanceUid, { db, boss, uidRoot: '2.25', nodeName: 'ct-preprocessing-node', clock: () => new Date() }),
-    ruleReferences: () => ({ destinations: ['pacs'], stepKinds: [...stepKinds.keys()], stepProblems: (step, at) => stepSpecProblems(step, at, stepKinds, knownModels) }),
+    ruleReferences: () => ({ destinations: ['pacs'], stepKinds: [...stepKinds.keys()], stepProblems: (step, at) => stepSpecProblems(step, at, stepKinds, { models: knownModels }) }),
     destinations: { pacs: { aeTitle: 'ORTHANC', host: '127.0.0.1', port: 4242 } },
     node: { aeTitle: 'CTPREP', dicomPort: 11112, version: '0.1.0-test', databaseKind: db.kind },
     metrics: new Registry(),

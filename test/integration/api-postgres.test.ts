@@ -352,6 +352,7 @@ describe('rules', () => {
     ['a factor the step cannot do', [{ kind: 'bicubic-upsample', options: { factor: 7 } }], 'rule.steps[0].options.factor'],
     ['a model not in the registry', [{ kind: 'model', options: { model: 'no-such-model' } }], "rule.steps[0].options.model: no model 'no-such-model' in the registry"],
     ['an untrained model without its flag', [{ kind: 'model', options: { model: 'sr2x-edsr2d-random' } }], "rule.steps[0].options.model: model 'sr2x-edsr2d-random' is untrained-random-weights: set allowUntrained"],
+    ['a fallback that is itself a kernel transfer', [{ kind: 'kernel-transfer', options: { fallback: { kind: 'kernel-transfer' } } }], 'rule.steps[0].options.fallback.kind: the fallback must be another kind of step'],
     ['a broken fallback', [{ kind: 'kernel-transfer', options: { fallback: { kind: 'gaussian-soften', options: { sigmaMm: -1 } } } }], 'rule.steps[0].options.fallback.options.sigmaMm'],
   ])('refuses a rule that can only fail: %s, naming the field, and stores nothing', async (_what, steps, field) => {
     const response = await call('/api/rules/can-only-fail', { method: 'PUT', body: { ...newRule, id: 'can-only-fail', steps } });

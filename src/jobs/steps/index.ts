@@ -16,7 +16,7 @@ export function defaultStepKinds(): StepRegistry {
 }
 
 export type { StepSpec };
-export { stepSpecProblems, type KnownModels } from './check-step-specs.js';
+export { stepSpecProblems } from './check-step-specs.js';
 
 /** Creates the steps of a rule in order, validating each one's options against its kind. */
 export async function createSteps(specs: readonly StepSpec[], registry: StepRegistry, context: StepContext): Promise<Step[]> {

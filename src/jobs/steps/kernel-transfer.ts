@@ -23,6 +23,10 @@ const options = z.strictObject({ targetKernel: z.string().trim().min(1).optional
 export const kernelTransferStep: StepKind<KernelTransferStepOptions> = {
   kind: 'kernel-transfer',
   options,
+  check: ({ fallback }) =>
+    fallback?.kind === 'kernel-transfer'
+      ? { problems: [{ path: ['fallback', 'kind'], message: 'the fallback must be another kind of step' }] }
+      : { nested: fallback ? [{ path: ['fallback'], spec: fallback }] : [] },
   async create(settings, context): Promise<Step> {
     const catalog = context.calibrations;
     if (!catalog) throw new InvalidInputError('kernel-transfer: this node has no calibration catalog');

@@ -111,17 +111,29 @@ class ModelStep implements Step {
 }
 
 /** Runs a model from the registry over the series, tiled, in the engine's worker threads. */
+/** A model with random weights is a benchmark stand-in: a rule names it only with allowUntrained. */
+function usable(status: string, options: ModelStepOptions): boolean {
+  return status !== 'untrained-random-weights' || options.allowUntrained === true;
+}
+
 export const modelStep: StepKind<ModelStepOptions> = {
   kind: 'model',
   options,
   async create(stepOptions, context): Promise<Step> {
     const engine = engineFrom(context);
     const model = engine.registry.getModel(stepOptions.model);
-    if (model.manifest.status === 'untrained-random-weights' && !stepOptions.allowUntrained) {
+    if (!usable(model.manifest.status, stepOptions)) {
       throw new ConfigError(
         `model ${model.manifest.id} has untrained random weights (a benchmark stand-in); a rule may name it only with allowUntrained: true`,
       );
     }
     return new ModelStep(model, engine, stepOptions.backend ?? engine.provider);
+  },
+  check(stepOptions, known) {
+    if (!known.models) return {};
+    const model = known.models.get(stepOptions.model);
+    if (!model) return { problems: [{ path: ['model'], message: `no model '${stepOptions.model}' in the registry (known: ${[...known.models.keys()].sort().join(', ') || 'none'})` }] };
+    if (!usable(model.status, stepOptions)) return { problems: [{ path: ['model'], message: `model '${stepOptions.model}' is ${model.status}: set allowUntrained to use it` }] };
+    return {};
   },
 };

@@ -48,4 +48,15 @@ export interface StepKind<Options> {
   readonly kind: string;
   readonly options: z.ZodType<Options>;
   create(options: Options, context: StepContext): Promise<Step>;
+  /**
+   * Checked when a rule is saved, beyond the options' schema: what would make this step fail on
+   * every series (a model the registry lacks, say), each with the option path it concerns, and the
+   * steps it holds (a fallback), checked the same way.
+   */
+  check?(options: Options, known: KnownReferences): { problems?: { path: string[]; message: string }[]; nested?: { path: string[]; spec: StepSpec }[] };
+}
+
+/** What a saved rule's steps may name: the registry's models and their status (absent: not checked). */
+export interface KnownReferences {
+  readonly models?: ReadonlyMap<string, { readonly status: string }>;
 }
