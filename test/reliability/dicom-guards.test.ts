@@ -175,7 +175,8 @@ describe('DICOM access control and limits (issue 9)', () => {
     const held = await Promise.all([1, 2, 3, 4].map(() => ScuAssociation.open(peer, proposal, 5000)));
     await expect(ScuAssociation.open(peer, proposal, 5000)).rejects.toThrow(/transient.*local limit exceeded/);
     await Promise.all(held.map((association) => association.release()));
-    await expect(echoDestination('ORTHANC', peer, 5000)).resolves.toBeUndefined();
+    // The node frees a slot when it sees the association's socket close, a moment after our release returns.
+    await waitFor('a slot to be free again', () => echoDestination('ORTHANC', peer, 5000).then(() => true), { timeoutMs: 5000 });
   });
 
   it('[fault] a catastrophic regular expression in a rule dry run neither stalls the node nor is accepted as a rule', async () => {
