@@ -5,3 +5,4 @@
  */
 export { createApi, type ApiDeps } from './create-api.js';
 export { startApi, type RunningApi } from './start-api.js';
+export { createWorkerApi, type WorkerInfo } from './worker-api.js';

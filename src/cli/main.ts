@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
-import { runStart } from './start.js';
+import { runStart, runWorker } from './start.js';
 import { runSend } from './send.js';
 import { runProcessFolder } from '../jobs/process-folder.js';
 import { runCalibrate } from './calibrate.js';
@@ -21,7 +21,14 @@ program
   .command('start')
   .description('run the node: DICOM listener, routing, workers, delivery, REST API and console')
   .option('-c, --config <file>', 'configuration file', 'config/node.json')
-  .action(async (options: { config: string }) => runStart(options));
+  .option('--no-workers', 'receive, route and serve the API only; `ctprep worker` processes run the jobs and deliveries')
+  .action(async (options: { config: string; workers: boolean }) => runStart(options));
+
+program
+  .command('worker')
+  .description('run job and delivery workers only, against the PostgreSQL queue and data folder of a node started with --no-workers (any number, on any machine that shares them)')
+  .option('-c, --config <file>', 'configuration file (the same databaseUrl and dataDir as the node)', 'config/node.json')
+  .action(async (options: { config: string }) => runWorker(options));
 
 program
   .command('send')

@@ -1,19 +1,12 @@
-import { access } from 'node:fs/promises';
-import { loadConfig } from '../config/load-config.js';
-import { createLogger } from '../log.js';
-import { startNode } from '../node/start-node.js';
+import { startNode, startWorker } from '../node/index.js';
+import { runUntilSignal } from './run-until-signal.js';
 
-export async function runStart(options: { config: string }): Promise<void> {
-  const file = await access(options.config).then(() => options.config, () => undefined);
-  const config = await loadConfig(file);
-  const log = createLogger();
-  if (!file) log.warn({ file: options.config }, 'configuration file not found; using defaults');
-  const node = await startNode(config, { log });
-  const shutdown = async (signal: string) => {
-    log.info({ signal }, 'stopping');
-    await node.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+/** `ctprep start [--no-workers]`: the node; without workers it receives, routes and serves the API while `ctprep worker` processes run the jobs. */
+export async function runStart(options: { config: string; workers: boolean }): Promise<void> {
+  await runUntilSignal(options.config, (config, log) => startNode(config, { log, runWorkers: options.workers }));
+}
+
+/** `ctprep worker`: job and delivery workers only, on the node's PostgreSQL queue and shared data folder. */
+export async function runWorker(options: { config: string }): Promise<void> {
+  await runUntilSignal(options.config, (config, log) => startWorker(config, { log }));
 }

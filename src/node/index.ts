@@ -3,3 +3,4 @@
  * hands each what it needs. The only place that knows all of them.
  */
 export { startNode, type RunningNode, type NodeOptions } from './start-node.js';
+export { startWorker, type RunningWorker } from './start-worker.js';

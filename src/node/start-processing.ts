@@ -14,18 +14,21 @@ import type { Logger } from '../log.js';
 import type { Holder } from '../queue/heartbeat.js';
 import { startRecovery } from '../queue/index.js';
 import type { Storage } from './start-storage.js';
-import { openSpool } from '../ingest/index.js';
-import { startRetention } from '../retention/index.js';
-import { systemTimers } from '../timers.js';
 import type { StopList } from './stop-list.js';
 
 const POLLING_INTERVAL_SECONDS = 0.5;
 
+export interface Processing {
+  inference: InferenceEngine;
+  /** The id this process writes on the jobs and deliveries it runs; undefined where it runs none. */
+  workerId: string | undefined;
+}
+
 /** The inference engine, and (unless this process only receives) the job and delivery workers with their recovery. */
-export async function startProcessing(config: NodeConfig, storage: Storage, runWorkers: boolean, clock: () => Date, log: Logger, stops: StopList): Promise<InferenceEngine> {
+export async function startProcessing(config: NodeConfig, storage: Storage, runWorkers: boolean, clock: () => Date, log: Logger, stops: StopList): Promise<Processing> {
   const inference = await startInferenceEngine(config, (line) => log.info(line));
   stops.add(() => inference.close());
-  if (!runWorkers) return inference;
+  if (!runWorkers) return { inference, workerId: undefined };
   const { db, boss } = storage;
   const holder = workerHolder(config);
   const recovery = startRecovery({ db, boss, clock, log, staleMs: holder.staleMs, intervalMs: holder.heartbeatMs });
@@ -48,10 +51,8 @@ export async function startProcessing(config: NodeConfig, storage: Storage, runW
     { concurrency: 2, pollingIntervalSeconds: POLLING_INTERVAL_SECONDS },
   );
   stops.add(() => deliveries.stop());
-  const spool = await openSpool(path.join(config.dataDir, 'spool'));
-  const retention = startRetention({ db, seriesDir: spool.seriesDir, dataDir: config.dataDir, clock, log, metrics: storage.metrics }, config.retention, systemTimers);
-  stops.add(() => retention.stop());
-  return inference;
+  log.info({ worker: holder.workerId, jobConcurrency: config.jobs.concurrency }, 'job and delivery workers ready');
+  return { inference, workerId: holder.workerId };
 }
 
 /** This process as the holder of what it runs: a worker id, and how often it says it is alive. */

@@ -26,8 +26,11 @@ export interface Storage {
   metrics: NodeMetrics;
 }
 
-/** The database (PostgreSQL, or embedded), the rules seeded into it, and the job queue on it. */
-export async function startStorage(config: NodeConfig, log: Logger, stops: StopList): Promise<Storage> {
+/**
+ * The database (PostgreSQL, or embedded) and the job queue on it; with `seed` (the receiving node,
+ * not its workers) also the rules of the rules file and the calibrations of config/ stored into it.
+ */
+export async function startStorage(config: NodeConfig, log: Logger, stops: StopList, options: { seed: boolean }): Promise<Storage> {
   const db = await openDatabase(
     config.databaseUrl
       ? { kind: 'postgres', url: config.databaseUrl, schema: config.databaseSchema }
@@ -41,14 +44,7 @@ export async function startStorage(config: NodeConfig, log: Logger, stops: StopL
     stepKinds: [...stepKinds.keys()],
     stepProblems: (step, at) => stepSpecProblems(step, at, stepKinds),
   });
-  if (await access(config.rulesFile).then(() => true, () => false)) {
-    const seed = await loadRulesFile(config.rulesFile);
-    assertRuleReferences(seed, ruleReferences());
-    const seeded = await seedRules(db, seed);
-    if (seeded > 0) log.info({ rules: seeded, file: config.rulesFile }, 'routing rules seeded');
-  }
-  const imported = await importCalibrations(db, config.calibrationsDir);
-  if (imported > 0) log.info({ calibrations: imported, folder: config.calibrationsDir }, 'kernel calibrations imported');
+  if (options.seed) await seedFromConfiguration(config, db, ruleReferences(), log);
   const boss = await startQueue(db, {
     schema: config.databaseSchema ? `${config.databaseSchema}_queue` : 'pgboss',
     processing: { retryLimit: config.jobs.retryLimit, retryDelaySeconds: config.jobs.retryDelaySeconds },
@@ -58,6 +54,18 @@ export async function startStorage(config: NodeConfig, log: Logger, stops: StopL
   stops.add(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
   const registry = new Registry();
   return { db, boss, stepKinds, ruleReferences, registry, metrics: createNodeMetrics(registry) };
+}
+
+/** The rules file's rules (into an empty rules table) and the calibrations of calibrationsDir not stored yet. */
+async function seedFromConfiguration(config: NodeConfig, db: Database, references: KnownRuleReferences, log: Logger): Promise<void> {
+  if (await access(config.rulesFile).then(() => true, () => false)) {
+    const seed = await loadRulesFile(config.rulesFile);
+    assertRuleReferences(seed, references);
+    const seeded = await seedRules(db, seed);
+    if (seeded > 0) log.info({ rules: seeded, file: config.rulesFile }, 'routing rules seeded');
+  }
+  const imported = await importCalibrations(db, config.calibrationsDir);
+  if (imported > 0) log.info({ calibrations: imported, folder: config.calibrationsDir }, 'kernel calibrations imported');
 }
 
 /** Stores the calibrations of config/calibrations/*.json not stored yet; returns how many were new. */

@@ -14,6 +14,7 @@ export interface JobSummaryRow {
   attempts: number;
   error: string | null;
   derived_series_uid: string | null;
+  worker: string | null;
   quality: Record<string, unknown> | null;
   progress: JobProgress | null;
   instance_count: number | null;
@@ -35,6 +36,8 @@ export interface JobSummary {
   attempts: number;
   error: string | null;
   derivedSeriesUid: string | null;
+  /** The worker (host/pid/id) that ran or runs the job's last attempt. */
+  worker: string | null;
   /** Noise and LAA-950 before and after, data consistency, calibration: see jobs/quality-report.ts. */
   quality: Record<string, unknown> | null;
   /**
@@ -86,7 +89,7 @@ export interface JobDetail extends JobWithDeliveries {
 }
 
 export const jobSummaryColumns = `j.id, j.series_instance_uid, j.series_generation, j.rule_id, j.rule_version, j.state, j.steps, j.attempts,
-  j.error, j.derived_series_uid, j.quality, j.progress, j.instance_count, j.created_at, j.started_at, j.finished_at, j.updated_at`;
+  j.error, j.derived_series_uid, j.worker, j.quality, j.progress, j.instance_count, j.created_at, j.started_at, j.finished_at, j.updated_at`;
 
 function progressOf(row: JobSummaryRow): JobSummary['progress'] {
   const { progress, started_at: started } = row;
@@ -108,6 +111,7 @@ export function toJobSummary(row: JobSummaryRow): JobSummary {
     attempts: row.attempts,
     error: row.error,
     derivedSeriesUid: row.derived_series_uid,
+    worker: row.worker,
     quality: row.quality,
     progress: progressOf(row),
     instanceCount: row.instance_count,

@@ -27,7 +27,16 @@ export interface NodeProcess {
   stop(): Promise<void>;
 }
 
+/** The command lines the tests run, and docker/compose.yaml runs (test/unit/docker checks they agree). */
+export const nodeArgs = (configPath: string): string[] => ['start', '--config', configPath];
+export const receivingNodeArgs = (configPath: string): string[] => ['start', '--no-workers', '--config', configPath];
+export const workerArgs = (configPath: string): string[] => ['worker', '--config', configPath];
+
 export interface NodeProcessOptions {
+  /** The ctprep command line for a configuration file; default nodeArgs (the whole node). */
+  args?: (configPath: string) => string[];
+  /** Another process's data folder and database schema to share (a worker of that node). */
+  shareWith?: Pick<NodeProcess, 'dataDir' | 'schema'>;
   /** Merged over the defaults below (loopback ports, a temp data folder, a schema of its own). */
   config?: Record<string, unknown>;
   env?: NodeJS.ProcessEnv;
@@ -36,16 +45,16 @@ export interface NodeProcessOptions {
 }
 
 /**
- * The node as a real process (`ctprep start` through tsx), as an operator runs it: its own pid,
+ * The node, or one of its workers, as a real process (`ctprep start` or `ctprep worker` through tsx), as an operator runs it: its own pid,
  * its own event loop, killable with SIGKILL. For tests of what only a real process shows (crash
  * recovery, a stalled event loop, descriptors, signals).
  */
 export async function startNodeProcess(options: NodeProcessOptions = {}): Promise<NodeProcess> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ctprep-node-'));
-  const dataDir = path.join(dir, 'data');
+  const dataDir = options.shareWith?.dataDir ?? path.join(dir, 'data');
   await mkdir(dataDir, { recursive: true });
   const [dicomPort, apiPort, nobodyPort] = [await freePort(), await freePort(), await freePort()];
-  const schema = uniqueSchema('proc');
+  const schema = options.shareWith?.schema ?? uniqueSchema('proc');
   const overrides = options.config ?? {};
   const config = {
     dataDir,
@@ -73,7 +82,7 @@ export async function startNodeProcess(options: NodeProcessOptions = {}): Promis
   const api = (route: string, init?: RequestInit) => fetch(`http://127.0.0.1:${apiPort}${route}`, init);
   const launch = async () => {
     logStream = createWriteStream(logPath, { flags: 'a' });
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), 'start', '--config', configPath], {
+    child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...(options.args ?? nodeArgs)(configPath)], {
       cwd: repoRoot,
       env: { ...process.env, LOG_LEVEL: 'info', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import { Router } from 'express';
-import type { ApiDeps } from '../api-deps.js';
+import type { ApiDeps, NodeInfo } from '../api-deps.js';
 import { databaseAnswers } from '../../store/state-counts.js';
 
 /** Below this many free bytes in a data folder the node is not ready: it could not keep what it receives. */
@@ -11,8 +11,9 @@ const READY_MIN_FREE_BYTES = 1024 ** 3;
  * GET /api/health/live: 200 while the process answers (liveness: restart it when this fails).
  * GET /api/health/ready: 200 when the database answers and every data folder has 1 GiB free
  * (readiness: send it work), 503 naming what is not ready. All open, without the token, for probes.
+ * Served by the node and by each `ctprep worker` (whose `node` describes the worker).
  */
-export function healthRoutes(deps: Pick<ApiDeps, 'db' | 'node' | 'diskPaths'>): Router {
+export function healthRoutes(deps: Pick<ApiDeps, 'db' | 'diskPaths'> & { node: Pick<NodeInfo, 'databaseKind'> }): Router {
   const router = Router({ caseSensitive: true });
   router.get('/health/live', (_req, res) => {
     res.json({ status: 'alive' });
