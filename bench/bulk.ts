@@ -1,0 +1,84 @@
+/**
+ * npm run bench:bulk [-- --copies 67]
+ *
+ * Slices per second through the job workers, 1 worker process against 2 (`ctprep worker`, one
+ * inference thread each), on one batch of at least 2,000 slices: the shared Siemens A0002 B70f
+ * series (30 slices) copied under new UIDs, harmonized by the shipped rules (calibrated kernel
+ * transfer) and delivered to a dcmtk storescp that discards what it receives. For each run a fresh
+ * receiving node (`ctprep start --no-workers`, PostgreSQL) takes in the whole batch first; then the
+ * workers start, and the time from the first job started to the last delivery done is measured, so
+ * receiving does not compete with the workers. Last line: one JSON object.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { connectPostgres } from '../src/db/postgres.js';
+import { copySeriesUnderNewUids } from '../test/helpers/copy-series.js';
+import { runDcmtk, startDcmtkServer } from '../test/helpers/dcmtk.js';
+import { receivingNodeArgs, startNodeProcess, workerArgs } from '../test/helpers/node-process.js';
+import { dropSchemas, testDatabaseUrl } from '../test/helpers/test-database.js';
+import { waitFor } from '../test/helpers/wait-for.js';
+
+const SERIES = path.resolve(process.cwd(), '../shared/data/ct/lung-pet-ct-dx-A0002-siemens-B70f');
+const SLICES_PER_SERIES = 30;
+const { values } = parseArgs({ options: { copies: { type: 'string', default: '67' } } });
+const copies = Number(values.copies);
+
+async function run(batch: string, workerCount: number): Promise<{ slicesPerSecond: number; seconds: number; steps: string[] }> {
+  const pacs = await startDcmtkServer('storescp', (port) => ['--ignore', String(port)]);
+  const config = {
+    rulesFile: path.resolve('config/rules.json'),
+    destinations: { pacs: { aeTitle: 'BENCHPACS', host: '127.0.0.1', port: pacs.port } },
+    jobs: { concurrency: 1, retryLimit: 1, retryDelaySeconds: 1 },
+    inference: { modelsDir: path.resolve('models'), threads: 1, workers: 1 },
+  };
+  const node = await startNodeProcess({ args: receivingNodeArgs, config, env: { LOG_LEVEL: 'warn' } });
+  const db = await connectPostgres({ connectionString: testDatabaseUrl, schema: node.schema });
+  const workers = [];
+  try {
+    const sent = await runDcmtk('storescu', ['-aec', 'CTPREP', '-aet', 'BENCH', '+sd', '+r', '127.0.0.1', String(node.dicomPort), batch], { timeoutMs: 900_000 });
+    if (sent.code !== 0) throw new Error(`storescu: ${sent.stderr}`);
+    await waitFor('every series routed to a job', async () => {
+      const { rows } = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM jobs');
+      return rows[0].count === copies;
+    }, { timeoutMs: 120_000, intervalMs: 500 });
+    for (let i = 0; i < workerCount; i++) workers.push(startNodeProcess({ args: workerArgs, shareWith: node, config, env: { LOG_LEVEL: 'warn' } }));
+    const started = await Promise.all(workers);
+    await waitFor('every derived series delivered', async () => {
+      const { rows } = await db.query<{ count: number }>("SELECT count(*)::int AS count FROM jobs WHERE state IN ('done', 'failed')");
+      return rows[0].count === copies;
+    }, { timeoutMs: 3_600_000, intervalMs: 1000 });
+    const { rows } = await db.query<{ seconds: number; failed: number }>(
+      `SELECT extract(epoch FROM (SELECT max(delivered_at) FROM deliveries) - min(started_at))::float8 AS seconds,
+              count(*) FILTER (WHERE state = 'failed')::int AS failed FROM jobs`,
+    );
+    if (rows[0].failed > 0) throw new Error(`${rows[0].failed} jobs failed`);
+    const steps = await db.query<{ kind: string }>("SELECT DISTINCT step->>'kind' AS kind FROM jobs, jsonb_array_elements(steps) AS step");
+    await Promise.all(started.map((worker) => worker.stop()));
+    const seconds = rows[0].seconds;
+    return { slicesPerSecond: (copies * SLICES_PER_SERIES) / seconds, seconds, steps: steps.rows.map((row) => row.kind) };
+  } finally {
+    await db.close();
+    await node.stop();
+    await dropSchemas(node.schema, `${node.schema}_queue`);
+    await rm(node.dir, { recursive: true, force: true });
+    await pacs.stop();
+  }
+}
+
+console.log(`load average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')} on ${os.availableParallelism()} cores`);
+const batch = await mkdtemp(path.join(os.tmpdir(), 'ctprep-bench-bulk-'));
+try {
+  for (let i = 0; i < copies; i++) await copySeriesUnderNewUids(SERIES, path.join(batch, `series-${String(i).padStart(3, '0')}`));
+  console.log(`${copies} series, ${copies * SLICES_PER_SERIES} slices (${path.basename(SERIES)} under new UIDs)`);
+  const one = await run(batch, 1);
+  console.log(`1 worker:  ${one.slicesPerSecond.toFixed(1)} slices/s (${one.seconds.toFixed(1)} s; steps ${one.steps.join(', ')})`);
+  const two = await run(batch, 2);
+  console.log(`2 workers: ${two.slicesPerSecond.toFixed(1)} slices/s (${two.seconds.toFixed(1)} s; steps ${two.steps.join(', ')})`);
+  const speedup = two.slicesPerSecond / one.slicesPerSecond;
+  console.log(`speed-up ${speedup.toFixed(2)} (target >= 1.7)`);
+  console.log(JSON.stringify({ slices: copies * SLICES_PER_SERIES, slices_per_s_1: Number(one.slicesPerSecond.toFixed(2)), slices_per_s_2: Number(two.slicesPerSecond.toFixed(2)), speedup: Number(speedup.toFixed(3)) }));
+} finally {
+  await rm(batch, { recursive: true, force: true });
+}
