@@ -75,12 +75,16 @@ async function send(folder: string): Promise<void> {
 }
 
 describe('workers as their own processes (issue 12)', () => {
-  it('a worker without a PostgreSQL database is refused, saying why', async () => {
+  it('a worker, or a node without workers, on the embedded database is refused, saying why', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ctprep-worker-'));
-    await writeFile(path.join(dir, 'node.json'), JSON.stringify({ dataDir: path.join(dir, 'data') }));
-    const result = await ctprep(workerArgs(path.join(dir, 'node.json')));
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('a worker needs the PostgreSQL database of its node');
+    const configFile = path.join(dir, 'node.json');
+    await writeFile(configFile, JSON.stringify({ dataDir: path.join(dir, 'data') }));
+    const worker = await ctprep(workerArgs(configFile));
+    expect(worker.code).toBe(1);
+    expect(worker.stderr).toContain('a worker needs the PostgreSQL database of its node');
+    const receiving = await ctprep(receivingNodeArgs(configFile));
+    expect(receiving.code).toBe(1);
+    expect(receiving.stderr).toContain('--no-workers needs PostgreSQL');
   });
 
   it('three workers on one queue: six series, each job run once by one of them, each derived series delivered once', async () => {
