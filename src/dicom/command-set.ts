@@ -27,6 +27,10 @@ const ELEMENTS: Record<number, { keyword: string; vr: CommandVr }> = {
   0x0903: { keyword: 'ErrorID', vr: 'US' },
   0x1000: { keyword: 'AffectedSOPInstanceUID', vr: 'UI' },
   0x1001: { keyword: 'RequestedSOPInstanceUID', vr: 'UI' },
+  0x1020: { keyword: 'NumberOfRemainingSuboperations', vr: 'US' },
+  0x1021: { keyword: 'NumberOfCompletedSuboperations', vr: 'US' },
+  0x1022: { keyword: 'NumberOfFailedSuboperations', vr: 'US' },
+  0x1023: { keyword: 'NumberOfWarningSuboperations', vr: 'US' },
   0x1030: { keyword: 'MoveOriginatorApplicationEntityTitle', vr: 'AE' },
   0x1031: { keyword: 'MoveOriginatorMessageID', vr: 'US' },
 };

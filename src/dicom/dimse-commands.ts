@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors.js';
-import { decodeCommandSet, encodeCommandSet } from './command-set.js';
+import { type CommandValues, decodeCommandSet, encodeCommandSet } from './command-set.js';
 import { SopClass } from './uids.js';
 
 /** Command Field values (PS3.7 E.1) of the services this layer speaks. */
@@ -8,6 +8,10 @@ export const CommandField = {
   CStoreRsp: 0x8001,
   CEchoRq: 0x0030,
   CEchoRsp: 0x8030,
+  CFindRq: 0x0020,
+  CFindRsp: 0x8020,
+  CMoveRq: 0x0021,
+  CMoveRsp: 0x8021,
   CCancelRq: 0x0fff,
 } as const;
 
@@ -25,6 +29,15 @@ export interface DimseCommand {
   status: number | undefined;
   errorComment: string | undefined;
   hasDataset: boolean;
+  /** C-MOVE responses: the sub-operations (C-STOREs to the move destination) so far; absent in other responses. */
+  subOperations?: SubOperations;
+}
+
+export interface SubOperations {
+  remaining: number | undefined;
+  completed: number | undefined;
+  failed: number | undefined;
+  warning: number | undefined;
 }
 
 export function parseCommand(commandSet: Buffer): DimseCommand {
@@ -42,7 +55,18 @@ export function parseCommand(commandSet: Buffer): DimseCommand {
     status: numberOrUndefined(values.Status),
     errorComment: stringOrUndefined(values.ErrorComment),
     hasDataset: values.CommandDataSetType !== NO_DATASET,
+    ...subOperationsOf(values),
   };
+}
+
+function subOperationsOf(values: CommandValues): { subOperations?: SubOperations } {
+  const subOperations = {
+    remaining: numberOrUndefined(values.NumberOfRemainingSuboperations),
+    completed: numberOrUndefined(values.NumberOfCompletedSuboperations),
+    failed: numberOrUndefined(values.NumberOfFailedSuboperations),
+    warning: numberOrUndefined(values.NumberOfWarningSuboperations),
+  };
+  return Object.values(subOperations).some((count) => count !== undefined) ? { subOperations } : {};
 }
 
 export function encodeCStoreRequest(fields: { messageId: number; sopClassUid: string; sopInstanceUid: string }): Buffer {
@@ -90,6 +114,38 @@ export function encodeCEchoResponse(messageIdBeingRespondedTo: number, status: n
     MessageIDBeingRespondedTo: messageIdBeingRespondedTo,
     CommandDataSetType: NO_DATASET,
     Status: status,
+  });
+}
+
+/** C-FIND-RQ: an identifier (the query) follows as the dataset. */
+export function encodeCFindRequest(fields: { messageId: number; sopClassUid: string }): Buffer {
+  return encodeCommandSet({
+    AffectedSOPClassUID: fields.sopClassUid,
+    CommandField: CommandField.CFindRq,
+    MessageID: fields.messageId,
+    Priority: PRIORITY_MEDIUM,
+    CommandDataSetType: DATASET_PRESENT,
+  });
+}
+
+/** C-MOVE-RQ: the identifier (what to move) follows as the dataset; the SCP stores it to moveDestination. */
+export function encodeCMoveRequest(fields: { messageId: number; sopClassUid: string; moveDestination: string }): Buffer {
+  return encodeCommandSet({
+    AffectedSOPClassUID: fields.sopClassUid,
+    CommandField: CommandField.CMoveRq,
+    MessageID: fields.messageId,
+    MoveDestination: fields.moveDestination,
+    Priority: PRIORITY_MEDIUM,
+    CommandDataSetType: DATASET_PRESENT,
+  });
+}
+
+/** C-CANCEL-RQ of the C-FIND or C-MOVE sent as messageIdBeingRespondedTo. */
+export function encodeCCancelRequest(messageIdBeingRespondedTo: number): Buffer {
+  return encodeCommandSet({
+    CommandField: CommandField.CCancelRq,
+    MessageIDBeingRespondedTo: messageIdBeingRespondedTo,
+    CommandDataSetType: NO_DATASET,
   });
 }
 

@@ -11,11 +11,11 @@ import {
 } from './association-pdu.js';
 import { describeRejection } from './association-rejection.js';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids.js';
-import { CommandField, type DimseCommand, encodeCEchoRequest, encodeCStoreRequest, parseCommand } from './dimse-commands.js';
+import { CommandField, type DimseCommand, encodeCCancelRequest, encodeCEchoRequest, encodeCStoreRequest, parseCommand } from './dimse-commands.js';
 import type { AssociationSocket } from './association-socket.js';
 import { CommandSetAssembler } from './command-set-assembler.js';
 import { IdleDeadline } from './idle-deadline.js';
-import { MAX_CONTROL_PDU_LENGTH, MAX_SEND_PDU_LENGTH, REQUESTOR_RECEIVE_PDU_LENGTH } from './pdu-limits.js';
+import { MAX_CONTROL_PDU_LENGTH, MAX_RESPONSE_DATASET_LENGTH, MAX_SEND_PDU_LENGTH, REQUESTOR_RECEIVE_PDU_LENGTH } from './pdu-limits.js';
 import { PduReader, type PduSink, PduType } from './pdu-reader.js';
 import { abortPdu, pDataHeader, pDataPdu, releaseRequestPdu } from './pdu-writer.js';
 
@@ -28,6 +28,17 @@ export interface DicomPeer {
 }
 
 type Waiter = { resolve: (value: unknown) => void; reject: (error: Error) => void };
+
+/** A response: its command set, and the dataset that followed it (a C-FIND match, a C-MOVE's failed instances). */
+export interface DimseResponse {
+  command: DimseCommand;
+  dataset?: Buffer;
+}
+
+/** What the peer's A-RELEASE-RP settles, told apart from DIMSE responses that may still come before it. */
+const RELEASED = Symbol('released');
+/** Responses read but not yet taken (C-FIND matches arrive faster than they are used): above this, reading pauses. */
+const INBOX_HIGH_WATER = 256;
 
 export interface ProposedAssociation {
   callingAeTitle: string;
@@ -45,18 +56,25 @@ export interface NegotiatedAssociation {
 }
 
 /**
- * One association we requested: connect, negotiate (association-pdu.ts), then C-ECHO / C-STORE one
- * request at a time and release. Every way the peer can fail us (refused connection, rejection,
- * abort, close, silence longer than timeoutMs) becomes an UnavailableError naming the peer.
+ * One association we requested: connect, negotiate (association-pdu.ts), then C-ECHO / C-STORE /
+ * C-FIND / C-MOVE one request at a time and release. Every way the peer can fail us (refused
+ * connection, rejection, abort, close, silence longer than timeoutMs) becomes an UnavailableError
+ * naming the peer. Responses are queued as they arrive (a C-FIND's matches may come many to a
+ * packet) and taken in order; a response's dataset is bounded by MAX_RESPONSE_DATASET_LENGTH.
  */
 export class ScuAssociation implements PduSink {
   private readonly reader: PduReader;
   private proposal: ProposedAssociation | undefined;
   private negotiated: NegotiatedAssociation | undefined;
   private waiter: Waiter | undefined;
+  private readonly inbox: unknown[] = [];
+  private paused = false;
   private failure: Error | undefined;
   private readonly command = new CommandSetAssembler();
-  private pdvIsLast = false;
+  private readonly dataset = new CommandSetAssembler(MAX_RESPONSE_DATASET_LENGTH, 'response dataset');
+  /** A response command that announced a dataset, until its dataset has arrived. */
+  private awaitingDataset: DimseCommand | undefined;
+  private pdv = { isCommand: true, isLast: false };
   private readonly silence: IdleDeadline;
   private messageId = 0;
   private releasing = false;
@@ -123,7 +141,29 @@ export class ScuAssociation implements PduSink {
     const messageId = this.nextMessageId();
     const response = this.awaitResponse(messageId, CommandField.CEchoRsp);
     this.write(pDataPdu(presentationContextId, true, encodeCEchoRequest(messageId)));
-    return (await response).status ?? -1;
+    return (await response).command.status ?? -1;
+  }
+
+  /**
+   * Sends a request with a dataset whose answers come as several responses (C-FIND, C-MOVE: the
+   * command set from `encode` with the message id, then the identifier); read them with
+   * nextResponse. Returns the message id.
+   */
+  async request(presentationContextId: number, encode: (messageId: number) => Buffer, identifier: Buffer): Promise<number> {
+    const messageId = this.nextMessageId();
+    this.write(pDataPdu(presentationContextId, true, encode(messageId)));
+    await this.writeDataset(presentationContextId, [identifier], identifier.length);
+    return messageId;
+  }
+
+  /** The next response to `messageId`, which must carry `commandField`. */
+  nextResponse(messageId: number, commandField: number): Promise<DimseResponse> {
+    return this.awaitResponse(messageId, commandField);
+  }
+
+  /** C-CANCEL of a C-FIND or C-MOVE: the peer ends it with a final response (Cancel, or its own final one). */
+  cancel(presentationContextId: number, messageId: number): void {
+    this.write(pDataPdu(presentationContextId, true, encodeCCancelRequest(messageId)));
   }
 
   /**
@@ -140,27 +180,18 @@ export class ScuAssociation implements PduSink {
     const response = this.awaitResponse(messageId, CommandField.CStoreRsp);
     response.catch(() => undefined); // a failure while sending is thrown from the sending below
     this.write(pDataPdu(presentationContextId, true, encodeCStoreRequest({ messageId, ...instance })));
-    const maxValue = this.maxSendValueLength();
-    let sent = 0;
-    for await (const chunk of dataset) {
-      for (let at = 0; at < chunk.length; at += maxValue) {
-        const piece = chunk.subarray(at, Math.min(at + maxValue, chunk.length));
-        sent += piece.length;
-        await this.writePdv(presentationContextId, piece, sent >= instance.datasetLength);
-      }
-    }
+    const sent = await this.writeDataset(presentationContextId, dataset, instance.datasetLength);
     if (sent !== instance.datasetLength) {
       throw new InvalidInputError(`dataset of ${instance.sopInstanceUid} was ${sent} bytes, expected ${instance.datasetLength}`);
     }
-    if (instance.datasetLength === 0) await this.writePdv(presentationContextId, Buffer.alloc(0), true);
-    return response;
+    return (await response).command;
   }
 
   async release(): Promise<void> {
     this.releasing = true;
-    const released = this.expect<void>();
     this.write(releaseRequestPdu());
-    await released;
+    // A response the peer sent before it read our request may still come first (PS3.8 allows it).
+    while ((await this.expect<unknown>()) !== RELEASED);
     this.socket.end();
   }
 
@@ -178,7 +209,7 @@ export class ScuAssociation implements PduSink {
         this.fail(new UnavailableError(`${this.peerName} rejected the association: ${describeRejection(decodeAssociateReject(pdu))}`));
         return;
       case PduType.ReleaseRp:
-        this.settle(undefined);
+        this.settle(RELEASED);
         return;
       case PduType.Abort:
         this.fail(new UnavailableError(`${this.peerName} aborted the association`));
@@ -189,18 +220,27 @@ export class ScuAssociation implements PduSink {
   }
 
   pdvStart(_presentationContextId: number, isCommand: boolean, isLast: boolean): void {
-    if (!isCommand) throw new InvalidInputError('unexpected dataset PDV in a response');
-    this.command.start();
-    this.pdvIsLast = isLast;
+    if (isCommand && this.awaitingDataset) throw new InvalidInputError('a command set came before the dataset its previous response announced');
+    if (!isCommand && !this.awaitingDataset) throw new InvalidInputError('unexpected dataset PDV in a response');
+    (isCommand ? this.command : this.dataset).start();
+    this.pdv = { isCommand, isLast };
   }
 
   pdvData(bytes: Buffer): void {
-    this.command.append(bytes);
+    (this.pdv.isCommand ? this.command : this.dataset).append(bytes);
   }
 
   pdvEnd(): void {
-    if (!this.pdvIsLast) return;
-    this.settle(parseCommand(this.command.take()));
+    if (!this.pdv.isLast) return;
+    if (!this.pdv.isCommand) {
+      const command = this.awaitingDataset as DimseCommand;
+      this.awaitingDataset = undefined;
+      this.settle({ command, dataset: this.dataset.take() } satisfies DimseResponse);
+      return;
+    }
+    const command = parseCommand(this.command.take());
+    if (command.hasDataset) this.awaitingDataset = command;
+    else this.settle({ command } satisfies DimseResponse);
   }
 
   private async negotiate(proposal: ProposedAssociation): Promise<void> {
@@ -239,6 +279,21 @@ export class ScuAssociation implements PduSink {
     return (peerMax === 0 ? MAX_SEND_PDU_LENGTH : Math.min(peerMax, MAX_SEND_PDU_LENGTH)) - 6;
   }
 
+  /** Writes a dataset as PDVs of at most the peer's maximum PDU length, the last one marked; returns the bytes written. */
+  private async writeDataset(presentationContextId: number, dataset: AsyncIterable<Buffer> | Iterable<Buffer>, length: number): Promise<number> {
+    const maxValue = this.maxSendValueLength();
+    let sent = 0;
+    for await (const chunk of dataset) {
+      for (let at = 0; at < chunk.length; at += maxValue) {
+        const piece = chunk.subarray(at, Math.min(at + maxValue, chunk.length));
+        sent += piece.length;
+        await this.writePdv(presentationContextId, piece, sent >= length);
+      }
+    }
+    if (length === 0) await this.writePdv(presentationContextId, Buffer.alloc(0), true);
+    return sent;
+  }
+
   private async writePdv(presentationContextId: number, value: Buffer, isLast: boolean): Promise<void> {
     if (this.failure) throw this.failure;
     this.silence.touch();
@@ -264,19 +319,29 @@ export class ScuAssociation implements PduSink {
     });
   }
 
-  private async awaitResponse(messageId: number, commandField: number): Promise<DimseCommand> {
-    const response = await this.expect<DimseCommand>();
-    if (response.commandField !== commandField || response.messageIdBeingRespondedTo !== messageId) {
-      const error = new UnavailableError(
-        `${this.peerName} answered message ${messageId} with command 0x${response.commandField.toString(16)} for message ${response.messageIdBeingRespondedTo}`,
-      );
+  private async awaitResponse(messageId: number, commandField: number): Promise<DimseResponse> {
+    const response = await this.expect<DimseResponse | typeof RELEASED>();
+    const command = response === RELEASED ? undefined : response.command;
+    if (command?.commandField !== commandField || command.messageIdBeingRespondedTo !== messageId) {
+      const what = command ? `command 0x${command.commandField.toString(16)} for message ${command.messageIdBeingRespondedTo}` : 'a release response';
+      const error = new UnavailableError(`${this.peerName} answered message ${messageId} with ${what}`);
       this.fail(error);
       throw error;
     }
-    return response;
+    return response as DimseResponse;
   }
 
+  /** The next thing the peer settled (a response, the release), queued or still to come. */
   private expect<T>(): Promise<T> {
+    if (this.inbox.length > 0) {
+      const value = this.inbox.shift();
+      if (this.paused && this.inbox.length < INBOX_HIGH_WATER / 2) {
+        this.paused = false;
+        this.socket.resume();
+      }
+      this.silence.touch();
+      return Promise.resolve(value as T);
+    }
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<T>((resolve, reject) => {
       this.waiter = { resolve: resolve as (value: unknown) => void, reject };
@@ -286,7 +351,15 @@ export class ScuAssociation implements PduSink {
   private settle(value: unknown): void {
     const waiter = this.waiter;
     this.waiter = undefined;
-    waiter?.resolve(value);
+    if (waiter) {
+      waiter.resolve(value);
+      return;
+    }
+    this.inbox.push(value);
+    if (!this.paused && this.inbox.length >= INBOX_HIGH_WATER) {
+      this.paused = true;
+      this.socket.pause();
+    }
   }
 
   private fail(error: Error): void {

@@ -5,6 +5,8 @@ export const SopClass = {
   CtImageStorage: '1.2.840.10008.5.1.4.1.1.2',
   EnhancedCtImageStorage: '1.2.840.10008.5.1.4.1.1.2.1',
   MrImageStorage: '1.2.840.10008.5.1.4.1.1.4',
+  StudyRootFind: '1.2.840.10008.5.1.4.1.2.2.1',
+  StudyRootMove: '1.2.840.10008.5.1.4.1.2.2.2',
 } as const;
 
 export const TransferSyntax = {

@@ -27,7 +27,13 @@ interface DcmjsApi {
         buffer: ArrayBuffer,
         options?: { untilTag?: string | null; includeUntilTagValue?: boolean; ignoreErrors?: boolean },
       ): DicomDict;
+      /** Writes a dataset's elements (no file meta) in a transfer syntax; returns the bytes written. */
+      write(dataset: DenaturalDataset, stream: WriteBufferStream, transferSyntaxUid: string, options: Record<string, unknown>): number;
+      /** Reads a dataset's elements (no preamble, no file meta) in a transfer syntax. */
+      _read(stream: ReadBufferStream, transferSyntaxUid: string): DenaturalDataset;
     };
+    ReadBufferStream: new (buffer: ArrayBuffer) => ReadBufferStream;
+    WriteBufferStream: new () => WriteBufferStream;
     DicomMetaDictionary: {
       naturalizeDataset(dataset: DenaturalDataset): NaturalDataset;
       denaturalizeDataset(dataset: NaturalDataset): DenaturalDataset;
@@ -35,6 +41,14 @@ interface DcmjsApi {
     DicomDict: new (meta: DenaturalDataset) => DicomDict;
   };
   log: { getLogger(name: string): Logger };
+}
+
+interface ReadBufferStream {
+  readonly size: number;
+}
+
+interface WriteBufferStream {
+  getBuffer(): ArrayBuffer;
 }
 
 interface Logger {
