@@ -4,6 +4,7 @@ import { runStart, runWorker } from './start.js';
 import { runSend } from './send.js';
 import { runProcessFolder } from '../jobs/process-folder.js';
 import { runCalibrate } from './calibrate.js';
+import { runBulkCommand, wholeNumber, type BulkCommandOptions } from './bulk.js';
 import { NodeError } from '../errors.js';
 
 function port(value: string): number {
@@ -61,6 +62,17 @@ program
   .option('-c, --config <file>', 'configuration file (its calibrationsDir is the default output)', 'config/node.json')
   .option('--out <folder>', 'where to write the calibrations as JSON (default: calibrationsDir of the configuration)')
   .action(async (folder: string, options: { config: string; out?: string }) => runCalibrate(folder, options));
+
+program
+  .command('bulk')
+  .description('query a PACS (C-FIND), move the matching series to the node (C-MOVE) and process them by the rules; a run again resumes')
+  .requiredOption('--from <pacs>', 'a destination of the configuration, or AE@host:port')
+  .requiredOption('--query <filters>', "Key=Value filters: StudyDate=20200101-20201231 Modality=CT ConvolutionKernel=B70f,B80f 'StudyDescription=*THORAX*' BodyPartExamined=CHEST (also PatientID, AccessionNumber, StudyInstanceUID, SeriesDescription)")
+  .option('-c, --config <file>', 'configuration file (the node that receives and processes: rules, destinations, database)', 'config/node.json')
+  .option('--out <folder>', 'also write each derived series to <folder>/<PatientID>/<StudyInstanceUID>/<derived SeriesInstanceUID>/')
+  .option('--concurrency <n>', 'series moved and not yet finished, at most', wholeNumber(1, 64), 2)
+  .option('--timeout <seconds>', 'longest silence of the PACS during a query or a move', wholeNumber(1, 3600), 120)
+  .action(async (options: BulkCommandOptions) => runBulkCommand(options));
 
 try {
   await program.parseAsync();

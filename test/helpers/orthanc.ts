@@ -21,9 +21,10 @@ const repoRoot = process.cwd();
  * Starts Debian's Orthanc as a plain process with the repository's own orthanc.json, changing only
  * what a test must: loopback ports, storage in a temp folder, and the node's port as the "ctprep"
  * modality. Orthanc listens for DICOM on all interfaces (it has no bind option): the ports are
- * random high ones and only loopback peers are used.
+ * random high ones and only loopback peers are used. `forwardToNode: false` leaves out the Lua
+ * script that sends every stable series to the node (a PACS the node queries and moves from).
  */
-export async function startOrthanc(options: { nodeAeTitle: string; nodePort: number }): Promise<OrthancProcess> {
+export async function startOrthanc(options: { nodeAeTitle: string; nodePort: number; forwardToNode?: boolean }): Promise<OrthancProcess> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ctprep-orthanc-'));
   const config = JSON.parse(await readFile(path.join(repoRoot, 'orthanc.json'), 'utf8')) as Record<string, unknown>;
   const dicomPort = await freePort();
@@ -33,7 +34,7 @@ export async function startOrthanc(options: { nodeAeTitle: string; nodePort: num
     DicomPort: dicomPort,
     StorageDirectory: path.join(dir, 'storage'),
     IndexDirectory: path.join(dir, 'index'),
-    LuaScripts: (config.LuaScripts as string[]).map((script) => path.resolve(repoRoot, script)),
+    LuaScripts: options.forwardToNode === false ? [] : (config.LuaScripts as string[]).map((script) => path.resolve(repoRoot, script)),
     DicomModalities: { ctprep: { AET: options.nodeAeTitle, Host: '127.0.0.1', Port: options.nodePort } },
   });
   const configPath = path.join(dir, 'orthanc.json');

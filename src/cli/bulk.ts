@@ -1,0 +1,70 @@
+import { InvalidArgumentError } from 'commander';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { runBulk, type BulkItem } from '../bulk/run-bulk.js';
+import { loadConfig } from '../config/load-config.js';
+import { createLogger } from '../log.js';
+
+export interface BulkCommandOptions {
+  config: string;
+  from: string;
+  query: string;
+  out?: string;
+  concurrency: number;
+  timeout: number;
+}
+
+/** A commander argument parser for a whole number in [min, max]. */
+export function wholeNumber(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max) throw new InvalidArgumentError(`expected a whole number ${min}-${max}`);
+    return parsed;
+  };
+}
+
+function describe(item: BulkItem): string {
+  const { series } = item;
+  const what = [series.patientId, series.studyDate, series.convolutionKernel, series.seriesDescription].filter(Boolean).join(' ');
+  return `${item.outcome}${item.moved ? ' (moved)' : ''}: ${series.seriesInstanceUid} [${what}]: ${item.detail}`;
+}
+
+/**
+ * `ctprep bulk --from <PACS> --query '<filters>'`: one line per series as it ends, a summary, and
+ * exit status 1 when a series failed. Ctrl-C stops moving and waiting (a run again resumes).
+ */
+export async function runBulkCommand(options: BulkCommandOptions): Promise<void> {
+  const file = await access(options.config).then(() => options.config, () => undefined);
+  const config = await loadConfig(file);
+  const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  if (!file) log.warn({ file: options.config }, 'configuration file not found; using defaults');
+  const stop = new AbortController();
+  process.once('SIGINT', () => {
+    console.error('stopping: no more moves; what finished is kept, run the same command again to resume (Ctrl-C again to quit at once)');
+    stop.abort();
+  });
+  const started = performance.now();
+  let total = 0;
+  let ended = 0;
+  const report = await runBulk({
+    config,
+    from: options.from,
+    query: options.query,
+    ...(options.out ? { out: path.resolve(options.out) } : {}),
+    concurrency: options.concurrency,
+    timeoutMs: options.timeout * 1000,
+    log,
+    signal: stop.signal,
+    onFound: (series) => {
+      total = series.length;
+      console.log(`${total} series match on ${options.from}`);
+    },
+    onItem: (item) => console.log(`[${++ended}/${total}] ${describe(item)}`),
+  });
+  const { counts } = report;
+  const minutes = (performance.now() - started) / 60_000;
+  console.log(
+    `bulk from ${report.pacs}: ${report.items.length} series, ${report.moved} moved; ${counts.done} done, ${counts['already-done']} done before, ${counts.skipped} skipped, ${counts.failed} failed (${minutes.toFixed(1)} min)`,
+  );
+  if (counts.failed > 0) process.exitCode = 1;
+}
