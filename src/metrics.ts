@@ -13,6 +13,8 @@ export interface NodeMetrics {
   readonly jobs: Counter<'rule' | 'outcome'>;
   readonly jobSeconds: Histogram<'rule' | 'steps'>;
   readonly slicesWritten: Counter<'rule'>;
+  readonly stepSeconds: Histogram<'kind' | 'backend'>;
+  readonly stepVoxelsPerSecond: Histogram<'kind' | 'backend'>;
   readonly deliveries: Counter<'destination' | 'outcome'>;
   readonly retentionRemovedBytes: Counter<'kind'>;
 }
@@ -32,6 +34,20 @@ export function createNodeMetrics(registry: Registry): NodeMetrics {
       help: 'Seconds from loading the series to the derived series written, by rule and steps (kinds joined with +).',
       labelNames: ['rule', 'steps'],
       buckets: [1, 2, 5, 10, 20, 40, 80, 160, 320, 640],
+      registers,
+    }),
+    stepSeconds: new Histogram({
+      name: `${PREFIX}step_seconds`,
+      help: 'Seconds a job waited on a step of its own work (its input excluded), by step kind and backend (cpu, cuda).',
+      labelNames: ['kind', 'backend'],
+      buckets: [0.5, 1, 2, 5, 10, 20, 40, 80, 160, 320, 640],
+      registers,
+    }),
+    stepVoxelsPerSecond: new Histogram({
+      name: `${PREFIX}step_voxels_per_second`,
+      help: 'Voxels of a step\'s output per second of its own work, one observation per step run, by step kind and backend (cpu, cuda).',
+      labelNames: ['kind', 'backend'],
+      buckets: [1e5, 3e5, 1e6, 3e6, 1e7, 3e7, 1e8, 3e8, 1e9],
       registers,
     }),
     slicesWritten: new Counter({ name: `${PREFIX}derived_slices_total`, help: 'Slices of derived series written, by rule.', labelNames: ['rule'], registers }),

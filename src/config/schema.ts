@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_RECEIVE_PDU_LENGTH, MIN_RECEIVE_PDU_LENGTH } from '../dicom/pdu-limits.js';
 import { aeTitleSchema, portSchema, uidRootSchema } from '../validation.js';
+import { viewerUrlSchema } from './viewer-url.js';
 
 const aeTitle = aeTitleSchema;
 const port = portSchema;
@@ -29,6 +30,8 @@ export const destinationSchema = z.object({
    * Credentials, if any, in the URL or in CTPREP_DESTINATION_<NAME>_ORTHANC_URL.
    */
   orthancUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** Where a person opens a delivered derived series (config/viewer-url.ts); the console links to it. */
+  viewerUrl: viewerUrlSchema.optional(),
   /** DICOM over TLS to this destination: PEM files of the CA its certificate must chain to, and of our client certificate. */
   tls: z.strictObject({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional() }).optional(),
 });

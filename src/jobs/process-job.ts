@@ -11,6 +11,8 @@ import type { QualityReport } from './quality-report.js';
 import { claimJob, markJobDelivering, touchJob, updateJob, type StepState } from '../store/jobs.js';
 import { createDeliveries } from '../store/deliveries.js';
 import { seriesFiles } from '../store/instances.js';
+import { beginStepRun, markStepRunning, markStepsFailed } from '../store/job-steps.js';
+import { recordStepsDone } from './step-runs.js';
 import { seriesTagsOfRow } from '../store/series.js';
 import { describeSeries } from '../inference/accepts.js';
 import { JobState, StepRunState } from '../store/states.js';
@@ -57,6 +59,9 @@ export async function processJob(jobId: string, deps: ProcessingDeps, attempt: A
   );
 
   await save({ steps, progress: null });
+  const kinds = job.rule.steps.map((spec) => spec.kind);
+  const run = await beginStepRun(deps.db, jobId, kinds);
+  let failedStep: number | undefined;
   const rule = { rule: job.rule_id };
   let lastProgress = 0;
   deps.metrics?.jobs.inc({ ...rule, outcome: 'started' });
@@ -82,6 +87,10 @@ export async function processJob(jobId: string, deps: ProcessingDeps, attempt: A
         if (index > 0) steps[index - 1] = { ...steps[index - 1], state: StepRunState.Done };
         steps[index] = { ...steps[index], state: StepRunState.Running, label: step.label, derivation: step.derivation };
         await save({ steps });
+        await markStepRunning(deps.db, jobId, run, index, step.label, deps.clock());
+      },
+      onStepFailed(index) {
+        failedStep = index;
       },
     });
     result.steps.forEach((step, index) => {
@@ -90,6 +99,7 @@ export async function processJob(jobId: string, deps: ProcessingDeps, attempt: A
     stopTimer?.();
     deps.metrics?.jobs.inc({ ...rule, outcome: 'succeeded' });
     deps.metrics?.slicesWritten.inc(rule, result.files.length);
+    await recordStepsDone(deps.db, { id: jobId, run, kinds }, result.steps, deps.metrics);
     const delivering = await startDeliveries(deps, jobId, job.rule.destinations, { derivedSeriesUid: result.seriesInstanceUid, outputDir, steps, quality: result.quality });
     if (delivering) {
       log.info({ derivedSeries: result.seriesInstanceUid, instances: result.files.length }, 'derived series written');
@@ -98,12 +108,15 @@ export async function processJob(jobId: string, deps: ProcessingDeps, attempt: A
   } catch (error) {
     const verdict = judgeFailure(error, attempt);
     deps.metrics?.jobs.inc({ ...rule, outcome: verdict.retry ? 'retried' : 'failed' });
-    const running = steps.findIndex((step) => step.state === StepRunState.Running);
-    if (running >= 0) steps[running] = { ...steps[running], state: StepRunState.Failed };
+    steps.forEach((step, index) => {
+      if (index === failedStep || step.state === StepRunState.Running) steps[index] = { ...step, state: StepRunState.Failed };
+    });
+    await markStepsFailed(deps.db, jobId, run, { index: failedStep, error: verdict.message, errorClass: verdict.kind, at: deps.clock() });
     await save({
       state: verdict.retry ? JobState.Queued : JobState.Failed,
       steps,
       error: verdict.retry ? `attempt failed, will retry: ${verdict.message}` : verdict.message,
+      error_class: verdict.kind,
       finished_at: verdict.retry ? undefined : deps.clock(),
     });
     if (verdict.kind === 'bug') log.error({ err: error }, 'job failed on a bug');

@@ -4,6 +4,7 @@ import { writeDerivedSeries } from '../derive/write-derived-series.js';
 import { openSeries, openSeriesFromHeaders } from '../imaging/load-series.js';
 import type { SeriesDescriptor } from '../inference/accepts.js';
 import type { StepSpec } from '../route/rule.js';
+import { PipelineMeter } from './pipeline-meter.js';
 import { describeQuality, measureQuality, type QualityReport } from './quality-report.js';
 import { createSteps, type StepRegistry } from './steps/index.js';
 import type { SeriesData, Step, StepContext } from './steps/step.js';
@@ -22,14 +23,26 @@ export interface RunStepsInput {
   clock: () => Date;
   /** Told when each step is set up and when the derived series is written, for visible job state. */
   onStepStarted?(index: number, step: Step): Promise<void>;
+  /** Told, before the error is thrown on, which step it came from (undefined: loading or writing the series). */
+  onStepFailed?(index: number | undefined): void;
   /** Told as the derived slices are written (computing them is what takes the time). */
   onProgress?(written: number, total: number): Promise<void>;
+}
+
+/** When a step ran, and how long the job waited on its own work (see pipeline-meter.ts). */
+export interface StepTiming {
+  startedAt: Date;
+  /** When it handed out its last slice. */
+  finishedAt: Date;
+  busySeconds: number;
+  /** Voxels of its output. */
+  voxels: number;
 }
 
 export interface RunStepsResult {
   seriesInstanceUid: string;
   files: string[];
-  steps: { label: string; derivation: string; report?: Record<string, unknown> }[];
+  steps: { label: string; derivation: string; report?: Record<string, unknown>; timing: StepTiming }[];
   quality: QualityReport;
 }
 
@@ -40,14 +53,26 @@ export interface RunStepsResult {
 export async function runSteps(input: RunStepsInput): Promise<RunStepsResult> {
   const loaded = 'files' in input.source ? await openSeries([...input.source.files]) : await openSeriesFromHeaders(input.source.headers);
   const steps = await createSteps(input.steps, input.stepKinds, input.stepContext);
+  const meter = new PipelineMeter(input.clock);
+  const started: Date[] = [];
+  const voxels: number[] = [];
+  let applying: number | undefined;
   try {
-    let data: SeriesData = { source: loaded.source, series: input.series };
+    let data: SeriesData = { source: meter.wrap(loaded.source), series: input.series };
     for (const [index, step] of steps.entries()) {
       await input.onStepStarted?.(index, step);
-      data = await step.apply(data);
+      started.push(input.clock());
+      try {
+        data = await step.apply(data);
+      } catch (error) {
+        applying = index;
+        throw error;
+      }
+      data = { ...data, source: meter.wrap(data.source) };
+      voxels.push(data.source.geometry.rows * data.source.geometry.columns * data.source.sliceCount);
     }
-    const reports = steps.map((step) => step.report?.());
-    const measured = await measureQuality(loaded.source, data.source, reports);
+    // What the steps know once applied (a kernel transfer's calibration), for the quality report.
+    const measured = await measureQuality(loaded.source, data.source, steps.map((step) => step.report?.()));
     await rm(input.outputDir, { recursive: true, force: true });
     await mkdir(input.outputDir, { recursive: true });
     const derived = await writeDerivedSeries({
@@ -61,12 +86,22 @@ export async function runSteps(input: RunStepsInput): Promise<RunStepsResult> {
       nodeName: input.nodeName,
       steps: steps.map((step) => ({ label: step.label, derivation: step.derivation, generated: step.generated })),
     });
+    // Reports are read now that every slice is computed (a model's tiles, seconds and backend).
+    const timing = (index: number): StepTiming => {
+      const { busySeconds, lastSliceAt } = meter.timing(index + 1);
+      return { startedAt: started[index], finishedAt: lastSliceAt ?? input.clock(), busySeconds, voxels: voxels[index] };
+    };
     return {
       seriesInstanceUid: derived.seriesInstanceUid,
       files: derived.files,
-      steps: steps.map((step, index) => ({ label: step.label, derivation: step.derivation, report: reports[index] })),
+      steps: steps.map((step, index) => ({ label: step.label, derivation: step.derivation, report: step.report?.(), timing: timing(index) })),
       quality: measured.report,
     };
+  } catch (error) {
+    // A step's slices are computed as the writer reads them: a failure in one surfaces in the writer.
+    const stage = applying === undefined ? meter.failedStage() : applying + 1;
+    input.onStepFailed?.(stage === undefined || stage === 0 ? undefined : stage - 1);
+    throw error;
   } finally {
     for (const step of steps) await step.close?.();
   }

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/database.js';
 import type { JobProgress, StepState } from './jobs.js';
+import { listStepRuns, type StepRun } from './job-steps.js';
 import type { Page } from './page.js';
 import type { JobStateName } from './states.js';
 
@@ -13,6 +14,7 @@ export interface JobSummaryRow {
   steps: StepState[];
   attempts: number;
   error: string | null;
+  error_class: string | null;
   derived_series_uid: string | null;
   worker: string | null;
   quality: Record<string, unknown> | null;
@@ -35,6 +37,8 @@ export interface JobSummary {
   steps: StepState[];
   attempts: number;
   error: string | null;
+  /** Of a processing error: input (not retried), unavailable (retried) or bug; null otherwise. */
+  errorClass: string | null;
   derivedSeriesUid: string | null;
   /** The worker (host/pid/id) that ran or runs the job's last attempt. */
   worker: string | null;
@@ -84,12 +88,15 @@ export interface JobWithDeliveries extends JobSummary {
 }
 
 export interface JobDetail extends JobWithDeliveries {
+  studyInstanceUid: string;
   /** The rule as it was when the job was made. */
   rule: unknown;
+  /** Each step of each run of the job (newest run first): state, times, busy seconds, backend, model, error. */
+  stepRuns: StepRun[];
 }
 
 export const jobSummaryColumns = `j.id, j.series_instance_uid, j.series_generation, j.rule_id, j.rule_version, j.state, j.steps, j.attempts,
-  j.error, j.derived_series_uid, j.worker, j.quality, j.progress, j.instance_count, j.created_at, j.started_at, j.finished_at, j.updated_at`;
+  j.error, j.error_class, j.derived_series_uid, j.worker, j.quality, j.progress, j.instance_count, j.created_at, j.started_at, j.finished_at, j.updated_at`;
 
 function progressOf(row: JobSummaryRow): JobSummary['progress'] {
   const { progress, started_at: started } = row;
@@ -110,6 +117,7 @@ export function toJobSummary(row: JobSummaryRow): JobSummary {
     steps: row.steps,
     attempts: row.attempts,
     error: row.error,
+    errorClass: row.error_class,
     derivedSeriesUid: row.derived_series_uid,
     worker: row.worker,
     quality: row.quality,
@@ -137,7 +145,8 @@ function toDeliverySummary(row: DeliveryRow): DeliverySummary {
   };
 }
 
-async function deliveriesOf(db: Queryable, jobIds: readonly string[]): Promise<Map<string, DeliverySummary[]>> {
+/** The deliveries of each job asked for, by job id. */
+export async function deliveriesOf(db: Queryable, jobIds: readonly string[]): Promise<Map<string, DeliverySummary[]>> {
   const byJob = new Map<string, DeliverySummary[]>(jobIds.map((id) => [id, []]));
   if (jobIds.length === 0) return byJob;
   const { rows } = await db.query<DeliveryRow>(
@@ -173,8 +182,8 @@ export async function listJobs(
 }
 
 export async function getJob(db: Queryable, jobId: string): Promise<JobDetail | undefined> {
-  const { rows } = await db.query<JobSummaryRow & { series_description: string | null; rule: unknown }>(
-    `SELECT ${jobSummaryColumns}, j.rule, s.series_description
+  const { rows } = await db.query<JobSummaryRow & { series_description: string | null; study_instance_uid: string; rule: unknown }>(
+    `SELECT ${jobSummaryColumns}, j.rule, s.series_description, s.study_instance_uid
        FROM jobs j JOIN series s ON s.series_instance_uid = j.series_instance_uid WHERE j.id = $1`,
     [jobId],
   );
@@ -184,8 +193,10 @@ export async function getJob(db: Queryable, jobId: string): Promise<JobDetail | 
   return {
     ...toJobSummary(row),
     seriesDescription: row.series_description,
+    studyInstanceUid: row.study_instance_uid,
     rule: row.rule,
     deliveries: deliveries.get(row.id) ?? [],
+    stepRuns: await listStepRuns(db, row.id),
   };
 }
 

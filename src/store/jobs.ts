@@ -33,6 +33,8 @@ export interface JobRow {
   steps: StepState[];
   attempts: number;
   error: string | null;
+  /** Of a processing error: input, unavailable or bug (queue/retry-policy.ts). */
+  error_class: string | null;
   derived_series_uid: string | null;
   output_dir: string | null;
   /** What the job measured on its output (jobs/quality-report.ts); null until it is written. */
@@ -79,7 +81,7 @@ export async function createJob(
 export async function claimJob(db: Queryable, jobId: string, holder: { workerId: string; staleMs: number }, now: Date): Promise<JobRow | undefined> {
   const { rows } = await db.query<JobRow>(
     `UPDATE jobs SET state = $5, worker = $2, heartbeat_at = $3, started_at = $3, attempts = attempts + 1,
-       error = NULL, updated_at = $3
+       error = NULL, error_class = NULL, updated_at = $3
      WHERE id = $1 AND (state = $6 OR (state = $5 AND (heartbeat_at IS NULL OR heartbeat_at < $4)))
      RETURNING *`,
     [jobId, holder.workerId, now, new Date(now.getTime() - holder.staleMs), JobState.Running, JobState.Queued],
@@ -93,9 +95,9 @@ export async function touchJob(db: Queryable, jobId: string, workerId: string, n
   return rowCount > 0;
 }
 
-const updatableColumns = ['state', 'steps', 'error', 'derived_series_uid', 'output_dir', 'quality', 'progress', 'attempts', 'started_at', 'finished_at'] as const;
+const updatableColumns = ['state', 'steps', 'error', 'error_class', 'derived_series_uid', 'output_dir', 'quality', 'progress', 'attempts', 'started_at', 'finished_at'] as const;
 const jsonColumns: readonly string[] = ['steps', 'quality', 'progress'];
-type JobChanges = Partial<Pick<JobRow, 'state' | 'steps' | 'error' | 'derived_series_uid' | 'output_dir' | 'quality' | 'progress' | 'attempts'>> & {
+type JobChanges = Partial<Pick<JobRow, 'state' | 'steps' | 'error' | 'error_class' | 'derived_series_uid' | 'output_dir' | 'quality' | 'progress' | 'attempts'>> & {
   started_at?: Date;
   finished_at?: Date;
 };
@@ -169,7 +171,7 @@ export async function markJobFailedInDelivery(db: Queryable, jobId: string, erro
 
 /** A job a person retries starts over: queued, no error, no holder. */
 export async function resetJobForRetry(db: Queryable, jobId: string, now: Date): Promise<void> {
-  await db.query(`UPDATE jobs SET state = $3, error = NULL, attempts = 0, finished_at = NULL, worker = NULL, updated_at = $2 WHERE id = $1`, [
+  await db.query(`UPDATE jobs SET state = $3, error = NULL, error_class = NULL, attempts = 0, finished_at = NULL, worker = NULL, updated_at = $2 WHERE id = $1`, [
     jobId,
     now,
     JobState.Queued,

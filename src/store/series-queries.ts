@@ -2,7 +2,7 @@ import type { Queryable } from '../db/database.js';
 import type { Page } from './page.js';
 import type { SeriesStateName } from './states.js';
 import { summarizeRouting, type RoutingSummary } from '../route/routing-summary.js';
-import { jobSummaryColumns, toJobSummary, type JobSummary, type JobSummaryRow } from './job-queries.js';
+import { deliveriesOf, jobSummaryColumns, toJobSummary, type DeliverySummary, type JobSummary, type JobSummaryRow } from './job-queries.js';
 
 interface SeriesRow {
   series_instance_uid: string;
@@ -64,7 +64,8 @@ export interface SeriesDetail extends Omit<SeriesSummary, 'jobs'> {
   tags: unknown;
   /** The full stored decision: every rule evaluated, with why it did or did not match. */
   routingDecision: unknown;
-  jobs: JobSummary[];
+  /** Every job of the series, oldest first, with its derived series and deliveries. */
+  jobs: (JobSummary & { deliveries: DeliverySummary[] })[];
 }
 
 const seriesColumns = `s.series_instance_uid, s.study_instance_uid, s.patient_id, s.patient_name, s.accession_number,
@@ -166,7 +167,9 @@ export async function getSeries(db: Queryable, seriesInstanceUid: string): Promi
     `SELECT ${jobSummaryColumns} FROM jobs j WHERE j.series_instance_uid = $1 ORDER BY j.created_at, j.id`,
     [seriesInstanceUid],
   );
-  return { ...toSeriesSummary(row), tags: row.tags, routingDecision: row.routing, jobs: jobs.rows.map(toJobSummary) };
+  const deliveries = await deliveriesOf(db, jobs.rows.map((job) => job.id));
+  const withDeliveries = jobs.rows.map((job) => ({ ...toJobSummary(job), deliveries: deliveries.get(job.id) ?? [] }));
+  return { ...toSeriesSummary(row), tags: row.tags, routingDecision: row.routing, jobs: withDeliveries };
 }
 
 /** The stored header and calling AE of an indexed series, for the rules dry run. */

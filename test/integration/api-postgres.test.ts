@@ -11,6 +11,7 @@ import { startQueue, processQueue, deliverQueue } from '../../src/queue/queue.js
 import { createApi } from '../../src/api/create-api.js';
 import { startApi, type RunningApi } from '../../src/api/start-api.js';
 import { silentLogger } from '../../src/log.js';
+import { beginStepRun, markStepDone, markStepRunning, markStepsFailed } from '../../src/store/job-steps.js';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/test-database.js';
 import {
   apiClient, apiDeps, ctHeader, insertDelivery, insertInstance, insertJob, insertRule, insertSeries,
@@ -228,6 +229,42 @@ describe('jobs', () => {
     });
     const { body } = await call(`/api/jobs/${id}`);
     expect(body.error).toBe('1.2.3.4.dcm: cannot read the file again (offset 12)');
+  });
+
+  it('shows each step of each run, and a viewer link for a series delivered where the destination has a viewer', async () => {
+    const derived = '1.2.826.0.1.3680043.10.999.2.9';
+    const id = await insertJob(db, softUid, softRule, { state: 'done', createdAt: new Date(), derivedSeriesUid: derived });
+    await insertDelivery(db, id, 'done');
+    const failedRun = await beginStepRun(db, id, ['bicubic-upsample']);
+    await markStepRunning(db, id, failedRun, 0, 'SR2X-BICUBIC', new Date('2026-01-05T09:00:00Z'));
+    await markStepsFailed(db, id, failedRun, { index: 0, error: 'disk full', errorClass: 'unavailable', at: new Date('2026-01-05T09:00:01Z') });
+    const run = await beginStepRun(db, id, ['bicubic-upsample']);
+    await markStepRunning(db, id, run, 0, 'SR2X-BICUBIC', new Date('2026-01-05T09:01:00Z'));
+    await markStepDone(db, id, run, 0, { finishedAt: new Date('2026-01-05T09:01:04Z'), busySeconds: 2, voxels: 4_000_000, backend: 'cpu', model: null });
+    const viewerUrl = 'http://127.0.0.1:8042/stone-webviewer/index.html?study={StudyInstanceUID}&series={SeriesInstanceUID}';
+    const withViewer = await startApi(createApi(apiDeps(db, boss, { destinations: { pacs: { aeTitle: 'ORTHANC', host: '127.0.0.1', port: 4242, viewerUrl } } })), { port: 0 });
+    try {
+      const { body } = await apiClient(withViewer.port)(`/api/jobs/${id}`);
+      expect(body.stepRuns).toEqual([
+        { run: 2, index: 0, kind: 'bicubic-upsample', state: 'done', label: 'SR2X-BICUBIC', startedAt: '2026-01-05T09:01:00.000Z', finishedAt: '2026-01-05T09:01:04.000Z',
+          busySeconds: 2, voxels: 4_000_000, voxelsPerSecond: 2_000_000, backend: 'cpu', model: null, error: null, errorClass: null },
+        expect.objectContaining({ run: 1, state: 'failed', error: 'disk full', errorClass: 'unavailable', finishedAt: '2026-01-05T09:00:01.000Z' }),
+      ]);
+      const study = body.studyInstanceUid;
+      expect(study).toMatch(/^[0-9.]+$/);
+      expect(body.deliveries).toEqual([expect.objectContaining({ state: 'done', viewerUrl: `http://127.0.0.1:8042/stone-webviewer/index.html?study=${study}&series=${derived}` })]);
+      const series = await apiClient(withViewer.port)(`/api/series/${softUid}`);
+      const job = series.body.jobs.find((j: any) => j.id === id);
+      expect(job.deliveries[0].viewerUrl).toBe(body.deliveries[0].viewerUrl);
+      // A delivery not (yet) done has no link; a destination without a viewer neither.
+      expect((await apiClient(withViewer.port)(`/api/jobs/${ids.failedJob}`)).body.deliveries[0].viewerUrl).toBeNull();
+      expect((await call(`/api/jobs/${id}`)).body.deliveries[0].viewerUrl).toBeNull();
+    } finally {
+      await withViewer.close();
+      // Leave the counts the later tests expect.
+      for (const table of ['deliveries', 'derived_series', 'job_steps']) await db.query(`DELETE FROM ${table} WHERE job_id = $1`, [id]);
+      await db.query('DELETE FROM jobs WHERE id = $1', [id]);
+    }
   });
 
   it('answers 400 for a malformed id and 404 for an unknown one', async () => {

@@ -119,6 +119,17 @@ it('refuses the sharp series until its natural pair arrives, then calibrates and
   expect(job.quality.laa950.after!).toBeLessThan(job.quality.laa950.before!);
   const [header] = await readImageHeaders(files[0]);
   expect(String(header.header.ImageComments)).toContain(describeQuality(job.quality));
+  // Each run of the job's step: the refused one (an input error, not retried), then the one that ran.
+  const detail = await api<{ errorClass: string | null; stepRuns: Record<string, any>[] }>(`/api/jobs/${refused.id}`);
+  expect(detail.errorClass).toBeNull();
+  expect(detail.stepRuns).toEqual([
+    expect.objectContaining({ run: 2, index: 0, kind: 'kernel-transfer', state: 'done', label: 'KT-B40f', backend: 'cpu', model: null, voxels: 30 * 512 * 512, error: null }),
+    expect.objectContaining({ run: 1, index: 0, kind: 'kernel-transfer', state: 'failed', errorClass: 'input', error: expect.stringMatching(/^kernel-transfer: no kernel calibration/) }),
+  ]);
+  const ran = detail.stepRuns[0];
+  expect(ran.busySeconds).toBeGreaterThan(0);
+  expect(Date.parse(ran.finishedAt)).toBeGreaterThan(Date.parse(ran.startedAt));
+  expect(ran.voxelsPerSecond).toBe(Math.round(ran.voxels / ran.busySeconds));
   const { rows } = await node.db.query<{ action: string }>("SELECT action FROM audit_events WHERE action LIKE 'calibration.%' OR action = 'job.retried' ORDER BY id");
   expect(rows.map((row) => row.action)).toEqual(['calibration.fitted', 'job.retried']);
 });
@@ -155,6 +166,9 @@ it('moved the Prometheus counters where those events happened, and serves every 
   expect(value('ctprep_jobs_total{rule="siemens-b70f-to-b40f",outcome="succeeded"}')).toBe(1);
   expect(value('ctprep_derived_slices_total{rule="siemens-b70f-to-b40f"}')).toBe(30);
   expect(value('ctprep_job_processing_seconds_count{rule="siemens-b70f-to-b40f",steps="kernel-transfer"}')).toBe(1);
+  expect(value('ctprep_step_seconds_count{kind="kernel-transfer",backend="cpu"}')).toBe(1);
+  expect(value('ctprep_step_voxels_per_second_count{kind="kernel-transfer",backend="cpu"}')).toBe(1);
+  expect(value('ctprep_step_voxels_per_second_sum{kind="kernel-transfer",backend="cpu"}')).toBeGreaterThan(1e5);
   expect(value('ctprep_deliveries_total{destination="pacs",outcome="succeeded"}')).toBe(1);
   expect(value('ctprep_oldest_queued_job_age_seconds')).toBe(0);
   expect(value('ctprep_disk_free_bytes{folder="spool"}')).toBeGreaterThan(0);

@@ -7,6 +7,7 @@ import { jobStates } from '../../store/states.js';
 import { badRequest, conflict, notFound } from '../http-error.js';
 import { recordAudit } from '../../store/audit-events.js';
 import { apiActor } from '../audit-actor.js';
+import { withViewerLinks } from '../viewer-links.js';
 
 /** The retry functions refuse with InvalidInputError (a job still running, say): that is a conflict. */
 async function asConflict(work: () => Promise<void>): Promise<void> {
@@ -20,7 +21,7 @@ async function asConflict(work: () => Promise<void>): Promise<void> {
 
 const PREVIEW_WINDOWS = ['lung', 'mediastinal', 'bone'] as const;
 
-export function jobRoutes(deps: Pick<ApiDeps, 'db' | 'retryJob' | 'retryDelivery' | 'jobPreview'>): Router {
+export function jobRoutes(deps: Pick<ApiDeps, 'db' | 'retryJob' | 'retryDelivery' | 'jobPreview' | 'destinations'>): Router {
   const router = Router({ caseSensitive: true });
   router.get('/jobs', async (req, res) => {
     const filter = { state: stateQuery(req.query.state, jobStates), ...pageQuery(req.query) };
@@ -31,7 +32,7 @@ export function jobRoutes(deps: Pick<ApiDeps, 'db' | 'retryJob' | 'retryDelivery
     const id = uuidParam(req.params.id, 'id');
     const job = await getJob(deps.db, id);
     if (!job) throw notFound(`no job ${id}`);
-    res.json(job);
+    res.json(withViewerLinks(job, job.studyInstanceUid, deps.destinations));
   });
   router.get('/jobs/:id/preview.png', async (req, res) => {
     const id = uuidParam(req.params.id, 'id');

@@ -7,8 +7,9 @@ import { conflict, notFound } from '../http-error.js';
 import { InvalidInputError } from '../../errors.js';
 import { recordAudit } from '../../store/audit-events.js';
 import { apiActor } from '../audit-actor.js';
+import { withViewerLinks } from '../viewer-links.js';
 
-export function seriesRoutes(deps: Pick<ApiDeps, 'db' | 'routeAgain'>): Router {
+export function seriesRoutes(deps: Pick<ApiDeps, 'db' | 'routeAgain' | 'destinations'>): Router {
   const router = Router({ caseSensitive: true });
   router.get('/series', async (req, res) => {
     const filter = seriesQuery(req.query as Record<string, unknown>);
@@ -19,7 +20,7 @@ export function seriesRoutes(deps: Pick<ApiDeps, 'db' | 'routeAgain'>): Router {
     const uid = seriesUidParam(req.params.uid, 'uid');
     const series = await getSeries(deps.db, uid);
     if (!series) throw notFound(`no series ${uid}`);
-    res.json(series);
+    res.json({ ...series, jobs: series.jobs.map((job) => withViewerLinks(job, series.studyInstanceUid, deps.destinations)) });
   });
   router.post('/series/:uid/route-again', async (req, res) => {
     const uid = seriesUidParam(req.params.uid, 'uid');

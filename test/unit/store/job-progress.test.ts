@@ -3,7 +3,7 @@ import { toJobSummary, type JobSummaryRow } from '../../../src/store/job-queries
 function row(overrides: Partial<JobSummaryRow>): JobSummaryRow {
   return {
     id: 'j', series_instance_uid: '1.2', series_generation: 1, rule_id: 'r', rule_version: 1, state: 'running', steps: [], attempts: 1,
-    error: null, derived_series_uid: null, worker: 'host/1/ab', quality: null, progress: null, instance_count: 30,
+    error: null, error_class: null, derived_series_uid: null, worker: 'host/1/ab', quality: null, progress: null, instance_count: 30,
     created_at: new Date('2026-11-26T10:00:00Z'), started_at: new Date('2026-11-26T10:00:00Z'), finished_at: null, updated_at: new Date('2026-11-26T10:00:10Z'),
     ...overrides,
   };
