@@ -18,6 +18,10 @@ const view = {
   selectedSeriesUid: null,
   rules: [],
   loadFailed: false,
+  /** The job whose detail is open, and the panel it is shown in: { id, panel }. */
+  jobDetail: null,
+  /** Preview figures already fetched, by job id and derived series (a preview is rendered once). */
+  previews: new Map(),
 };
 
 // ---------- small DOM helpers ----------
@@ -168,6 +172,7 @@ function seriesRow(series) {
     el('td', {}, series.jobs.map((job) => chip(job.ruleId, job.state, `job ${job.id}: ${job.state}`))),
   );
   const select = () => {
+    if (view.selectedSeriesUid !== series.seriesInstanceUid) closeJobDetail();
     view.selectedSeriesUid = series.seriesInstanceUid;
     refreshSeries();
   };
@@ -225,15 +230,45 @@ async function refreshSeriesDetail(uid) {
     el('h3', {}, 'Rules evaluated'),
     table(['Rule', 'Result', 'Why not'], evaluationRows(series.routingDecision), 'Not routed yet.'),
     el('h3', {}, 'Jobs'),
-    table(['Created', 'Rule', 'State', 'Error'], series.jobs.map((job) => el('tr', {}, el('td', {}, when(job.createdAt)), el('td', {}, job.ruleId), el('td', {}, chip(job.state, job.state)), el('td', { class: 'error' }, job.error ?? ''))), 'No jobs.'),
+    table(['Created', 'Generation', 'Rule', 'State', 'Derived series', 'Error'], series.jobs.map((job) => seriesJobRow(job, series.generation)), 'No jobs.'),
     el('div', { class: 'editor-actions' },
       el('button', { type: 'button', onclick: dryRun }, 'Dry run with the current rules'),
       series.state === 'routed' ? el('button', { type: 'button', onclick: () => routeAgain(uid) }, 'Route again with the current rules') : '',
-      el('button', { type: 'button', onclick: () => { view.selectedSeriesUid = null; panel.hidden = true; refreshSeries(); } }, 'Close'),
+      el('button', { type: 'button', onclick: () => { view.selectedSeriesUid = null; panel.hidden = true; closeJobDetail(); refreshSeries(); } }, 'Close'),
     ),
     result,
   );
   panel.hidden = false;
+}
+
+/**
+ * A job of the series, its derived series with links to the viewers it was delivered to; a click
+ * opens its detail. A job of an earlier generation was replaced by the series' current jobs.
+ */
+function seriesJobRow(job, currentGeneration) {
+  const row = el(
+    'tr',
+    { class: view.jobDetail?.id === job.id ? 'clickable selected' : 'clickable', tabindex: 0, 'data-job-id': job.id },
+    el('td', {}, when(job.createdAt)),
+    el('td', {}, String(job.seriesGeneration)),
+    el('td', {}, job.ruleId, job.ruleVersion ? el('span', { class: 'hint' }, ` v${job.ruleVersion}`) : ''),
+    el('td', {}, chip(job.state, job.state), job.seriesGeneration < currentGeneration && job.state !== 'superseded' ? chip('earlier generation', 'superseded', `replaced by generation ${currentGeneration}`) : ''),
+    el('td', {}, el('div', { class: 'mono' }, job.derivedSeriesUid ?? ''), viewerLinks(job.deliveries)),
+    el('td', { class: 'error' }, job.error ?? ''),
+  );
+  const open = () => openJobDetail(job.id, 'series-job-detail');
+  row.addEventListener('click', open);
+  row.addEventListener('keydown', (event) => event.key === 'Enter' && open());
+  return row;
+}
+
+/** Links to the derived series in the viewers of the destinations it was delivered to (only http(s) URLs). */
+function viewerLinks(deliveries) {
+  return (deliveries ?? [])
+    .filter((delivery) => typeof delivery.viewerUrl === 'string' && /^https?:\/\//.test(delivery.viewerUrl))
+    .map((delivery) =>
+      el('a', { href: delivery.viewerUrl, target: '_blank', rel: 'noopener noreferrer', class: 'viewer-link', onclick: (event) => event.stopPropagation() }, `open in ${delivery.destination}'s viewer`),
+    );
 }
 
 function formatDryRun(result) {
@@ -305,25 +340,124 @@ function jobRow(job) {
     el('td', {}, job.deliveries.map(deliveryCell)),
     el('td', {},
       canRetry ? el('button', { type: 'button', class: 'small', onclick: retryJob }, 'Retry job') : '',
-      job.derivedSeriesUid ? el('button', { type: 'button', class: 'small', onclick: () => showPreview(job) }, 'Preview') : '',
+      el('button', { type: 'button', class: 'small', onclick: () => openJobDetail(job.id, 'job-detail') }, 'Details'),
     ),
   );
 }
 
-/** The job's key slice (input | output | difference) from the API, shown under the job list. */
-async function showPreview(job) {
-  const panel = byId('job-preview');
-  try {
-    const views = await Promise.all(['lung', 'mediastinal'].map(async (window) => {
+/** The job's key slice (input | output | difference) in two windows, fetched once per derived series. */
+async function previewFigures(job) {
+  const key = `${job.id}/${job.derivedSeriesUid}`;
+  if (!view.previews.has(key)) {
+    const figures = Promise.all(['lung', 'mediastinal'].map(async (window) => {
       const response = await fetch(`/api/jobs/${enc(job.id)}/preview.png?window=${window}`, { headers: authHeaders() });
       if (!response.ok) throw new Error((await response.json().catch(() => undefined))?.error?.message ?? `${response.status}`);
       const url = await blobAsDataUrl(await response.blob());
       return el('figure', {}, el('img', { src: url, alt: `${window} window: input, output, difference`, class: 'preview' }), el('figcaption', {}, `${window} window: input | output | difference (±200 HU)`));
     }));
-    panel.replaceChildren(el('h3', {}, `Job ${job.ruleId} on ${job.seriesDescription ?? job.seriesInstanceUid}`), ...views);
-    panel.hidden = false;
-  } catch (error) {
-    showMessage(`No preview: ${error.message}`);
+    view.previews.set(key, figures);
+    figures.catch(() => view.previews.delete(key));
+  }
+  return view.previews.get(key);
+}
+
+// ---------- Job detail ----------
+
+function openJobDetail(id, panel) {
+  view.jobDetail = { id, panel };
+  for (const other of ['job-detail', 'series-job-detail']) if (other !== panel) byId(other).hidden = true;
+  refreshJobDetail()
+    .then(() => byId(panel).scrollIntoView({ block: 'nearest' }))
+    .catch((error) => showMessage(`Could not load the job: ${error.message}`));
+}
+
+function closeJobDetail() {
+  if (view.jobDetail) byId(view.jobDetail.panel).hidden = true;
+  view.jobDetail = null;
+}
+
+/** Seconds as people read them: 0.96 s, 12 s, 3.5 min. */
+function seconds(value) {
+  if (value === null || value === undefined) return '';
+  if (value < 10) return `${value.toFixed(2)} s`;
+  return value < 90 ? `${Math.round(value)} s` : `${(value / 60).toFixed(1)} min`;
+}
+
+function perSecond(value) {
+  if (!value) return '';
+  return value >= 1e6 ? `${(value / 1e6).toFixed(1)} M/s` : `${Math.round(value / 1e3)} k/s`;
+}
+
+/** Each step of each run: state, start, end, its own busy time, throughput, where it ran, its error. */
+function stepRunRow(step) {
+  const wall = step.startedAt && step.finishedAt ? (Date.parse(step.finishedAt) - Date.parse(step.startedAt)) / 1000 : null;
+  return el(
+    'tr',
+    { class: 'step-run' },
+    el('td', {}, String(step.run)),
+    el('td', {}, `${step.index + 1}. ${step.kind}`, step.label ? el('div', { class: 'hint mono' }, step.label) : ''),
+    el('td', {}, chip(step.state, step.state)),
+    el('td', {}, when(step.startedAt)),
+    el('td', {}, when(step.finishedAt)),
+    el('td', { class: 'step-duration' }, seconds(wall)),
+    el('td', { class: 'step-busy' }, seconds(step.busySeconds)),
+    el('td', {}, perSecond(step.voxelsPerSecond)),
+    el('td', {}, step.backend ?? ''),
+    el('td', { class: 'mono' }, step.model ?? ''),
+    el('td', { class: 'error' }, step.error ? `${step.error}${step.errorClass ? ` (${step.errorClass})` : ''}` : ''),
+  );
+}
+
+function jobDeliveryRow(delivery) {
+  return el(
+    'tr',
+    {},
+    el('td', { class: 'mono' }, delivery.destination),
+    el('td', {}, chip(delivery.state, delivery.state)),
+    el('td', {}, String(delivery.attempts)),
+    el('td', {}, String(delivery.instancesSent)),
+    el('td', {}, when(delivery.deliveredAt)),
+    el('td', { class: 'error' }, delivery.lastError ?? ''),
+    el('td', {}, viewerLinks([delivery])),
+  );
+}
+
+/** The open job's detail, read again from the API (its preview only once). */
+async function refreshJobDetail() {
+  const open = view.jobDetail;
+  if (!open) return;
+  const panel = byId(open.panel);
+  const job = await api(`/api/jobs/${enc(open.id)}`);
+  if (view.jobDetail !== open) return;
+  const preview = el('div', { class: 'job-preview' });
+  panel.replaceChildren(
+    el('h3', {}, `Job ${job.ruleId} on ${job.seriesDescription ?? shortUid(job.seriesInstanceUid)}`),
+    el(
+      'dl',
+      {},
+      el('dt', {}, 'Rule'), el('dd', {}, job.ruleId, job.ruleVersion ? ` version ${job.ruleVersion}` : ''),
+      el('dt', {}, 'State'), el('dd', {}, chip(job.state, job.state), job.attempts > 1 ? ` ${job.attempts} attempts` : '', progressNote(job)),
+      el('dt', {}, 'Series'), el('dd', { class: 'mono' }, job.seriesInstanceUid),
+      el('dt', {}, 'Derived series'), el('dd', {}, el('span', { class: 'mono' }, job.derivedSeriesUid ?? 'not yet'), ' ', viewerLinks(job.deliveries)),
+      el('dt', {}, 'Created / started / finished'), el('dd', {}, [when(job.createdAt), when(job.startedAt), when(job.finishedAt)].map((t) => t || '–').join(' / ')),
+      el('dt', {}, 'Worker'), el('dd', { class: 'mono' }, job.worker ?? ''),
+      job.error ? [el('dt', {}, 'Error'), el('dd', { class: 'error' }, job.error, job.errorClass ? el('span', { class: 'chip' }, job.errorClass) : '')] : [],
+    ),
+    el('h4', {}, 'Steps'),
+    el('p', { class: 'hint' }, 'Steps compute their slices as the derived series is written, so they run side by side; "own time" is how long the job waited on the step itself.'),
+    table(['Run', 'Step', 'State', 'Started', 'Finished', 'Duration', 'Own time', 'Voxels/s', 'Backend', 'Model', 'Error'], job.stepRuns.map(stepRunRow), 'No step has run yet.'),
+    el('h4', {}, 'Deliveries'),
+    table(['Destination', 'State', 'Attempts', 'Instances sent', 'Delivered', 'Error', 'Viewer'], job.deliveries.map(jobDeliveryRow), 'No delivery yet.'),
+    preview,
+    el('div', { class: 'editor-actions' }, el('button', { type: 'button', onclick: closeJobDetail }, 'Close')),
+  );
+  panel.hidden = false;
+  if (job.derivedSeriesUid) {
+    try {
+      preview.replaceChildren(el('h4', {}, 'Key slice'), ...(await previewFigures(job)));
+    } catch (error) {
+      preview.replaceChildren(el('p', { class: 'hint' }, `No preview: ${error.message}`));
+    }
   }
 }
 
@@ -608,6 +742,7 @@ const refreshers = {
 async function refreshActive() {
   try {
     await refreshers[view.section]();
+    if (view.jobDetail && byId(view.section).contains(byId(view.jobDetail.panel))) await refreshJobDetail();
     byId('updated-at').textContent = `updated ${new Date().toLocaleTimeString()}`;
     if (view.loadFailed) clearMessage();
     view.loadFailed = false;

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the tests need besides npm packages: Orthanc (the PACS in integration tests),
 # dcmtk (storescu, storescp, dcmcjpeg...), dicom3tools (dciodvfy), numpy and scipy for the
-# Python/TypeScript parity test of training/, and makes sure PostgreSQL runs.
+# Python/TypeScript parity test of training/, Debian's chromium for the console's browser tests
+# (driven by playwright-core; no downloaded browser), and makes sure PostgreSQL runs.
 set -euo pipefail
 
-packages=(orthanc dcmtk dicom3tools python3-numpy python3-scipy)
+packages=(orthanc dcmtk dicom3tools python3-numpy python3-scipy chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

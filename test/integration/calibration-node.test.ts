@@ -8,7 +8,6 @@
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseConfig } from '../../src/config/load-config.js';
 import type { Calibration } from '../../src/calibrate/calibration.js';
 import { readImageHeaders } from '../../src/dicom/file/image-headers.js';
 import { describeQuality, type QualityReport } from '../../src/jobs/quality-report.js';
@@ -17,7 +16,8 @@ import { compareSeries } from '../../src/imaging/metrics.js';
 import { silentLogger } from '../../src/log.js';
 import { startNode, type RunningNode } from '../../src/node/start-node.js';
 import { freePort, runDcmtk, startDcmtkServer, type RunningServer } from '../helpers/dcmtk.js';
-import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/test-database.js';
+import { dropSchemas, uniqueSchema } from '../helpers/test-database.js';
+import { testNodeConfig } from '../helpers/test-node-config.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const data = path.resolve(process.cwd(), '../shared/data/ct');
@@ -62,17 +62,10 @@ beforeAll(async () => {
       ],
     }),
   );
-  const config = parseConfig({
-    dicom: { port: 0, callers: [{ aeTitle: 'STORESCU' }] },
-    api: { port: 0 },
-    dataDir: path.join(workDir, 'node'),
-    databaseUrl: testDatabaseUrl,
-    databaseSchema: schema,
-    completion: { quietSeconds: 0.5, checkIntervalMs: 100 },
+  const config = testNodeConfig(workDir, schema, {
+    dicom: { callers: [{ aeTitle: 'STORESCU' }] },
     rulesFile,
-    calibrationsDir: path.join(workDir, 'no-calibrations'),
     destinations: { pacs: { aeTitle: 'PACS', host: '127.0.0.1', port: pacsPort }, down: { aeTitle: 'DOWN', host: '127.0.0.1', port: await freePort() } },
-    jobs: { retryLimit: 0 },
   });
   node = await startNode(config, { log: silentLogger() });
 });
