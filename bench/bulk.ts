@@ -1,5 +1,5 @@
 /**
- * npm run bench:bulk [-- --copies 67]
+ * npm run bench:bulk [-- --copies 68]
  *
  * Slices per second through the job workers, 1 worker process against 2 (`ctprep worker`, one
  * inference thread each), on one batch of at least 2,000 slices: the shared Siemens A0002 B70f
@@ -7,9 +7,12 @@
  * transfer) and delivered to a dcmtk storescp that discards what it receives. For each run a fresh
  * receiving node (`ctprep start --no-workers`, PostgreSQL) takes in the whole batch first; then the
  * workers start, and the time from the first job started to the last delivery done is measured, so
- * receiving does not compete with the workers. Last line: one JSON object.
+ * receiving does not compete with the workers. An even number of series, so two workers end
+ * together. Also printed: the CPU seconds each kind of process used while the workers ran (with
+ * two workers on two cores, what the node, the PACS and PostgreSQL use comes out of the workers'
+ * share). Last line: one JSON object.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,10 +25,38 @@ import { waitFor } from '../test/helpers/wait-for.js';
 
 const SERIES = path.resolve(process.cwd(), '../shared/data/ct/lung-pet-ct-dx-A0002-siemens-B70f');
 const SLICES_PER_SERIES = 30;
-const { values } = parseArgs({ options: { copies: { type: 'string', default: '67' } } });
+const { values } = parseArgs({ options: { copies: { type: 'string', default: '68' } } });
 const copies = Number(values.copies);
 
-async function run(batch: string, workerCount: number): Promise<{ slicesPerSecond: number; seconds: number; steps: string[] }> {
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system) a process has used so far, from /proc; 0 once it is gone. */
+async function cpuSeconds(pid: number | undefined): Promise<number> {
+  const stat = pid ? await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '') : '';
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields.length > 12 ? (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND : 0;
+}
+
+/** CPU seconds of every PostgreSQL process on this machine (its server runs beside the bench). */
+async function postgresCpuSeconds(): Promise<number> {
+  let total = 0;
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
+    if (comm.trim() === 'postgres') total += await cpuSeconds(Number(pid));
+  }
+  return total;
+}
+
+interface RunResult {
+  slicesPerSecond: number;
+  seconds: number;
+  steps: string[];
+  /** CPU seconds used while the workers ran, by process kind: where the cores went. */
+  cpu: { workers: number; node: number; pacs: number; postgres: number };
+}
+
+async function run(batch: string, workerCount: number): Promise<RunResult> {
   const pacs = await startDcmtkServer('storescp', (port) => ['--ignore', String(port)]);
   const config = {
     rulesFile: path.resolve('config/rules.json'),
@@ -43,6 +74,7 @@ async function run(batch: string, workerCount: number): Promise<{ slicesPerSecon
       const { rows } = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM jobs');
       return rows[0].count === copies;
     }, { timeoutMs: 120_000, intervalMs: 500 });
+    const before = { node: await cpuSeconds(node.pid), pacs: await cpuSeconds(pacs.process.pid), postgres: await postgresCpuSeconds() };
     for (let i = 0; i < workerCount; i++) workers.push(startNodeProcess({ args: workerArgs, shareWith: node, config, env: { LOG_LEVEL: 'warn' } }));
     const started = await Promise.all(workers);
     await waitFor('every derived series delivered', async () => {
@@ -55,9 +87,15 @@ async function run(batch: string, workerCount: number): Promise<{ slicesPerSecon
     );
     if (rows[0].failed > 0) throw new Error(`${rows[0].failed} jobs failed`);
     const steps = await db.query<{ kind: string }>("SELECT DISTINCT step->>'kind' AS kind FROM jobs, jsonb_array_elements(steps) AS step");
+    const cpu = {
+      workers: (await Promise.all(started.map((worker) => cpuSeconds(worker.pid)))).reduce((a, b) => a + b, 0),
+      node: (await cpuSeconds(node.pid)) - before.node,
+      pacs: (await cpuSeconds(pacs.process.pid)) - before.pacs,
+      postgres: (await postgresCpuSeconds()) - before.postgres,
+    };
     await Promise.all(started.map((worker) => worker.stop()));
     const seconds = rows[0].seconds;
-    return { slicesPerSecond: (copies * SLICES_PER_SERIES) / seconds, seconds, steps: steps.rows.map((row) => row.kind) };
+    return { slicesPerSecond: (copies * SLICES_PER_SERIES) / seconds, seconds, steps: steps.rows.map((row) => row.kind), cpu };
   } finally {
     await db.close();
     await node.stop();
@@ -72,10 +110,13 @@ const batch = await mkdtemp(path.join(os.tmpdir(), 'ctprep-bench-bulk-'));
 try {
   for (let i = 0; i < copies; i++) await copySeriesUnderNewUids(SERIES, path.join(batch, `series-${String(i).padStart(3, '0')}`));
   console.log(`${copies} series, ${copies * SLICES_PER_SERIES} slices (${path.basename(SERIES)} under new UIDs)`);
+  const describe = (result: RunResult) =>
+    `${result.slicesPerSecond.toFixed(1)} slices/s (${result.seconds.toFixed(1)} s; steps ${result.steps.join(', ')}; CPU s: ` +
+    Object.entries(result.cpu).map(([name, value]) => `${name} ${value.toFixed(1)}`).join(', ') + ')';
   const one = await run(batch, 1);
-  console.log(`1 worker:  ${one.slicesPerSecond.toFixed(1)} slices/s (${one.seconds.toFixed(1)} s; steps ${one.steps.join(', ')})`);
+  console.log(`1 worker:  ${describe(one)}`);
   const two = await run(batch, 2);
-  console.log(`2 workers: ${two.slicesPerSecond.toFixed(1)} slices/s (${two.seconds.toFixed(1)} s; steps ${two.steps.join(', ')})`);
+  console.log(`2 workers: ${describe(two)}`);
   const speedup = two.slicesPerSecond / one.slicesPerSecond;
   console.log(`speed-up ${speedup.toFixed(2)} (target >= 1.7)`);
   console.log(JSON.stringify({ slices: copies * SLICES_PER_SERIES, slices_per_s_1: Number(one.slicesPerSecond.toFixed(2)), slices_per_s_2: Number(two.slicesPerSecond.toFixed(2)), speedup: Number(speedup.toFixed(3)) }));

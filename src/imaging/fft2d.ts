@@ -25,10 +25,13 @@ export class Fft2d {
     return spectrum;
   }
 
-  /** The spectrum of the complex image re + i im (two real images in one transform). */
-  forwardComplex(re: ArrayLike<number>, im: ArrayLike<number>): Float64Array {
+  /**
+   * The spectrum of the complex image re + i im (two real images in one transform), into
+   * `spectrum` when given (a caller filtering slice after slice reuses one, sparing the garbage
+   * collector 4 MiB per 512 x 512 pair).
+   */
+  forwardComplex(re: ArrayLike<number>, im: ArrayLike<number>, spectrum = new Float64Array(2 * this.size * this.size)): Float64Array {
     const { size } = this;
-    const spectrum = new Float64Array(2 * size * size);
     for (let i = 0; i < size * size; i++) {
       spectrum[2 * i] = re[i];
       spectrum[2 * i + 1] = im[i];
@@ -42,12 +45,12 @@ export class Fft2d {
     return this.inverseComplex(spectrum).re;
   }
 
-  /** The inverse transform as its real and imaginary parts (the spectrum is overwritten). */
-  inverseComplex(spectrum: Float64Array): { re: Float32Array; im: Float32Array } {
+  /** The inverse transform as its real and imaginary parts (the spectrum is overwritten), into `into` when given. */
+  inverseComplex(spectrum: Float64Array, into?: { re: Float32Array; im: Float32Array }): { re: Float32Array; im: Float32Array } {
     const { size } = this;
     this.pass(spectrum, true);
-    const re = new Float32Array(size * size);
-    const im = new Float32Array(size * size);
+    const re = into?.re ?? new Float32Array(size * size);
+    const im = into?.im ?? new Float32Array(size * size);
     for (let i = 0; i < size * size; i++) {
       re[i] = spectrum[2 * i];
       im[i] = spectrum[2 * i + 1];

@@ -89,32 +89,37 @@ export function radialFilter(grid: { rows: number; columns: number; pixelSpacing
   const gains = new Float64Array(size * size);
   for (let i = 0; i < gains.length; i++) gains[i] = gainAt(response, frequencies[i]);
   const edges = new PeriodicSmooth(size, gains);
+  // Work buffers of one pair, reused by the next (pair() runs to its end before another starts):
+  // only the two output slices are new, so a series does not churn the garbage collector.
+  const [sa, sb] = [new Float64Array(size * size), new Float64Array(size * size)];
+  const spectrum = new Float64Array(2 * size * size);
+  const inverse = { re: new Float32Array(size * size), im: new Float32Array(size * size) };
   const pair = (a: Float32Array, b: Float32Array): [Float32Array, Float32Array] => {
     const [pa, pb] = [a, b].map((slice) => paddingValue(slice, rows, columns));
-    const [sa, sb] = [filled(a, pa, rows, columns, size), filled(b, pb, rows, columns, size)];
-    const spectrum = fft.forwardComplex(sa, sb);
+    fillSquare(sa, a, pa, rows, columns, size);
+    fillSquare(sb, b, pb, rows, columns, size);
+    fft.forwardComplex(sa, sb, spectrum);
     for (let i = 0; i < gains.length; i++) {
       spectrum[2 * i] *= gains[i];
       spectrum[2 * i + 1] *= gains[i];
     }
     edges.addSmoothPart(spectrum, sa, sb);
-    const { re, im } = fft.inverseComplex(spectrum);
+    const { re, im } = fft.inverseComplex(spectrum, inverse);
     return [restored(a, re, pa, rows, columns, size), restored(b, im, pb, rows, columns, size)];
   };
   const single = (slice: Float32Array) => pair(slice, slice)[0];
   return Object.assign(single, { pair });
 }
 
-/** The slice in the top-left of a size x size square of air, its padding replaced by air. */
-function filled(slice: Float32Array, padding: number | undefined, rows: number, columns: number, size: number): Float64Array {
-  const square = new Float64Array(size * size).fill(FILL_HU);
+/** Writes into `square` the slice in the top-left of a size x size square of air, its padding replaced by air. */
+function fillSquare(square: Float64Array, slice: Float32Array, padding: number | undefined, rows: number, columns: number, size: number): void {
+  square.fill(FILL_HU);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < columns; c++) {
       const value = slice[r * columns + c];
       square[r * size + c] = value === padding ? FILL_HU : value;
     }
   }
-  return square;
 }
 
 /** The filtered square cut back to the slice, its padding put back. */
