@@ -686,10 +686,67 @@ async function refreshDestinations() {
         result.textContent = error.message;
       }
     };
+    const editable = d.source === 'api';
     return el('tr', {}, el('td', { class: 'mono' }, d.name), el('td', {}, d.aeTitle), el('td', {}, d.host), el('td', {}, String(d.port)),
-      el('td', {}, el('button', { type: 'button', class: 'small', onclick: test }, 'Test (C-ECHO)'), ' ', result));
+      el('td', {}, editable ? `added here (version ${d.version})` : 'configuration'),
+      el('td', {}, el('button', { type: 'button', class: 'small', onclick: test }, 'Test (C-ECHO)'),
+        editable ? el('button', { type: 'button', class: 'small', onclick: () => openDestinationEditor(d) }, 'Edit') : '',
+        editable ? el('button', { type: 'button', class: 'small', onclick: () => deleteDestination(d.name) }, 'Delete') : '',
+        ' ', result));
   });
-  byId('destinations-table').replaceChildren(table(['Name (used in rules)', 'AE title', 'Host', 'Port', ''], rows, 'No destinations configured.'));
+  byId('destinations-table').replaceChildren(table(['Name (used in rules)', 'AE title', 'Host', 'Port', 'Source', ''], rows, 'No destinations.'));
+}
+
+/** The destination being edited: its name and the version read, or null for a new one. */
+let editingDestination = null;
+
+function openDestinationEditor(destination) {
+  editingDestination = destination ? { name: destination.name, version: destination.version } : null;
+  byId('destination-editor-title').textContent = destination ? `Edit destination ${destination.name}` : 'Add a destination';
+  byId('destination-name').value = destination?.name ?? '';
+  byId('destination-name').readOnly = Boolean(destination);
+  byId('destination-ae').value = destination?.aeTitle ?? '';
+  byId('destination-host').value = destination?.host ?? '';
+  byId('destination-port').value = destination ? String(destination.port) : '';
+  byId('destination-orthanc').value = destination?.orthancUrl ?? '';
+  byId('destination-viewer').value = destination?.viewerUrl ?? '';
+  byId('destination-result').hidden = true;
+  byId('destination-editor').hidden = false;
+}
+
+function showDestinationResult(text, bad) {
+  const result = byId('destination-result');
+  result.textContent = text;
+  result.className = bad ? 'result bad' : 'result';
+  result.hidden = false;
+}
+
+async function saveDestination(event) {
+  event.preventDefault();
+  const optional = (id) => byId(id).value.trim() || undefined;
+  const fields = { aeTitle: byId('destination-ae').value.trim(), host: byId('destination-host').value.trim(), port: Number(byId('destination-port').value), orthancUrl: optional('destination-orthanc'), viewerUrl: optional('destination-viewer') };
+  try {
+    const saved = editingDestination
+      ? await api(`/api/destinations/${enc(editingDestination.name)}`, { method: 'PUT', body: { ...fields, version: editingDestination.version } })
+      : await api('/api/destinations', { method: 'POST', body: { name: byId('destination-name').value.trim(), ...fields } });
+    openDestinationEditor(saved);
+    showDestinationResult(`Saved (version ${saved.version}).`, false);
+    await refreshDestinations();
+  } catch (error) {
+    showDestinationResult(error.message, true);
+  }
+}
+
+async function deleteDestination(name) {
+  if (!window.confirm(`Delete destination ${name}?`)) return;
+  try {
+    await api(`/api/destinations/${enc(name)}`, { method: 'DELETE' });
+    byId('destination-editor').hidden = true;
+    await refreshDestinations();
+  } catch (error) {
+    openDestinationEditor(null);
+    showDestinationResult(error.message, true);
+  }
 }
 
 async function refreshModels() {
@@ -773,6 +830,9 @@ function start() {
   byId('rule-save').addEventListener('click', saveEditor);
   byId('rule-test').addEventListener('click', testEditor);
   byId('rule-cancel').addEventListener('click', () => (byId('rule-editor').hidden = true));
+  byId('destination-new').addEventListener('click', () => openDestinationEditor(null));
+  byId('destination-editor').addEventListener('submit', saveDestination);
+  byId('destination-cancel').addEventListener('click', () => (byId('destination-editor').hidden = true));
   setInterval(() => {
     if (!byId('auto-refresh').checked || document.visibilityState !== 'visible') return;
     refreshHealth();

@@ -34,9 +34,8 @@ export interface ApiDeps {
    * undefined for an unknown job, InvalidInputError while it has no derived series. Absent: 404.
    */
   jobPreview?(jobId: string, window: 'lung' | 'mediastinal' | 'bone'): Promise<Buffer | undefined>;
-  /** Destinations and step kinds a rule may name, checked when a rule is saved. */
-  ruleReferences: () => KnownRuleReferences;
-  destinations: Readonly<Record<string, Destination>>;
+  /** Destinations (as stored now) and step kinds a rule may name, checked when a rule is saved. */
+  ruleReferences: () => KnownRuleReferences | Promise<KnownRuleReferences>;
   node: NodeInfo;
   /** Registry that /metrics serves; the API adds its gauges (and default metrics if missing). */
   metrics?: Registry;
@@ -45,7 +44,7 @@ export interface ApiDeps {
   /** Model manifests for /api/models; without it that route answers 404. */
   models?: () => Promise<unknown[]>;
   /** C-ECHO to a configured destination; throws (UnavailableError) when it is down or refuses. Absent: 404. */
-  echoDestination?: (name: string) => Promise<void>;
+  echoDestination?: (name: string, destination: Destination) => Promise<void>;
   /** A model's manifest and card (its README), for /api/models/:id/card; undefined for an unknown model. */
   modelCard?: (id: string) => Promise<ModelCardSource | undefined>;
   /**

@@ -15,6 +15,7 @@ import { seriesRoutes } from './routes/series-routes.js';
 import { jobRoutes } from './routes/job-routes.js';
 import { ruleRoutes } from './routes/rule-routes.js';
 import { configRoutes } from './routes/config-routes.js';
+import { destinationRoutes } from './routes/destination-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { calibrationRoutes } from './routes/calibration-routes.js';
@@ -70,6 +71,7 @@ function apiRouter(deps: ApiDeps, token: string | undefined): express.Router {
   api.use(seriesRoutes(deps));
   api.use(jobRoutes(deps));
   api.use(ruleRoutes(deps));
+  api.use(destinationRoutes(deps));
   api.use(configRoutes(deps));
   api.use(auditRoutes(deps));
   api.use(calibrationRoutes(deps));

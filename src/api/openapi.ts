@@ -1,3 +1,4 @@
+import { destinationCreateBody, destinationUpdateBody } from './routes/destination-routes.js';
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { calibrationSchema } from '../calibrate/calibration.js';
@@ -42,7 +43,15 @@ const ROUTES: Record<string, Partial<Record<Method, Operation>>> = {
   },
   '/api/calibrations': { get: { summary: 'Kernel calibrations, newest first' }, post: { summary: 'Import a calibration (as ctprep calibrate writes it)', body: calibrationSchema } },
   '/api/calibrations/{id}': { get: { summary: 'One calibration' } },
-  '/api/destinations': { get: { summary: 'Configured destinations' } },
+  '/api/destinations': {
+    get: { summary: 'Destinations: from the configuration (read-only here) and made through the API, with their source and version' },
+    post: { summary: 'Add a destination', body: destinationCreateBody },
+  },
+  '/api/destinations/{name}': {
+    get: { summary: 'One destination' },
+    put: { summary: 'Change a destination made through the API (send the version read)', body: destinationUpdateBody },
+    delete: { summary: 'Delete a destination made through the API that no enabled rule delivers to' },
+  },
   '/api/destinations/{name}/echo': { post: { summary: 'Test a destination with C-ECHO: ok and milliseconds, or the error' } },
   '/api/models': { get: { summary: 'Model manifests in the registry' } },
   '/api/models/{id}/card': { get: { summary: 'A model card as HTML: what the model accepts and makes, then its README' } },

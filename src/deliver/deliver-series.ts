@@ -19,19 +19,20 @@ import { markJobDoneIfDelivered, markJobFailedInDelivery } from '../store/jobs.j
 import { DeliveryState } from '../store/states.js';
 import type { OrthancRest } from './orthanc-rest.js';
 import { startHeartbeat, type Holder } from '../queue/heartbeat.js';
+import { getStoredDestination } from '../store/destinations.js';
 
 /** Sends files to a destination by C-STORE; given by the composition root (src/dicom does it). */
 export type SendFiles = (request: {
   callingAeTitle: string;
-  /** The destination's name in the configuration (the composition root knows how to reach it). */
+  /** The destination's name, and the destination as stored when the delivery began. */
   destinationName: string;
+  destination: Destination;
   files: string[];
   timeoutMs?: number;
 }) => Promise<{ files: { path: string; ok: boolean; status: number }[] }>;
 
 export interface DeliveryDeps {
   db: Database;
-  destinations: Readonly<Record<string, Destination>>;
   callingAeTitle: string;
   send: SendFiles;
   /** The REST API of an Orthanc destination (orthancUrl), to remove superseded derived series. */
@@ -61,13 +62,15 @@ export async function deliverSeries(deliveryId: string, deps: DeliveryDeps, atte
   const destinationLabel = { destination: delivery.destination };
   deps.metrics?.deliveries.inc({ ...destinationLabel, outcome: 'attempted' });
   try {
-    const destination = deps.destinations[delivery.destination];
-    if (!destination) throw new InvalidInputError(`destination '${delivery.destination}' is not configured`);
+    // Read at each delivery: an edit through the API reaches workers in every process.
+    const destination = (await getStoredDestination(deps.db, delivery.destination))?.destination;
+    if (!destination) throw new InvalidInputError(`destination '${delivery.destination}' does not exist (deleted, or no longer configured)`);
     if (!delivery.output_dir) throw new InvalidInputError('job has no derived series to deliver');
     const files = (await readdir(delivery.output_dir)).filter((name) => name.endsWith('.dcm')).sort();
     const { files: results } = await deps.send({
       callingAeTitle: deps.callingAeTitle,
       destinationName: delivery.destination,
+      destination,
       files: files.map((name) => path.join(delivery.output_dir!, name)),
       timeoutMs: deps.timeoutMs,
     });

@@ -22,13 +22,12 @@ export async function startHttp(config: NodeConfig, storage: Storage, inference:
       retryJob: (jobId) => retryJob(db, boss, jobId, clock(), config.jobs.staleAfterSeconds * 1000),
       retryDelivery: (deliveryId) => retryDelivery(db, boss, deliveryId, clock()),
       jobPreview: (jobId, window) => renderJobPreview(db, jobId, window),
-      echoDestination: async (name) => echoDestination(config.dicom.aeTitle, await destinationPeer(name, config.destinations[name]!), config.delivery.timeoutMs),
+      echoDestination: async (name, destination) => echoDestination(config.dicom.aeTitle, await destinationPeer(name, destination), config.delivery.timeoutMs),
       routeAgain: (seriesInstanceUid) => routeSeriesAgain(seriesInstanceUid, { db, boss, ...config.derive, clock, log }),
-      ruleReferences: () => {
+      ruleReferences: async () => {
         const models = new Map(inference.registry.ids().map((id) => [id, inference.registry.getModel(id).manifest]));
-        return { ...storage.ruleReferences(), stepProblems: (step, at) => stepSpecProblems(step, at, storage.stepKinds, { models }) };
+        return { ...(await storage.ruleReferences()), stepProblems: (step, at) => stepSpecProblems(step, at, storage.stepKinds, { models }) };
       },
-      destinations: config.destinations,
       node: { aeTitle: config.dicom.aeTitle, dicomPort, version: '0.1.0', databaseKind: db.kind },
       ownOutput: config.derive,
       metrics: storage.registry,

@@ -43,11 +43,10 @@ export async function startProcessing(config: NodeConfig, storage: Storage, runW
   const retry = (jobId: string) => retryJob(db, boss, jobId, clock(), holder.staleMs);
   const calibrating = await startCalibrations({ db, boss, clock, log, retryJob: retry }, { pollingIntervalSeconds: POLLING_INTERVAL_SECONDS });
   stops.add(() => calibrating.stop());
-  const peers = Object.fromEntries(await Promise.all(Object.entries(config.destinations).map(async ([name, d]) => [name, await destinationPeer(name, d)] as const)));
-  const send: SendFiles = (request) => sendInstances({ ...request, destination: peers[request.destinationName]! });
+  const send: SendFiles = async (request) => sendInstances({ ...request, destination: await destinationPeer(request.destinationName, request.destination) });
   const deliveries = await startDeliveries(
     boss,
-    { db, destinations: config.destinations, callingAeTitle: config.dicom.aeTitle, send, orthanc: orthancRest, timeoutMs: config.delivery.timeoutMs, clock, log, holder, metrics: storage.metrics },
+    { db, callingAeTitle: config.dicom.aeTitle, send, orthanc: orthancRest, timeoutMs: config.delivery.timeoutMs, clock, log, holder, metrics: storage.metrics },
     { concurrency: 2, pollingIntervalSeconds: POLLING_INTERVAL_SECONDS },
   );
   stops.add(() => deliveries.stop());

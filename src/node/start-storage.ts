@@ -14,13 +14,14 @@ import { seedRules } from '../store/rules.js';
 import type { StopList } from './stop-list.js';
 import { readCalibrationFolder } from '../calibrate/index.js';
 import { saveCalibration } from '../store/calibrations.js';
+import { destinationsByName, syncConfiguredDestinations } from '../store/destinations.js';
 
 export interface Storage {
   db: Database;
   boss: PgBoss;
   stepKinds: StepRegistry;
-  /** Destinations and step kinds a rule may name (models are checked once the engine is up: start-http). */
-  ruleReferences: () => KnownRuleReferences;
+  /** Destinations (as stored now) and step kinds a rule may name (models are checked once the engine is up: start-http). */
+  ruleReferences: () => Promise<KnownRuleReferences>;
   /** What /metrics serves, and the counters every stage moves. */
   registry: Registry;
   metrics: NodeMetrics;
@@ -39,12 +40,15 @@ export async function startStorage(config: NodeConfig, log: Logger, stops: StopL
   stops.add(() => db.close());
   log.info({ database: db.kind }, 'database ready');
   const stepKinds = defaultStepKinds();
-  const ruleReferences = (): KnownRuleReferences => ({
-    destinations: Object.keys(config.destinations),
+  const ruleReferences = async (): Promise<KnownRuleReferences> => ({
+    destinations: Object.keys(await destinationsByName(db)),
     stepKinds: [...stepKinds.keys()],
     stepProblems: (step, at) => stepSpecProblems(step, at, stepKinds),
   });
-  if (options.seed) await seedFromConfiguration(config, db, ruleReferences(), log);
+  if (options.seed) {
+    await syncConfiguredDestinations(db, config.destinations);
+    await seedFromConfiguration(config, db, await ruleReferences(), log);
+  }
   const boss = await startQueue(db, {
     schema: config.databaseSchema ? `${config.databaseSchema}_queue` : 'pgboss',
     processing: { retryLimit: config.jobs.retryLimit, retryDelaySeconds: config.jobs.retryDelaySeconds },

@@ -2,7 +2,7 @@
  * The web console in a real browser (Debian's chromium, driven by playwright-core) against the real
  * node on PostgreSQL and a real Orthanc as its PACS: find a study by accession, open its job and
  * see its steps' durations and preview; edit a rule into an invalid one and see the field named;
- * route a series again; test destinations with C-ECHO. Screenshots go to test-artifacts/browser/.
+ * route a series again; test destinations with C-ECHO; add a destination. Screenshots go to test-artifacts/browser/.
  */
 import { copyFile, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -200,4 +200,25 @@ it('tests destinations with C-ECHO: the Orthanc answers, a port where nobody lis
   await row('down').getByText(/no answer/).waitFor();
   expect(await row('down').innerText()).toMatch(/ECONNREFUSED|refused|connect/i);
   await screenshot('d-destinations');
+});
+
+it('adds a destination in the console: a bad AE title is named, a good one is saved and answers C-ECHO', async () => {
+  const pacs = ((await (await fetch(`http://127.0.0.1:${node.apiPort}/api/destinations/pacs`)).json()) as { host: string; port: number });
+  await page.click('.tab[data-section="destinations"]');
+  await page.click('#destination-new');
+  await page.fill('#destination-name', 'research');
+  await page.fill('#destination-ae', 'BAD\\AE');
+  await page.fill('#destination-host', pacs.host);
+  await page.fill('#destination-port', String(pacs.port));
+  await page.click('#destination-save');
+  await page.locator('#destination-result.bad').getByText(/destination\.aeTitle/).waitFor();
+  await screenshot('e-destination-invalid');
+  await page.fill('#destination-ae', 'ORTHANC');
+  await page.click('#destination-save');
+  await page.locator('#destination-result').getByText(/Saved \(version 1\)/).waitFor();
+  const row = page.locator('#destinations-table tr', { has: page.locator('td', { hasText: /^research$/ }) });
+  await row.getByText(/added here/).waitFor();
+  await row.getByRole('button', { name: /C-ECHO/ }).click();
+  await row.getByText(/answered in \d+ ms/).waitFor();
+  await screenshot('e-destination-added');
 });

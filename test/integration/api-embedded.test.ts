@@ -12,7 +12,7 @@ import { startQueue, processQueue } from '../../src/queue/queue.js';
 import { createApi } from '../../src/api/create-api.js';
 import { startApi, type RunningApi } from '../../src/api/start-api.js';
 import { silentLogger } from '../../src/log.js';
-import { apiClient, apiDeps, ctHeader, insertDelivery, insertInstance, insertJob, insertSeries, queueEntries, sampleCalibration, sharpRule } from './api-fixtures.js';
+import { apiClient, apiDeps, ctHeader, insertDelivery, insertInstance, insertJob, insertSeries, queueEntries, sampleCalibration, sharpRule, storeTestDestinations, expectDestinationEditing } from './api-fixtures.js';
 
 const bossSchema = 'queue';
 const seriesUid = '1.2.826.0.1.3680043.10.999.3.1';
@@ -41,6 +41,7 @@ beforeAll(async () => {
     const folder = path.resolve('models', id);
     return { manifest: JSON.parse(await readFile(path.join(folder, 'manifest.json'), 'utf8')), markdown: await readFile(path.join(folder, 'README.md'), 'utf8') };
   };
+  await storeTestDestinations(db);
   api = await startApi(createApi(apiDeps(db, boss, { modelCard })), { port: 0 });
   call = apiClient(api.port);
 }, 180_000);
@@ -76,6 +77,10 @@ it('saves a rule, tries it on the series, and rejects an invalid one', async () 
   const invalid = await call('/api/rules/broken', { method: 'PUT', body: { name: 'x', match: {}, steps: [{ kind: 'gaussian-soften' }], destinations: [] } });
   expect(invalid.status).toBe(400);
   expect(invalid.body.error.message).toContain('rule.destinations');
+});
+
+it('edits destinations as on PostgreSQL', async () => {
+  await expectDestinationEditing(call, db);
 });
 
 it('retries a failed job through pg-boss', async () => {

@@ -2,6 +2,8 @@
  * Rows for the API tests, written with plain SQL as the ingest and pipeline stages would leave
  * them, and a small client for the started API.
  */
+import type { Destination } from '../../src/config/schema.js';
+import { destinationsByName, syncConfiguredDestinations } from '../../src/store/destinations.js';
 import { randomUUID } from 'node:crypto';
 import type PgBoss from 'pg-boss';
 import { Registry } from 'prom-client';
@@ -152,14 +154,20 @@ const stepKinds = defaultStepKinds();
 /** The models the API tests' node knows: one trained, one random-weight stand-in. */
 const knownModels = new Map([['harmonize-v2-fold1', { status: 'trained' }], ['sr2x-edsr2d-random', { status: 'untrained-random-weights' }]]);
 
+/** The destination the fixtures' rules name, stored as the node stores its configured ones. */
+export const testPacs: Destination = { aeTitle: 'ORTHANC', host: '127.0.0.1', port: 4242 };
+
+export async function storeTestDestinations(db: Database, destinations: Record<string, Destination> = { pacs: testPacs }): Promise<void> {
+  await syncConfiguredDestinations(db, destinations);
+}
+
 export function apiDeps(db: Database, boss: PgBoss, overrides: Partial<ApiDeps> = {}): ApiDeps {
   return {
     db,
     retryJob: (jobId) => retryJob(db, boss, jobId, new Date(), 10_000),
     retryDelivery: (deliveryId) => retryDelivery(db, boss, deliveryId, new Date()),
     routeAgain: (seriesInstanceUid) => routeSeriesAgain(seriesInstanceUid, { db, boss, uidRoot: '2.25', nodeName: 'ct-preprocessing-node', clock: () => new Date() }),
-    ruleReferences: () => ({ destinations: ['pacs'], stepKinds: [...stepKinds.keys()], stepProblems: (step, at) => stepSpecProblems(step, at, stepKinds, { models: knownModels }) }),
-    destinations: { pacs: { aeTitle: 'ORTHANC', host: '127.0.0.1', port: 4242 } },
+    ruleReferences: async () => ({ destinations: Object.keys(await destinationsByName(db)), stepKinds: [...stepKinds.keys()], stepProblems: (step, at) => stepSpecProblems(step, at, stepKinds, { models: knownModels }) }),
     node: { aeTitle: 'CTPREP', dicomPort: 11112, version: '0.1.0-test', databaseKind: db.kind },
     metrics: new Registry(),
     log: silentLogger(),
@@ -220,4 +228,53 @@ export function sampleCalibration(overrides: Record<string, unknown> = {}): Reco
     },
     ...overrides,
   };
+}
+
+type ApiCall = ReturnType<typeof apiClient>;
+
+/** The destination editing contract, run against PostgreSQL and the embedded database alike. */
+export async function expectDestinationEditing(call: ApiCall, db: Database): Promise<void> {
+  const research = { name: 'research', aeTitle: 'RESEARCH', host: '10.0.0.7', port: 11112 };
+  const created = await call('/api/destinations', { method: 'POST', body: research });
+  expect(created.status).toBe(201);
+  expect(created.body).toEqual({ ...research, source: 'api', version: 1 });
+  expect((await call('/api/destinations', { method: 'POST', body: research })).status).toBe(409);
+
+  const badAe = await call('/api/destinations', { method: 'POST', body: { ...research, name: 'bad', aeTitle: 'A\\B' } });
+  expect(badAe.status).toBe(400);
+  expect(badAe.body.error.message).toContain('destination.aeTitle');
+  const badPort = await call('/api/destinations', { method: 'POST', body: { ...research, name: 'bad', port: 70000 } });
+  expect(badPort.body.error.message).toContain('destination.port');
+  const badName = await call('/api/destinations', { method: 'POST', body: { ...research, name: 'no spaces' } });
+  expect(badName.body.error.message).toContain('destination.name');
+  expect((await call('/api/destinations', { method: 'POST', body: { ...research, name: 'x', colour: 'red' } })).status).toBe(400);
+
+  const updated = await call('/api/destinations/research', { method: 'PUT', body: { aeTitle: 'RESEARCH2', host: '10.0.0.8', port: 104, version: 1 } });
+  expect(updated.status).toBe(200);
+  expect(updated.body).toMatchObject({ name: 'research', aeTitle: 'RESEARCH2', port: 104, version: 2 });
+  const stale = await call('/api/destinations/research', { method: 'PUT', body: { aeTitle: 'LOST', host: 'h', port: 104, version: 1 } });
+  expect(stale.status).toBe(409);
+  expect(stale.body.error.message).toContain('version 2, not 1');
+  expect((await call('/api/destinations/research')).body.aeTitle).toBe('RESEARCH2');
+
+  const configured = await call('/api/destinations/pacs', { method: 'PUT', body: { aeTitle: 'X', host: 'h', port: 1, version: 1 } });
+  expect(configured.status).toBe(409);
+  expect(configured.body.error.message).toContain('CTPREP_DESTINATION_PACS_');
+  expect((await call('/api/destinations/pacs', { method: 'DELETE' })).status).toBe(409);
+
+  // A rule may now deliver to it; while an enabled rule does, it cannot be deleted.
+  const rule = { ...sharpRule, id: 'to-research', destinations: ['research'] };
+  expect((await call('/api/rules/to-research', { method: 'PUT', body: rule })).status).toBe(201);
+  const inUse = await call('/api/destinations/research', { method: 'DELETE' });
+  expect(inUse.status).toBe(409);
+  expect(inUse.body.error.message).toContain('to-research');
+  expect((await call('/api/rules/to-research', { method: 'DELETE' })).status).toBe(204);
+  expect((await call('/api/destinations/research', { method: 'DELETE' })).status).toBe(204);
+  expect((await call('/api/destinations/research')).status).toBe(404);
+  const rejected = await call('/api/rules/to-research', { method: 'PUT', body: rule });
+  expect(rejected.status).toBe(400);
+  expect(rejected.body.error.message).toContain("unknown destination 'research'");
+
+  const { rows } = await db.query<{ action: string }>(`SELECT action FROM audit_events WHERE subject = 'research' ORDER BY at, action`);
+  expect(rows.map((row) => row.action)).toEqual(expect.arrayContaining(['destination.created', 'destination.saved', 'destination.deleted']));
 }

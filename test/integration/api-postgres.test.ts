@@ -16,6 +16,9 @@ import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/test-data
 import {
   apiClient, apiDeps, ctHeader, insertDelivery, insertInstance, insertJob, insertRule, insertSeries,
   queueEntries, sampleCalibration, sharpRule, softRule,
+  storeTestDestinations,
+  testPacs,
+  expectDestinationEditing,
 } from './api-fixtures.js';
 
 const schema = uniqueSchema('api_test');
@@ -54,6 +57,7 @@ beforeAll(async () => {
   ids.doneDelivery = await insertDelivery(db, ids.doneJob, 'done');
   ids.runningJob = await insertJob(db, sharpUid, softRule, { state: 'running', createdAt: new Date(t0 + 2000), stepState: 'running' });
   for (const rule of rules) await insertRule(db, rule);
+  await storeTestDestinations(db);
 
   api = await startApi(createApi(apiDeps(db, boss, { models: async () => [{ id: 'soft-gan', version: '1' }] })), { port: 0 });
   call = apiClient(api.port);
@@ -104,9 +108,13 @@ describe('health, destinations, models', () => {
     }
   });
 
-  it('lists destinations by name and the models given', async () => {
-    expect((await call('/api/destinations')).body).toEqual({ destinations: [{ name: 'pacs', aeTitle: 'ORTHANC', host: '127.0.0.1', port: 4242 }] });
+  it('lists destinations by name, with their source and version, and the models given', async () => {
+    expect((await call('/api/destinations')).body).toEqual({ destinations: [{ name: 'pacs', aeTitle: 'ORTHANC', host: '127.0.0.1', port: 4242, source: 'configuration', version: 1 }] });
     expect((await call('/api/models')).body).toEqual({ models: [{ id: 'soft-gan', version: '1' }] });
+  });
+
+  it('edits destinations: create, update with the version read, 409 on a stale one, 400 naming a bad field; configuration ones and ones a rule uses stay', async () => {
+    await expectDestinationEditing(call, db);
   });
 });
 
@@ -242,7 +250,8 @@ describe('jobs', () => {
     await markStepRunning(db, id, run, 0, 'SR2X-BICUBIC', new Date('2026-01-05T09:01:00Z'));
     await markStepDone(db, id, run, 0, { finishedAt: new Date('2026-01-05T09:01:04Z'), busySeconds: 2, voxels: 4_000_000, backend: 'cpu', model: null });
     const viewerUrl = 'http://127.0.0.1:8042/stone-webviewer/index.html?study={StudyInstanceUID}&series={SeriesInstanceUID}';
-    const withViewer = await startApi(createApi(apiDeps(db, boss, { destinations: { pacs: { aeTitle: 'ORTHANC', host: '127.0.0.1', port: 4242, viewerUrl } } })), { port: 0 });
+    await storeTestDestinations(db, { pacs: { ...testPacs, viewerUrl } });
+    const withViewer = await startApi(createApi(apiDeps(db, boss)), { port: 0 });
     try {
       const { body } = await apiClient(withViewer.port)(`/api/jobs/${id}`);
       expect(body.stepRuns).toEqual([
@@ -258,8 +267,10 @@ describe('jobs', () => {
       expect(job.deliveries[0].viewerUrl).toBe(body.deliveries[0].viewerUrl);
       // A delivery not (yet) done has no link; a destination without a viewer neither.
       expect((await apiClient(withViewer.port)(`/api/jobs/${ids.failedJob}`)).body.deliveries[0].viewerUrl).toBeNull();
+      await storeTestDestinations(db);
       expect((await call(`/api/jobs/${id}`)).body.deliveries[0].viewerUrl).toBeNull();
     } finally {
+      await storeTestDestinations(db);
       await withViewer.close();
       // Leave the counts the later tests expect.
       for (const table of ['deliveries', 'derived_series', 'job_steps']) await db.query(`DELETE FROM ${table} WHERE job_id = $1`, [id]);

@@ -1,31 +1,11 @@
-import { performance } from 'node:perf_hooks';
 import { Router } from 'express';
 import type { ApiDeps } from '../api-deps.js';
 import { badRequest, notFound } from '../http-error.js';
 import { renderModelCard } from '../model-card.js';
 
-/** Read-only views of configuration: destinations and (when a registry is given) models. */
-export function configRoutes(deps: Pick<ApiDeps, 'destinations' | 'models' | 'modelCard' | 'echoDestination'>): Router {
+/** Read-only views of the model registry (when one is given): manifests and model cards. */
+export function configRoutes(deps: Pick<ApiDeps, 'models' | 'modelCard'>): Router {
   const router = Router({ caseSensitive: true });
-  router.get('/destinations', (_req, res) => {
-    const destinations = Object.entries(deps.destinations)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([name, destination]) => ({ name, aeTitle: destination.aeTitle, host: destination.host, port: destination.port }));
-    res.json({ destinations });
-  });
-  router.post('/destinations/:name/echo', async (req, res) => {
-    const name = req.params.name;
-    if (!Object.hasOwn(deps.destinations, name)) throw notFound(`no destination ${JSON.stringify(name)}`);
-    if (!deps.echoDestination) throw notFound('this node tests no destinations');
-    const { aeTitle, host, port } = deps.destinations[name];
-    const started = performance.now();
-    try {
-      await deps.echoDestination(name);
-      res.json({ destination: name, aeTitle, host, port, ok: true, milliseconds: Math.round(performance.now() - started) });
-    } catch (error) {
-      res.json({ destination: name, aeTitle, host, port, ok: false, error: (error as Error).message });
-    }
-  });
   router.get('/models', async (_req, res) => {
     if (!deps.models) throw notFound('this node has no model registry configured');
     res.json({ models: await deps.models() });

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { ApiDeps } from '../api-deps.js';
+import { destinationsByName } from '../../store/destinations.js';
 import { InvalidInputError } from '../../errors.js';
 import { getDelivery, getJob, listJobs } from '../../store/job-queries.js';
 import { pageQuery, stateQuery, uuidParam } from '../request-values.js';
@@ -21,7 +22,7 @@ async function asConflict(work: () => Promise<void>): Promise<void> {
 
 const PREVIEW_WINDOWS = ['lung', 'mediastinal', 'bone'] as const;
 
-export function jobRoutes(deps: Pick<ApiDeps, 'db' | 'retryJob' | 'retryDelivery' | 'jobPreview' | 'destinations'>): Router {
+export function jobRoutes(deps: Pick<ApiDeps, 'db' | 'retryJob' | 'retryDelivery' | 'jobPreview'>): Router {
   const router = Router({ caseSensitive: true });
   router.get('/jobs', async (req, res) => {
     const filter = { state: stateQuery(req.query.state, jobStates), ...pageQuery(req.query) };
@@ -32,7 +33,7 @@ export function jobRoutes(deps: Pick<ApiDeps, 'db' | 'retryJob' | 'retryDelivery
     const id = uuidParam(req.params.id, 'id');
     const job = await getJob(deps.db, id);
     if (!job) throw notFound(`no job ${id}`);
-    res.json(withViewerLinks(job, job.studyInstanceUid, deps.destinations));
+    res.json(withViewerLinks(job, job.studyInstanceUid, await destinationsByName(deps.db)));
   });
   router.get('/jobs/:id/preview.png', async (req, res) => {
     const id = uuidParam(req.params.id, 'id');

@@ -50,7 +50,7 @@ export function ruleRoutes(deps: Pick<ApiDeps, 'db' | 'ruleReferences' | 'ownOut
       throw conflict(`rule ${id} is at version ${existing?.version ?? '(deleted)'}, not ${readVersion}: someone saved it since you read it; read it again`);
     }
     try {
-      const rule = await saveRule(deps.db, input, deps.ruleReferences());
+      const rule = await saveRule(deps.db, input, await deps.ruleReferences());
       await recordAudit(deps.db, { at: new Date(), actor: apiActor(req), action: 'rule.saved', subject: rule.id, detail: { created: !existed, rule } });
       res.status(existed ? 200 : 201).json(rule);
     } catch (error) {

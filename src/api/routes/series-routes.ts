@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { ApiDeps } from '../api-deps.js';
+import { destinationsByName } from '../../store/destinations.js';
 import { getSeries, listSeries } from '../../store/series-queries.js';
 import { seriesUidParam } from '../request-values.js';
 import { seriesQuery } from '../series-search.js';
@@ -9,7 +10,7 @@ import { recordAudit } from '../../store/audit-events.js';
 import { apiActor } from '../audit-actor.js';
 import { withViewerLinks } from '../viewer-links.js';
 
-export function seriesRoutes(deps: Pick<ApiDeps, 'db' | 'routeAgain' | 'destinations'>): Router {
+export function seriesRoutes(deps: Pick<ApiDeps, 'db' | 'routeAgain'>): Router {
   const router = Router({ caseSensitive: true });
   router.get('/series', async (req, res) => {
     const filter = seriesQuery(req.query as Record<string, unknown>);
@@ -20,7 +21,8 @@ export function seriesRoutes(deps: Pick<ApiDeps, 'db' | 'routeAgain' | 'destinat
     const uid = seriesUidParam(req.params.uid, 'uid');
     const series = await getSeries(deps.db, uid);
     if (!series) throw notFound(`no series ${uid}`);
-    res.json({ ...series, jobs: series.jobs.map((job) => withViewerLinks(job, series.studyInstanceUid, deps.destinations)) });
+    const destinations = await destinationsByName(deps.db);
+    res.json({ ...series, jobs: series.jobs.map((job) => withViewerLinks(job, series.studyInstanceUid, destinations)) });
   });
   router.post('/series/:uid/route-again', async (req, res) => {
     const uid = seriesUidParam(req.params.uid, 'uid');
