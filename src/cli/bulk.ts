@@ -4,12 +4,16 @@ import path from 'node:path';
 import { runBulk, type BulkItem } from '../bulk/run-bulk.js';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../log.js';
+import { startProgress } from './progress.js';
+import { printSummary, writeRunReport, type ReportRow } from './run-report.js';
 
 export interface BulkCommandOptions {
   config: string;
   from: string;
   query: string;
   out?: string;
+  /** Report files <report>.csv and <report>.json; default <out>/bulk-report, or ./bulk-report without --out. */
+  report?: string;
   concurrency: number;
   timeout: number;
 }
@@ -44,27 +48,44 @@ export async function runBulkCommand(options: BulkCommandOptions): Promise<void>
     stop.abort();
   });
   const started = performance.now();
-  let total = 0;
-  let ended = 0;
-  const report = await runBulk({
-    config,
-    from: options.from,
-    query: options.query,
-    ...(options.out ? { out: path.resolve(options.out) } : {}),
-    concurrency: options.concurrency,
-    timeoutMs: options.timeout * 1000,
-    log,
-    signal: stop.signal,
-    onFound: (series) => {
-      total = series.length;
-      console.log(`${total} series match on ${options.from}`);
-    },
-    onItem: (item) => console.log(`[${++ended}/${total}] ${describe(item)}`),
-  });
+  const progress = startProgress({ label: 'bulk', total: 0, unit: 'series' });
+  let report;
+  try {
+    report = await runBulk({
+      config,
+      from: options.from,
+      query: options.query,
+      ...(options.out ? { out: path.resolve(options.out) } : {}),
+      concurrency: options.concurrency,
+      timeoutMs: options.timeout * 1000,
+      log,
+      signal: stop.signal,
+      onFound: (series) => {
+        progress.setTotal(series.length);
+        progress.log(`${series.length} series match on ${options.from}`);
+      },
+      onItem: (item) => {
+        progress.log(describe(item));
+        progress.advance(item.outcome === 'already-done' ? 'skipped' : item.outcome, item.series.seriesInstanceUid);
+      },
+    });
+  } finally {
+    progress.stop();
+  }
   const { counts } = report;
   const minutes = (performance.now() - started) / 60_000;
   console.log(
     `bulk from ${report.pacs}: ${report.items.length} series, ${report.moved} moved; ${counts.done} done, ${counts['already-done']} done before, ${counts.skipped} skipped, ${counts.failed} failed (${minutes.toFixed(1)} min)`,
   );
+  const prefix = options.report ?? path.join(options.out ?? '.', 'bulk-report');
+  const files = await writeRunReport(prefix, { command: 'bulk', pacs: report.pacs, query: options.query }, report.items.flatMap(reportRows));
+  printSummary('bulk', report.items.flatMap(reportRows), minutes * 60, files);
   if (counts.failed > 0) process.exitCode = 1;
+}
+
+/** One row per derived series (its rule), or one for the series when it has none. */
+function reportRows(item: BulkItem): ReportRow[] {
+  const row = { studyInstanceUid: item.series.studyInstanceUid, seriesInstanceUid: item.series.seriesInstanceUid, state: item.outcome, reason: item.detail };
+  if (item.derived.length === 0) return [row];
+  return item.derived.map((derived) => ({ ...row, rule: derived.ruleId, derivedSeriesInstanceUid: derived.seriesInstanceUid }));
 }

@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { runStart, runWorker } from './start.js';
 import { runSend } from './send.js';
-import { runProcessFolder } from '../jobs/process-folder.js';
+import { runProcessCommand, type ProcessCommandOptions } from './process.js';
 import { runCalibrate } from './calibrate.js';
 import { runBulkCommand, wholeNumber, type BulkCommandOptions } from './bulk.js';
 import { NodeError } from '../errors.js';
@@ -51,9 +51,9 @@ program
   .option('-c, --config <file>', 'configuration file (rules file, UID root, models)', 'config/node.json')
   .option('--rule <id>', 'apply this rule to every series, whether or not it matches')
   .option('--redo', 'process series again whose derived series an earlier run finished')
-  .action(async (input: string, output: string, options: { config: string; rule?: string; redo?: boolean }) =>
-    runProcessFolder(input, output, options),
-  );
+  .option('--jobs <n>', 'series processed at once', wholeNumber(1, 64), 1)
+  .option('--report <prefix>', 'write the report to <prefix>.csv and <prefix>.json (default: <output>/process-report)')
+  .action(async (input: string, output: string, options: ProcessCommandOptions) => runProcessCommand(input, output, options));
 
 program
   .command('calibrate')
@@ -70,6 +70,7 @@ program
   .requiredOption('--query <filters>', "Key=Value filters: StudyDate=20200101-20201231 Modality=CT ConvolutionKernel=B70f,B80f 'StudyDescription=*THORAX*' BodyPartExamined=CHEST (also PatientID, AccessionNumber, StudyInstanceUID, SeriesDescription)")
   .option('-c, --config <file>', 'configuration file (the node that receives and processes: rules, destinations, database)', 'config/node.json')
   .option('--out <folder>', 'also write each derived series to <folder>/<PatientID>/<StudyInstanceUID>/<derived SeriesInstanceUID>/')
+  .option('--report <prefix>', 'write the report to <prefix>.csv and <prefix>.json (default: <out>/bulk-report with --out, else ./bulk-report)')
   .option('--concurrency <n>', 'series moved and not yet finished, at most', wholeNumber(1, 64), 2)
   .option('--timeout <seconds>', 'longest silence of the PACS during a query or a move', wholeNumber(1, 3600), 120)
   .action(async (options: BulkCommandOptions) => runBulkCommand(options));

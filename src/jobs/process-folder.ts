@@ -13,6 +13,10 @@ import { isOwnOutput, type OwnOutputMarks } from '../route/own-output.js';
 import { startInferenceEngine } from '../inference/engine.js';
 import { listFiles } from '../dicom/file/list-files.js';
 import { memoryCatalog, readCalibrationFolder } from '../calibrate/catalog.js';
+import { mapLimited } from '../imaging/map-limited.js';
+import type { StepSpec } from '../route/rule.js';
+import type { QualityReport } from './quality-report.js';
+import type { ReportRow, ReportStep } from '../cli/run-report.js';
 
 /** One series of the folder: its images' headers (read once) and the tags routing matches on. */
 interface FolderSeries {
@@ -26,6 +30,14 @@ interface ProcessOptions {
   rule?: string;
   /** Process series again whose derived series an earlier run finished. */
   redo?: boolean;
+  /** Series processed at once (default 1). */
+  jobs?: number;
+  /** How many series the folder holds, before any is processed. */
+  onFound?(count: number): void;
+  /** Each series as it ends: failed if a rule failed, done if a rule ran, else skipped. */
+  onSeriesEnded?(outcome: 'done' | 'skipped' | 'failed', seriesInstanceUid: string): void;
+  /** Where the one line per series and rule goes; default stdout. */
+  log?(line: string): void;
 }
 
 /** What <output>/process-log.jsonl records for each series and rule, one JSON line each. */
@@ -45,9 +57,10 @@ interface Outcome {
  * node, and each derived series is written to <output>/<source series UID>.<rule id>/. A finished
  * one gets <output>/<series UID>.<rule id>.done.json beside it, so that a run stopped half-way (or
  * run again on a grown collection) starts where it left off, unless the series' instance count or
- * the rule's steps changed since; every outcome is appended to <output>/process-log.jsonl.
+ * the rule's steps changed since; every outcome is appended to <output>/process-log.jsonl and
+ * returned, one row per series and rule, in the folder's order whatever `jobs` is.
  */
-export async function runProcessFolder(input: string, output: string, options: ProcessOptions): Promise<void> {
+export async function runProcessFolder(input: string, output: string, options: ProcessOptions): Promise<ReportRow[]> {
   const file = await access(options.config).then(() => options.config, () => undefined);
   const config = await loadConfig(file);
   const rules = await loadRulesFile(config.rulesFile);
@@ -60,16 +73,19 @@ export async function runProcessFolder(input: string, output: string, options: P
   const inference = await startInferenceEngine(config, (line) => console.error(line));
   const stepKinds = defaultStepKinds();
   const calibrations = memoryCatalog(await readCalibrationFolder(config.calibrationsDir));
-  let failures = 0;
+  options.onFound?.(seriesList.length);
+  const say = options.log ?? ((line: string) => console.log(line));
   try {
-    for (const [index, series] of seriesList.entries()) {
+    const perSeries = await mapLimited([...seriesList.entries()], options.jobs ?? 1, async ([index, series]) => {
+      const rows: ReportRow[] = [];
       const uid = series.tags.seriesInstanceUid;
+      const row = { studyInstanceUid: String(series.headers[0]?.header.StudyInstanceUID ?? ''), seriesInstanceUid: uid };
       const progress = `[${index + 1}/${seriesList.length}] ${uid}`;
       const matched = forced ? [forced] : routeSeries(rules, series.tags).matched.map(({ rule }) => rule);
       if (matched.length === 0) {
-        console.log(`${progress}: no rule matches (${series.files.size} files); left alone`);
+        say(`${progress}: no rule matches (${series.files.size} files); left alone`);
         await record({ series: uid, status: 'no-rule' });
-        continue;
+        rows.push({ ...row, state: 'no-rule', reason: 'no rule matches' });
       }
       for (const rule of matched) {
         const outputDir = path.join(output, `${uid}.${rule.id}`);
@@ -77,11 +93,12 @@ export async function runProcessFolder(input: string, output: string, options: P
         const earlier = options.redo ? undefined : await readMarker(marker);
         const unchanged = earlier?.sourceInstances === series.files.size && earlier.ruleSteps === JSON.stringify(rule.steps);
         if (earlier && unchanged) {
-          console.log(`${progress}: rule ${rule.id} already done (${earlier.files} files in ${outputDir}); skipped`);
+          say(`${progress}: rule ${rule.id} already done (${earlier.files} files in ${outputDir}); skipped`);
           await record({ series: uid, rule: rule.id, status: 'already-done', outputDir, files: earlier.files });
+          rows.push({ ...row, rule: rule.id, state: 'already-done', derivedSeriesInstanceUid: earlier.derivedSeriesInstanceUid, steps: earlier.steps && reportSteps(rule.steps, earlier.steps), seconds: earlier.seconds, quality: earlier.quality });
           continue;
         }
-        if (earlier) console.log(`${progress}: rule ${rule.id} was done on ${earlier.sourceInstances} instances with ${earlier.ruleSteps}; series or rule changed, processing again`);
+        if (earlier) say(`${progress}: rule ${rule.id} was done on ${earlier.sourceInstances} instances with ${earlier.ruleSteps}; series or rule changed, processing again`);
         const started = performance.now();
         try {
           const result = await runSteps({
@@ -107,26 +124,53 @@ export async function runProcessFolder(input: string, output: string, options: P
             steps: result.steps,
             quality: result.quality,
           });
-          console.log(`${progress}: rule ${rule.id} -> ${result.files.length} files in ${outputDir} (${seconds.toFixed(1)} s)`);
+          say(`${progress}: rule ${rule.id} -> ${result.files.length} files in ${outputDir} (${seconds.toFixed(1)} s)`);
           await record({ series: uid, rule: rule.id, status: 'done', outputDir, files: result.files.length, seconds });
+          rows.push({ ...row, rule: rule.id, state: 'done', derivedSeriesInstanceUid: result.seriesInstanceUid, steps: reportSteps(rule.steps, result.steps), seconds, quality: result.quality });
         } catch (error) {
-          failures++;
           const message = (error as Error).message;
-          console.error(`${progress}: rule ${rule.id} failed: ${message}`);
+          say(`${progress}: rule ${rule.id} failed: ${message}`);
           await record({ series: uid, rule: rule.id, status: 'failed', error: message });
+          rows.push({ ...row, rule: rule.id, state: 'failed', reason: message, seconds: Math.round(performance.now() - started) / 1000 });
         }
       }
-    }
+      options.onSeriesEnded?.(seriesOutcome(rows), uid);
+      return rows;
+    });
+    return perSeries.flat();
   } finally {
     await inference.close();
   }
-  if (failures > 0) process.exitCode = 1;
+}
+
+/** A series failed if any of its rules did, is done if any ran, else was skipped. */
+function seriesOutcome(rows: readonly ReportRow[]): 'done' | 'skipped' | 'failed' {
+  if (rows.some((row) => row.state === 'failed')) return 'failed';
+  return rows.some((row) => row.state === 'done') ? 'done' : 'skipped';
+}
+
+/** The rule's step kinds beside what ran (label, model@version or calibration, backend). */
+function reportSteps(specs: readonly StepSpec[], steps: readonly { label: string; report?: Record<string, unknown> }[]): ReportStep[] {
+  return steps.map((step, index) => {
+    const model = step.report?.model ?? step.report?.calibration;
+    const backend = step.report?.backend;
+    return {
+      kind: specs[index]?.kind ?? 'unknown',
+      label: step.label,
+      ...(typeof model === 'string' ? { model } : {}),
+      ...(typeof backend === 'string' ? { backend } : {}),
+    };
+  });
 }
 
 interface Marker {
   files: number;
   sourceInstances: number;
   ruleSteps: string;
+  derivedSeriesInstanceUid?: string;
+  seconds?: number;
+  steps?: { label: string; report?: Record<string, unknown> }[];
+  quality?: QualityReport;
 }
 
 async function readMarker(file: string): Promise<Marker | undefined> {
