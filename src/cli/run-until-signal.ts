@@ -1,4 +1,5 @@
 import { access } from 'node:fs/promises';
+import { unknownVariables } from '../config/environment.js';
 import { loadConfig } from '../config/load-config.js';
 import type { NodeConfig } from '../config/schema.js';
 import { createLogger, type Logger } from '../log.js';
@@ -12,6 +13,8 @@ export async function runUntilSignal(configFile: string, start: (config: NodeCon
   const config = await loadConfig(file);
   const log = createLogger();
   if (!file) log.warn({ file: configFile }, 'configuration file not found; using defaults');
+  const unknown = unknownVariables(process.env);
+  if (unknown.length > 0) log.warn({ variables: unknown }, 'these CTPREP_ variables name no setting and are ignored (README, Configuration)');
   const running = await start(config, log);
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'stopping');

@@ -1,29 +1,17 @@
+import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { configSchema } from './schema.js';
+import { configSchema, destinationSchema } from './schema.js';
 
 /**
- * Settings from the environment, so a container is configured without a file. Every setting has a
- * variable named after its path: CTPREP_ and the path's keys in capitals with words split by `_`
- * (`jobs.concurrency` -> CTPREP_JOBS_CONCURRENCY, `retention.derivedHours` ->
- * CTPREP_RETENTION_DERIVED_HOURS, `databaseSchema` -> CTPREP_DATABASE_SCHEMA). Numbers and
- * booleans are parsed, lists are comma-separated. Aliases kept from before: DATABASE_URL and
- * CTPREP_AE_TITLE. Destinations: CTPREP_DESTINATION_<NAME>_<FIELD> (destinationsFromEnvironment).
+ * Settings from the environment, so a container is configured without a file. Every setting of the
+ * schema has a variable named after its path: CTPREP_ and the path's keys in capitals with words
+ * split by `_` (`jobs.concurrency` -> CTPREP_JOBS_CONCURRENCY, `dicom.tls.key` ->
+ * CTPREP_DICOM_TLS_KEY). Numbers and booleans are parsed, lists of words are comma-separated, lists
+ * of objects (dicom.callers) are JSON. Destinations: CTPREP_DESTINATION_<NAME>_<FIELD>. Aliases
+ * kept from before: DATABASE_URL and CTPREP_AE_TITLE.
  */
-export function applyEnvironment(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
-  const result = structuredClone(raw);
-  const aliases: Record<string, string> = { DATABASE_URL: 'CTPREP_DATABASE_URL', CTPREP_AE_TITLE: 'CTPREP_DICOM_AE_TITLE' };
-  const values = { ...env };
-  for (const [alias, name] of Object.entries(aliases)) if (values[alias] && !values[name]) values[name] = values[alias];
-  for (const setting of environmentSettings()) {
-    const text = values[setting.variable];
-    if (text === undefined || text === '') continue;
-    setAt(result, setting.path, parseValue(text, setting));
-  }
-  result.destinations = destinationsFromEnvironment((raw.destinations as Record<string, Record<string, unknown>>) ?? {}, env);
-  return result;
-}
 
-type ValueKind = 'string' | 'number' | 'boolean' | 'list';
+type ValueKind = 'string' | 'number' | 'boolean' | 'list' | 'json';
 
 export interface EnvironmentSetting {
   variable: string;
@@ -31,49 +19,135 @@ export interface EnvironmentSetting {
   kind: ValueKind;
 }
 
-/** Settings without a default (absent unless set), which the defaults below cannot show. */
-const OPTIONAL_SETTINGS: EnvironmentSetting[] = [
-  { variable: 'CTPREP_DATABASE_URL', path: ['databaseUrl'], kind: 'string' },
-  { variable: 'CTPREP_DATABASE_SCHEMA', path: ['databaseSchema'], kind: 'string' },
-  { variable: 'CTPREP_API_TOKEN', path: ['api', 'token'], kind: 'string' },
-];
+/** The configuration as read from the file with the environment applied, and which variable set which key path. */
+export interface EnvironmentApplied {
+  raw: Record<string, unknown>;
+  /** Key path ("jobs.concurrency", "destinations.pacs.port") -> the variable that set it. */
+  sources: Map<string, string>;
+}
 
-/** Objects of the configuration that are not single settings (set in the file, or per destination). */
-const NOT_FROM_ENVIRONMENT = new Set(['destinations', 'dicom.callers', 'dicom.tls']);
+const PREFIX = 'CTPREP_';
+const DESTINATION_PREFIX = `${PREFIX}DESTINATION_`;
+const ALIASES: Record<string, string> = { DATABASE_URL: 'CTPREP_DATABASE_URL', CTPREP_AE_TITLE: 'CTPREP_DICOM_AE_TITLE' };
 
-/** Every setting a variable can set: the leaves of the defaults, and the optional ones. */
-export function environmentSettings(): EnvironmentSetting[] {
-  const settings = [...OPTIONAL_SETTINGS];
-  const walk = (value: unknown, path: string[]) => {
-    if (NOT_FROM_ENVIRONMENT.has(path.join('.'))) return;
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      for (const [key, inner] of Object.entries(value)) walk(inner, [...path, key]);
-      return;
-    }
-    const kind: ValueKind = Array.isArray(value) ? 'list' : typeof value === 'number' ? 'number' : typeof value === 'boolean' ? 'boolean' : 'string';
-    settings.push({ variable: variableFor(path), path, kind });
+export function applyEnvironment(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): EnvironmentApplied {
+  const result = structuredClone(raw);
+  const sources = new Map<string, string>();
+  const set = (setting: EnvironmentSetting, text: string) => {
+    setAt(result, setting.path, parseValue(text, setting));
+    sources.set(setting.path.join('.'), setting.variable);
   };
-  walk(configSchema.parse({}), []);
-  return settings;
+  for (const setting of environmentSettings()) {
+    const variable = [setting.variable, ...aliasesOf(setting.variable)].find((name) => present(env[name]));
+    if (variable) set({ ...setting, variable }, env[variable]!);
+  }
+  const destinations = (result.destinations ??= {}) as Record<string, unknown>;
+  for (const [variable, text] of Object.entries(env)) {
+    const match = destinationVariable(variable);
+    if (!match || !present(text)) continue;
+    const name = Object.keys(destinations).find((existing) => nameInVariable(existing) === match.name) ?? match.name.toLowerCase().replace(/_/g, '-');
+    set({ variable, path: ['destinations', name, ...match.field.path], kind: match.field.kind }, text);
+  }
+  return { raw: result, sources };
+}
+
+/** Every setting a CTPREP_ variable can set, but the destinations' (destinationFields). */
+export function environmentSettings(): EnvironmentSetting[] {
+  return leaves(configSchema, [])
+    .filter((leaf) => leaf.path[0] !== 'destinations')
+    .map((leaf) => ({ ...leaf, variable: variableFor(leaf.path) }));
+}
+
+/** A destination's fields, each with its variable's suffix (AE_TITLE, HOST, ..., TLS_CA). */
+export function destinationFields(): EnvironmentSetting[] {
+  return leaves(destinationSchema, []).map((leaf) => ({ ...leaf, variable: variableFor(leaf.path).slice(PREFIX.length) }));
 }
 
 /** CTPREP_ and the path in capitals, camelCase words split by `_`. */
 export function variableFor(path: readonly string[]): string {
-  return `CTPREP_${path.map((key) => key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_')}`;
+  return PREFIX + path.map((key) => key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_');
+}
+
+/** The variable of one field of a destination: CTPREP_DESTINATION_PACS_HOST for ('pacs', ['host']). */
+export function destinationVariableFor(name: string, fieldPath: readonly string[]): string {
+  return `${DESTINATION_PREFIX}${nameInVariable(name)}_${variableFor(fieldPath).slice(PREFIX.length)}`;
+}
+
+/** Whether the configuration loader reads this variable (a setting, an alias or a destination's field). */
+export function isConfigurationVariable(name: string): boolean {
+  return name in ALIASES || destinationVariable(name) !== undefined || environmentSettings().some((setting) => setting.variable === name);
+}
+
+/** CTPREP_ variables that set nothing (a misspelt name, most likely), for a warning at start. */
+export function unknownVariables(env: NodeJS.ProcessEnv): string[] {
+  return Object.keys(env).filter((name) => name.startsWith(PREFIX) && !isConfigurationVariable(name)).sort();
+}
+
+function present(text: string | undefined): text is string {
+  return text !== undefined && text !== '';
+}
+
+function aliasesOf(variable: string): string[] {
+  return Object.keys(ALIASES).filter((alias) => ALIASES[alias] === variable);
+}
+
+/** A destination's name as it appears in its variables: capitals, '-' as '_'. */
+function nameInVariable(name: string): string {
+  return name.toUpperCase().replace(/-/g, '_');
+}
+
+function destinationVariable(variable: string): { name: string; field: EnvironmentSetting } | undefined {
+  const fields = destinationFields();
+  // The shortest name that leaves a field's suffix, so that a name may itself hold '_'.
+  const match = new RegExp(`^${DESTINATION_PREFIX}([A-Z0-9_]+?)_(${fields.map((field) => field.variable).join('|')})$`).exec(variable);
+  return match ? { name: match[1], field: fields.find((field) => field.variable === match[2])! } : undefined;
+}
+
+/** The settings under a schema: its leaves, each with how a variable's text becomes its value. */
+function leaves(schema: z.core.$ZodType, path: string[]): Omit<EnvironmentSetting, 'variable'>[] {
+  const def = schema._zod.def as z.core.$ZodTypeDef & { innerType?: z.core.$ZodType; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType };
+  switch (def.type) {
+    case 'default':
+    case 'prefault':
+    case 'optional':
+    case 'nullable':
+      return leaves(def.innerType!, path);
+    case 'object':
+      return Object.entries(def.shape!).flatMap(([key, inner]) => leaves(inner, [...path, key]));
+    case 'array':
+      return [{ path, kind: ['string', 'enum'].includes(def.element!._zod.def.type) ? 'list' : 'json' }];
+    case 'record':
+      return [{ path, kind: 'json' }];
+    case 'number':
+    case 'boolean':
+      return [{ path, kind: def.type }];
+    default:
+      return [{ path, kind: 'string' }];
+  }
 }
 
 function parseValue(text: string, setting: EnvironmentSetting): unknown {
-  if (setting.kind === 'number') {
-    const value = Number(text);
-    if (text.trim() === '' || !Number.isFinite(value)) throw new ConfigError(`${setting.variable}=${text}: ${setting.path.join('.')} is a number`);
-    return value;
+  const refuse = (expected: string) => new ConfigError(`${setting.variable}=${text}: ${setting.path.join('.')} is ${expected}`);
+  switch (setting.kind) {
+    case 'number': {
+      const value = Number(text);
+      if (text.trim() === '' || !Number.isFinite(value)) throw refuse('a number');
+      return value;
+    }
+    case 'boolean':
+      if (text !== 'true' && text !== 'false') throw refuse('true or false');
+      return text === 'true';
+    case 'list':
+      return text.split(',').map((item) => item.trim()).filter(Boolean);
+    case 'json':
+      try {
+        return JSON.parse(text);
+      } catch {
+        throw refuse('JSON');
+      }
+    default:
+      return text;
   }
-  if (setting.kind === 'boolean') {
-    if (text !== 'true' && text !== 'false') throw new ConfigError(`${setting.variable}=${text}: ${setting.path.join('.')} is true or false`);
-    return text === 'true';
-  }
-  if (setting.kind === 'list') return text.split(',').map((item) => item.trim()).filter(Boolean);
-  return text;
 }
 
 function setAt(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
@@ -83,25 +157,4 @@ function setAt(target: Record<string, unknown>, path: readonly string[], value: 
     node = node[key] = inner !== null && typeof inner === 'object' ? (inner as Record<string, unknown>) : {};
   }
   node[path.at(-1)!] = value;
-}
-
-const DESTINATION_VARIABLE = /^CTPREP_DESTINATION_([A-Z0-9_]+?)_(AE_TITLE|HOST|PORT|ORTHANC_URL|VIEWER_URL)$/;
-const DESTINATION_FIELDS = { AE_TITLE: 'aeTitle', HOST: 'host', PORT: 'port', ORTHANC_URL: 'orthancUrl', VIEWER_URL: 'viewerUrl' } as const;
-
-/**
- * CTPREP_DESTINATION_<NAME>_AE_TITLE, _HOST, _PORT, _ORTHANC_URL and _VIEWER_URL set (or add) a
- * destination's fields, so a container can point the node at its PACS; <NAME> is the destination's
- * name in capitals with '-' written as '_' (PACS for "pacs", RESEARCH_PACS for "research-pacs").
- */
-function destinationsFromEnvironment(destinations: Record<string, Record<string, unknown>>, env: NodeJS.ProcessEnv): Record<string, Record<string, unknown>> {
-  const result = Object.fromEntries(Object.entries(destinations).map(([name, destination]) => [name, { ...destination }]));
-  const nameFor = (variable: string) => Object.keys(result).find((name) => name.toUpperCase().replace(/-/g, '_') === variable) ?? variable.toLowerCase().replace(/_/g, '-');
-  for (const [key, value] of Object.entries(env)) {
-    const match = DESTINATION_VARIABLE.exec(key);
-    if (!match || value === undefined || value === '') continue;
-    const destination = (result[nameFor(match[1])] ??= {});
-    const field = DESTINATION_FIELDS[match[2] as keyof typeof DESTINATION_FIELDS];
-    destination[field] = field === 'port' ? Number(value) : value;
-  }
-  return result;
 }

@@ -5,9 +5,19 @@ import { configSchema, type NodeConfig } from './schema.js';
 import { describeIssues } from '../validation.js';
 import { applyEnvironment } from './environment.js';
 
-export function parseConfig(raw: unknown, source = 'configuration'): NodeConfig {
+/**
+ * Validates a configuration; each problem names its key path, and the variable that set it where
+ * `fromEnvironment` (key path -> variable) says one did.
+ */
+export function parseConfig(raw: unknown, source = 'configuration', fromEnvironment = new Map<string, string>()): NodeConfig {
   const parsed = configSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw new ConfigError(`invalid ${source}:\n${describeIssues(parsed.error).join('\n')}`);
+  if (!parsed.success) {
+    const lines = describeIssues(parsed.error).map((line) => {
+      const variable = fromEnvironment.get(line.slice(0, line.indexOf(':')));
+      return variable ? `${line} (set by ${variable})` : line;
+    });
+    throw new ConfigError(`invalid ${source}:\n${lines.join('\n')}`);
+  }
   return parsed.data;
 }
 
@@ -33,7 +43,8 @@ export async function loadConfig(
       throw new ConfigError(`configuration file ${file} is not valid JSON: ${(error as Error).message}`, error);
     }
   }
-  const config = parseConfig(applyEnvironment(raw, env), file ?? 'configuration');
+  const applied = applyEnvironment(raw, env);
+  const config = parseConfig(applied.raw, file ?? 'configuration', applied.sources);
   return {
     ...config,
     dataDir: path.resolve(config.dataDir),
