@@ -297,9 +297,9 @@ async function routeAgain(uid) {
   await refreshActive();
 }
 
-async function retry(path, what) {
+async function retry(path, what, body) {
   try {
-    await api(path, { method: 'POST' });
+    await api(path, { method: 'POST', body });
     showMessage(`${what} queued again.`, 'info');
   } catch (error) {
     showMessage(`${what} not retried: ${error.message}`);
@@ -326,6 +326,7 @@ function jobRow(job) {
     if (job.state === 'done' && !confirm('This job finished. Run it again and send its result again?')) return;
     retry(`/api/jobs/${enc(job.id)}/retry`, `Job ${job.ruleId}`);
   };
+  const retryWithCurrentRule = () => retry(`/api/jobs/${enc(job.id)}/retry`, `Job ${job.ruleId} (with the rule as it is now, as a new job)`, { rule: 'current' });
   return el(
     'tr',
     {},
@@ -340,6 +341,7 @@ function jobRow(job) {
     el('td', {}, job.deliveries.map(deliveryCell)),
     el('td', {},
       canRetry ? el('button', { type: 'button', class: 'small', onclick: retryJob }, 'Retry job') : '',
+      job.state === 'failed' ? el('button', { type: 'button', class: 'small', title: 'A new job made from the rule as it is now; this one is superseded', onclick: retryWithCurrentRule }, 'Retry with current rule') : '',
       el('button', { type: 'button', class: 'small', onclick: () => openJobDetail(job.id, 'job-detail') }, 'Details'),
     ),
   );

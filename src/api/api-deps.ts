@@ -20,8 +20,12 @@ export interface NodeInfo {
  */
 export interface ApiDeps {
   db: Database;
-  /** Sends a failed or done job through the pipeline again; throws InvalidInputError when not allowed. */
-  retryJob(jobId: string): Promise<void>;
+  /**
+   * Sends a failed or done job through the pipeline again, with its own copy of its rule or (with
+   * currentRule) as a new job made from the rule as it is now; returns the id of the job that will
+   * run. Throws InvalidInputError when not allowed.
+   */
+  retryJob(jobId: string, options?: { currentRule?: boolean }): Promise<string>;
   /** Sends a failed delivery again; throws InvalidInputError when not allowed. */
   retryDelivery(deliveryId: string): Promise<void>;
   /**

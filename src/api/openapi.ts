@@ -1,4 +1,5 @@
 import { destinationCreateBody, destinationUpdateBody } from './routes/destination-routes.js';
+import { retryBodySchema } from './routes/job-routes.js';
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { calibrationSchema } from '../calibrate/calibration.js';
@@ -10,6 +11,8 @@ type Method = 'get' | 'post' | 'put' | 'delete';
 interface Operation {
   readonly summary: string;
   readonly body?: z.ZodType;
+  /** The body may be left out (its fields have defaults). */
+  readonly bodyOptional?: boolean;
   readonly query?: z.ZodObject;
   /** 'png' for an image answer; JSON otherwise. */
   readonly produces?: 'png';
@@ -32,7 +35,9 @@ const ROUTES: Record<string, Partial<Record<Method, Operation>>> = {
     get: { summary: 'One job: its rule snapshot and version, progress, error and its class, each step of each run (state, start, end, busy seconds, voxels per second, backend, model@version, error), deliveries with attempts and viewer links' },
   },
   '/api/jobs/{id}/preview.png': { get: { summary: 'Key slice of a finished job: input | output | difference (window=lung|mediastinal|bone)', produces: 'png' } },
-  '/api/jobs/{id}/retry': { post: { summary: 'Run a failed, done or stuck job again' } },
+  '/api/jobs/{id}/retry': {
+    post: { summary: 'Run a failed, done or stuck job again: with its own copy of its rule (rule: frozen, the default) or as a new job from the rule as it is now (rule: current), which supersedes it', body: retryBodySchema, bodyOptional: true },
+  },
   '/api/deliveries/{id}/retry': { post: { summary: 'Send a failed delivery again' } },
   '/api/rules': { get: { summary: 'The routing rules, with their versions' } },
   '/api/rules/test': { post: { summary: 'Dry run: route a series or header-like tags without making jobs' } },
@@ -77,7 +82,7 @@ export function openApiDocument(version: string): unknown {
             {
               summary: operation.summary,
               ...(parameters.length > 0 ? { parameters } : {}),
-              ...(operation.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(operation.body) } } } } : {}),
+              ...(operation.body ? { requestBody: { required: !operation.bodyOptional, content: { 'application/json': { schema: jsonSchema(operation.body) } } } } : {}),
               responses: { '200': { description: 'OK', content }, '400': { description: 'Invalid request: the message names the field' } },
             },
           ];

@@ -16,7 +16,7 @@ export interface CalibrationDeps {
   clock: () => Date;
   log: Logger;
   /** Runs a failed job again (jobs/retry-job.ts, handed in: jobs come after calibration). */
-  retryJob(jobId: string): Promise<void>;
+  retryJob(jobId: string): Promise<unknown>;
 }
 
 /** After a series is complete: queues a calibration for each series that may be its natural pair. */

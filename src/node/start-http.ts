@@ -19,7 +19,7 @@ export async function startHttp(config: NodeConfig, storage: Storage, inference:
   const app = createApi(
     {
       db,
-      retryJob: (jobId) => retryJob(db, boss, jobId, clock(), config.jobs.staleAfterSeconds * 1000),
+      retryJob: (jobId, options) => retryJob(db, boss, jobId, clock(), config.jobs.staleAfterSeconds * 1000, options),
       retryDelivery: (deliveryId) => retryDelivery(db, boss, deliveryId, clock()),
       jobPreview: (jobId, window) => renderJobPreview(db, jobId, window),
       echoDestination: async (name, destination) => echoDestination(config.dicom.aeTitle, await destinationPeer(name, destination), config.delivery.timeoutMs),

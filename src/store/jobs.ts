@@ -43,6 +43,8 @@ export interface JobRow {
   progress: JobProgress | null;
   worker: string | null;
   heartbeat_at: Date | null;
+  /** Instances of the series when the job was made. */
+  instance_count: number;
 }
 
 export async function loadJob(db: Queryable, jobId: string): Promise<JobRow | undefined> {
@@ -101,6 +103,11 @@ type JobChanges = Partial<Pick<JobRow, 'state' | 'steps' | 'error' | 'error_clas
   started_at?: Date;
   finished_at?: Date;
 };
+
+/** One job replaced by another (a retry with the rule as it is now): superseded, saying why. */
+export async function supersedeJob(db: Queryable, jobId: string, reason: string, now: Date): Promise<void> {
+  await db.query('UPDATE jobs SET state = $3, error = $4, updated_at = $2 WHERE id = $1', [jobId, now, JobState.Superseded, reason]);
+}
 
 /** Updates a job unless it was superseded meanwhile, or (with `owner`) taken by another worker; returns false if so. */
 export async function updateJob(db: Queryable, jobId: string, changes: JobChanges, now: Date, owner?: string): Promise<boolean> {

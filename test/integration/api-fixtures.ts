@@ -164,7 +164,7 @@ export async function storeTestDestinations(db: Database, destinations: Record<s
 export function apiDeps(db: Database, boss: PgBoss, overrides: Partial<ApiDeps> = {}): ApiDeps {
   return {
     db,
-    retryJob: (jobId) => retryJob(db, boss, jobId, new Date(), 10_000),
+    retryJob: (jobId, options) => retryJob(db, boss, jobId, new Date(), 10_000, options),
     retryDelivery: (deliveryId) => retryDelivery(db, boss, deliveryId, new Date()),
     routeAgain: (seriesInstanceUid) => routeSeriesAgain(seriesInstanceUid, { db, boss, uidRoot: '2.25', nodeName: 'ct-preprocessing-node', clock: () => new Date() }),
     ruleReferences: async () => ({ destinations: Object.keys(await destinationsByName(db)), stepKinds: [...stepKinds.keys()], stepProblems: (step, at) => stepSpecProblems(step, at, stepKinds, { models: knownModels }) }),

@@ -304,6 +304,29 @@ describe('retry', () => {
     expect(await queueEntries(db, bossSchema, processQueue, 'jobId', stuck)).toBe(1);
   });
 
+  it('retries a failed job with the rule as it is now: a new job from the current version supersedes it (issue 11, item 4)', async () => {
+    const rule = { ...sharpRule, id: 'retry-current', name: 'Retry with the current rule' };
+    await insertRule(db, rule);
+    const failed = await insertJob(db, sharpUid, rule, { state: 'failed', createdAt: new Date(), error: 'sigma too large' });
+    const changed = await call('/api/rules/retry-current', { method: 'PUT', body: { ...rule, steps: [{ kind: 'gaussian-soften', options: { sigmaMm: 0.6 } }] } });
+    expect(changed.body.version).toBe(2);
+    expectError(await call(`/api/jobs/${failed}/retry`, { method: 'POST', body: { rule: 'newest' } }), 400, 'invalid_request');
+    const { status, body } = await call(`/api/jobs/${failed}/retry`, { method: 'POST', body: { rule: 'current' } });
+    try {
+      expect(status).toBe(202);
+      expect(body).toMatchObject({ ruleId: 'retry-current', ruleVersion: 2, state: 'queued', seriesInstanceUid: sharpUid, seriesGeneration: 1 });
+      expect(body.id).not.toBe(failed);
+      expect((await call(`/api/jobs/${body.id}`)).body.rule.steps).toEqual([{ kind: 'gaussian-soften', options: { sigmaMm: 0.6 } }]);
+      const old = (await call(`/api/jobs/${failed}`)).body;
+      expect(old).toMatchObject({ state: 'superseded', error: `superseded: retried as job ${body.id} with rule retry-current version 2` });
+      expect(await queueEntries(db, bossSchema, processQueue, 'jobId', body.id)).toBe(1);
+      expectError(await call(`/api/jobs/${failed}/retry`, { method: 'POST', body: { rule: 'current' } }), 409, 'conflict');
+    } finally {
+      await db.query('DELETE FROM jobs WHERE rule_id = $1', ['retry-current']);
+      await db.query('DELETE FROM rules WHERE id = $1', ['retry-current']);
+    }
+  });
+
   it('refuses to retry a running job (409) and an unknown one (404)', async () => {
     expectError(await call(`/api/jobs/${ids.runningJob}/retry`, { method: 'POST' }), 409, 'conflict');
     expect(await queueEntries(db, bossSchema, processQueue, 'jobId', ids.runningJob)).toBe(0);

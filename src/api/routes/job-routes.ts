@@ -1,4 +1,6 @@
 import { Router } from 'express';
+import { z } from 'zod';
+import { describeIssues } from '../../validation.js';
 import type { ApiDeps } from '../api-deps.js';
 import { destinationsByName } from '../../store/destinations.js';
 import { InvalidInputError } from '../../errors.js';
@@ -11,9 +13,9 @@ import { apiActor } from '../audit-actor.js';
 import { withViewerLinks } from '../viewer-links.js';
 
 /** The retry functions refuse with InvalidInputError (a job still running, say): that is a conflict. */
-async function asConflict(work: () => Promise<void>): Promise<void> {
+async function asConflict<T>(work: () => Promise<T>): Promise<T> {
   try {
-    await work();
+    return await work();
   } catch (error) {
     if (error instanceof InvalidInputError) throw conflict(error.message);
     throw error;
@@ -21,6 +23,15 @@ async function asConflict(work: () => Promise<void>): Promise<void> {
 }
 
 const PREVIEW_WINDOWS = ['lung', 'mediastinal', 'bone'] as const;
+
+/** A retry's body (optional): run the job's own copy of its rule (default) or the rule as it is now. */
+export const retryBodySchema = z.strictObject({ rule: z.enum(['frozen', 'current']).default('frozen') });
+
+function retryBody(body: unknown): z.infer<typeof retryBodySchema> {
+  const parsed = retryBodySchema.safeParse(body ?? {});
+  if (!parsed.success) throw badRequest(describeIssues(parsed.error, ['body']).join('; '));
+  return parsed.data;
+}
 
 export function jobRoutes(deps: Pick<ApiDeps, 'db' | 'retryJob' | 'retryDelivery' | 'jobPreview'>): Router {
   const router = Router({ caseSensitive: true });
@@ -54,10 +65,11 @@ export function jobRoutes(deps: Pick<ApiDeps, 'db' | 'retryJob' | 'retryDelivery
   });
   router.post('/jobs/:id/retry', async (req, res) => {
     const id = uuidParam(req.params.id, 'id');
+    const { rule } = retryBody(req.body);
     if (!(await getJob(deps.db, id))) throw notFound(`no job ${id}`);
-    await asConflict(() => deps.retryJob(id));
-    await recordAudit(deps.db, { at: new Date(), actor: apiActor(req), action: 'job.retried', subject: id });
-    res.status(202).json(await getJob(deps.db, id));
+    const runs = await asConflict(() => deps.retryJob(id, { currentRule: rule === 'current' }));
+    await recordAudit(deps.db, { at: new Date(), actor: apiActor(req), action: 'job.retried', subject: id, detail: { rule, job: runs } });
+    res.status(202).json(await getJob(deps.db, runs));
   });
   router.post('/deliveries/:id/retry', async (req, res) => {
     const id = uuidParam(req.params.id, 'id');
