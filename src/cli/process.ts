@@ -26,6 +26,7 @@ export async function runProcessCommand(input: string, output: string, options: 
       onFound: (count) => progress.setTotal(count),
       onSeriesEnded: (outcome, uid) => progress.advance(outcome, uid),
       log: (line) => progress.log(line),
+      onSlices: (item, written, total) => progress.slices(item, written, total),
     });
   } finally {
     progress.stop();

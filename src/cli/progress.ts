@@ -2,12 +2,20 @@ import cliProgress from 'cli-progress';
 
 export type ItemOutcome = 'done' | 'skipped' | 'failed';
 
+/** Off a terminal, a line per item in progress at most this often (and, after some, at its last slice). */
+const SLICE_LINE_MS = 10_000;
+
 export interface Progress {
   /** One item finished; `item` names it on the plain lines. */
   advance(outcome: ItemOutcome, item?: string): void;
   setTotal(total: number): void;
   /** A line for people (a series' result) that does not tear the bar. */
   log(line: string): void;
+  /**
+   * Slices done of an item still in progress, so a long series is not silent: a bar of its own on
+   * a terminal (gone when the item ends), elsewhere a line at most every SLICE_LINE_MS per item.
+   */
+  slices(item: string, done: number, total: number): void;
   stop(): void;
 }
 
@@ -18,6 +26,8 @@ export interface ProgressOptions {
   unit: string;
   /** Where the bar or the lines go; default stderr. */
   stream?: NodeJS.WriteStream;
+  /** Off a terminal, a line per item in progress at most this often; default SLICE_LINE_MS. */
+  sliceLineMs?: number;
 }
 
 /**
@@ -32,14 +42,24 @@ export function startProgress(options: ProgressOptions): Progress {
   const finished = () => counts.done + counts.skipped + counts.failed;
 
   if (!stream.isTTY) {
+    const lastLine = new Map<string, number>();
     return {
       advance(outcome, item) {
         counts[outcome]++;
+        for (const key of lastLine.keys()) if (item && key.startsWith(item)) lastLine.delete(key);
         const elapsed = ((performance.now() - started) / 1000).toFixed(1);
         stream.write(`${options.label}: ${finished()}/${total} ${options.unit} (${counts.done} done, ${counts.skipped} skipped, ${counts.failed} failed) ${elapsed} s${item ? `: ${outcome} ${item}` : ''}\n`);
       },
       setTotal: (n) => (total = n),
       log: (line) => console.log(line),
+      slices(item, done, slicesTotal) {
+        const now = performance.now();
+        const last = lastLine.get(item);
+        // Its last slice only closes the lines of an item that printed some: a short series prints none.
+        if (done < slicesTotal ? now - (last ?? started) < (options.sliceLineMs ?? SLICE_LINE_MS) : last === undefined) return;
+        lastLine.set(item, now);
+        stream.write(`${options.label}: ${item}: ${done}/${slicesTotal} slices, ${((now - started) / 1000).toFixed(1)} s\n`);
+      },
       stop() {},
     };
   }
@@ -59,9 +79,15 @@ export function startProgress(options: ProgressOptions): Progress {
     return minutes > 0 ? (finished() / minutes).toFixed(1) : '0';
   };
   const bar = bars.create(total, 0, { failed: 0, rate: '0' });
+  const itemBars = new Map<string, cliProgress.SingleBar>();
   return {
-    advance(outcome) {
+    advance(outcome, item) {
       counts[outcome]++;
+      for (const [key, itemBar] of itemBars) {
+        if (!item || !key.startsWith(item)) continue;
+        bars.remove(itemBar);
+        itemBars.delete(key);
+      }
       bar.update(finished(), { failed: counts.failed, rate: rate() });
     },
     setTotal(n) {
@@ -69,6 +95,14 @@ export function startProgress(options: ProgressOptions): Progress {
       bar.setTotal(n);
     },
     log: (line) => bars.log(`${line}\n`),
+    slices(item, done, slicesTotal) {
+      let itemBar = itemBars.get(item);
+      if (!itemBar) {
+        itemBar = bars.create(slicesTotal, done, {}, { format: `  ${item.length > 48 ? `…${item.slice(-47)}` : item} [{bar}] {value}/{total} slices` });
+        itemBars.set(item, itemBar);
+      }
+      itemBar.update(done);
+    },
     stop: () => bars.stop(),
   };
 }

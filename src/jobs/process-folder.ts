@@ -38,6 +38,8 @@ interface ProcessOptions {
   onSeriesEnded?(outcome: 'done' | 'skipped' | 'failed', seriesInstanceUid: string): void;
   /** Where the one line per series and rule goes; default stdout. */
   log?(line: string): void;
+  /** Slices written of a series and rule being processed, as they are written. */
+  onSlices?(item: string, written: number, total: number): void;
 }
 
 /** What <output>/process-log.jsonl records for each series and rule, one JSON line each. */
@@ -111,6 +113,7 @@ export async function runProcessFolder(input: string, output: string, options: P
             uidRoot: config.derive.uidRoot,
             nodeName: config.derive.nodeName,
             clock: () => new Date(),
+            onProgress: async (written, total) => options.onSlices?.(`${uid} ${rule.id}`, written, total),
           });
           const seconds = Math.round(performance.now() - started) / 1000;
           await writeMarker(marker, {
