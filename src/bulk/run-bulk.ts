@@ -8,6 +8,8 @@ import { mapLimited } from '../imaging/map-limited.js';
 import type { Logger } from '../log.js';
 import { startNode, type RunningNode } from '../node/start-node.js';
 import { seriesProgress } from '../store/series-progress.js';
+import { getJob } from '../store/job-queries.js';
+import type { Queryable } from '../db/database.js';
 import { findSeries, type FoundSeries } from './find-series.js';
 import { moveSeries } from './move-series.js';
 import { writeDerivedSeries } from './out-folder.js';
@@ -24,8 +26,20 @@ export interface BulkItem {
   /** Moved from the PACS in this run. */
   moved: boolean;
   detail: string;
-  /** The derived series of its jobs (one per matching rule), and where --out put each. */
-  derived: { ruleId: string; seriesInstanceUid: string; dir?: string }[];
+  /** The derived series of its jobs (one per matching rule), where --out put each, and how each was made. */
+  derived: DerivedByBulk[];
+}
+
+export interface DerivedByBulk {
+  ruleId: string;
+  seriesInstanceUid: string;
+  dir?: string;
+  /** The steps of the job's last run: what ran (label), model@version or calibration, backend. */
+  steps?: { kind: string; label: string; model?: string; backend?: string }[];
+  /** From the job's start to its end. */
+  seconds?: number;
+  /** The job's quality report (jobs/quality-report.ts). */
+  quality?: Record<string, unknown>;
 }
 
 export interface BulkReport {
@@ -197,7 +211,7 @@ class SeriesFollower {
         const derived = [];
         let written = 0;
         for (const job of stage.jobs) {
-          const entry = { ruleId: job.ruleId, seriesInstanceUid: job.derivedSeriesUid ?? '' };
+          const entry = { ruleId: job.ruleId, seriesInstanceUid: job.derivedSeriesUid ?? '', ...(await howMade(this.node.db, job.id)) };
           if (!this.request.out) {
             derived.push(entry);
             continue;
@@ -219,4 +233,17 @@ class SeriesFollower {
     const row = progress.get(series.seriesInstanceUid);
     return { stage: stageOf(row, derived.has(series.seriesInstanceUid)), instanceCount: row?.instanceCount };
   }
+}
+
+/** The steps, seconds and quality report of a finished job, for the run's report. */
+async function howMade(db: Queryable, jobId: string): Promise<Pick<DerivedByBulk, 'steps' | 'seconds' | 'quality'>> {
+  const job = await getJob(db, jobId);
+  if (!job) return {};
+  const lastRun = Math.max(0, ...job.stepRuns.map((step) => step.run));
+  const steps = job.stepRuns
+    .filter((step) => step.run === lastRun)
+    .sort((a, b) => a.index - b.index)
+    .map((step) => ({ kind: step.kind, label: step.label ?? step.kind, ...(step.model ? { model: step.model } : {}), ...(step.backend ? { backend: step.backend } : {}) }));
+  const seconds = job.startedAt && job.finishedAt ? (job.finishedAt.getTime() - job.startedAt.getTime()) / 1000 : undefined;
+  return { steps, ...(seconds !== undefined ? { seconds } : {}), ...(job.quality ? { quality: job.quality } : {}) };
 }

@@ -87,5 +87,12 @@ export async function runBulkCommand(options: BulkCommandOptions): Promise<void>
 function reportRows(item: BulkItem): ReportRow[] {
   const row = { studyInstanceUid: item.series.studyInstanceUid, seriesInstanceUid: item.series.seriesInstanceUid, state: item.outcome, reason: item.detail };
   if (item.derived.length === 0) return [row];
-  return item.derived.map((derived) => ({ ...row, rule: derived.ruleId, derivedSeriesInstanceUid: derived.seriesInstanceUid }));
+  return item.derived.map((derived) => ({
+    ...row,
+    rule: derived.ruleId,
+    derivedSeriesInstanceUid: derived.seriesInstanceUid,
+    steps: derived.steps,
+    seconds: derived.seconds,
+    quality: derived.quality as ReportRow['quality'],
+  }));
 }

@@ -105,7 +105,17 @@ describe('ctprep bulk from a PACS', () => {
     expect(instances.map((row) => [row.series_instance_uid, row.count])).toEqual([[series.b70f.uid, 30]]);
     expect(jobs).toEqual([expect.objectContaining({ state: 'done' })]);
     const derivedUid = jobs[0]!.derived_series_uid;
-    expect(item.derived).toEqual([{ ruleId: 'harmonize-sharp-chest-ct', seriesInstanceUid: derivedUid, dir: path.join(out(), 'Lung_Dx-A0002', studyA0002, derivedUid) }]);
+    expect(item.derived).toEqual([
+      {
+        ruleId: 'harmonize-sharp-chest-ct',
+        seriesInstanceUid: derivedUid,
+        dir: path.join(out(), 'Lung_Dx-A0002', studyA0002, derivedUid),
+        // How it was made, for the run's report: the calibrated transfer on the CPU, its seconds and quality figures.
+        steps: [expect.objectContaining({ kind: 'kernel-transfer', label: 'KT-SOFT', backend: 'cpu' })],
+        seconds: expect.any(Number),
+        quality: expect.objectContaining({ noiseHu: expect.anything() }),
+      },
+    ]);
     expect((await readdir(item.derived[0]!.dir!)).filter((name) => name.endsWith('.dcm'))).toHaveLength(30);
     const inPacs = await orthanc.get<{ MainDicomTags: { SeriesInstanceUID: string } }[]>('/series?expand');
     expect(inPacs.map((s) => s.MainDicomTags.SeriesInstanceUID)).toContain(derivedUid);
