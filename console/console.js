@@ -699,11 +699,11 @@ async function refreshDestinations() {
   byId('destinations-table').replaceChildren(table(['Name (used in rules)', 'AE title', 'Host', 'Port', 'Source', ''], rows, 'No destinations.'));
 }
 
-/** The destination being edited: its name and the version read, or null for a new one. */
+/** The destination being edited: its name, the version read and its TLS files (kept: the form does not show them), or null for a new one. */
 let editingDestination = null;
 
 function openDestinationEditor(destination) {
-  editingDestination = destination ? { name: destination.name, version: destination.version } : null;
+  editingDestination = destination ? { name: destination.name, version: destination.version, tls: destination.tls } : null;
   byId('destination-editor-title').textContent = destination ? `Edit destination ${destination.name}` : 'Add a destination';
   byId('destination-name').value = destination?.name ?? '';
   byId('destination-name').readOnly = Boolean(destination);
@@ -729,7 +729,7 @@ async function saveDestination(event) {
   const fields = { aeTitle: byId('destination-ae').value.trim(), host: byId('destination-host').value.trim(), port: Number(byId('destination-port').value), orthancUrl: optional('destination-orthanc'), viewerUrl: optional('destination-viewer') };
   try {
     const saved = editingDestination
-      ? await api(`/api/destinations/${enc(editingDestination.name)}`, { method: 'PUT', body: { ...fields, version: editingDestination.version } })
+      ? await api(`/api/destinations/${enc(editingDestination.name)}`, { method: 'PUT', body: { ...fields, tls: editingDestination.tls, version: editingDestination.version } })
       : await api('/api/destinations', { method: 'POST', body: { name: byId('destination-name').value.trim(), ...fields } });
     openDestinationEditor(saved);
     showDestinationResult(`Saved (version ${saved.version}).`, false);
@@ -739,15 +739,16 @@ async function saveDestination(event) {
   }
 }
 
+/** Deletes an API destination; the outcome (a refusal names the rules that deliver there) in the page's message, as for rules. */
 async function deleteDestination(name) {
   if (!window.confirm(`Delete destination ${name}?`)) return;
   try {
     await api(`/api/destinations/${enc(name)}`, { method: 'DELETE' });
-    byId('destination-editor').hidden = true;
+    if (editingDestination?.name === name) byId('destination-editor').hidden = true;
+    showMessage(`Destination ${name} deleted.`, 'info');
     await refreshDestinations();
   } catch (error) {
-    openDestinationEditor(null);
-    showDestinationResult(error.message, true);
+    showMessage(`Destination ${name} not deleted: ${error.message}`);
   }
 }
 

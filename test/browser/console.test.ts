@@ -2,7 +2,7 @@
  * The web console in a real browser (Debian's chromium, driven by playwright-core) against the real
  * node on PostgreSQL and a real Orthanc as its PACS: find a study by accession, open its job and
  * see its steps' durations and preview; edit a rule into an invalid one and see the field named;
- * route a series again; test destinations with C-ECHO; add a destination. Screenshots go to test-artifacts/browser/.
+ * route a series again; test destinations with C-ECHO; add, edit and delete a destination. Screenshots go to test-artifacts/browser/.
  */
 import { copyFile, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -221,4 +221,35 @@ it('adds a destination in the console: a bad AE title is named, a good one is sa
   await row.getByRole('button', { name: /C-ECHO/ }).click();
   await row.getByText(/answered in \d+ ms/).waitFor();
   await screenshot('e-destination-added');
+});
+
+it('edits and deletes a destination added through the API: its TLS files kept, a delete refused while a rule delivers there', async () => {
+  const api = (route: string, method: string, body?: unknown) =>
+    fetch(`http://127.0.0.1:${node.apiPort}${route}`, { method, headers: { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const tls = { ca: '/etc/ctprep/archive-ca.pem' };
+  expect((await api('/api/destinations', 'POST', { name: 'archive', aeTitle: 'ARCHIVE', host: '127.0.0.1', port: 104, tls })).status).toBe(201);
+  const rule = { name: 'MR to the archive (browser test)', match: { modality: 'MR' }, steps: [{ kind: 'gaussian-soften', options: { sigmaMm: 1 } }], destinations: ['archive'] };
+  expect((await api('/api/rules/mr-to-archive', 'PUT', rule)).status).toBe(201);
+  await page.click('.tab[data-section="rules"]');
+  await page.click('.tab[data-section="destinations"]');
+  const row = page.locator('#destinations-table tr', { has: page.locator('td', { hasText: /^archive$/ }) });
+  await row.getByRole('button', { name: 'Edit' }).click();
+  expect(await page.locator('#destination-name').getAttribute('readonly')).not.toBeNull();
+  await page.fill('#destination-port', '11104');
+  await page.click('#destination-save');
+  await page.locator('#destination-result').getByText(/Saved \(version 2\)/).waitFor();
+  expect(await (await api('/api/destinations/archive', 'GET')).json()).toMatchObject({ port: 11104, tls, source: 'api', version: 2 });
+  await row.getByText('11104').waitFor();
+
+  await row.getByRole('button', { name: 'Delete' }).click();
+  await page.locator('#message').getByText(/not deleted: .*mr-to-archive/).waitFor();
+  await screenshot('f-destination-in-use');
+  expect((await api('/api/rules/mr-to-archive', 'DELETE')).status).toBe(204);
+  await row.getByRole('button', { name: 'Delete' }).click();
+  await page.locator('#message').getByText('Destination archive deleted.').waitFor();
+  await row.waitFor({ state: 'detached' });
+  expect((await api('/api/destinations/archive', 'GET')).status).toBe(404);
+  // Those of the configuration offer no Edit or Delete.
+  const configured = page.locator('#destinations-table tr', { has: page.locator('td', { hasText: /^pacs$/ }) });
+  expect(await configured.getByRole('button').allInnerTexts()).toEqual(['Test (C-ECHO)']);
 });
