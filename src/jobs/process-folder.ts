@@ -16,7 +16,7 @@ import { memoryCatalog, readCalibrationFolder } from '../calibrate/catalog.js';
 import { mapLimited } from '../imaging/map-limited.js';
 import type { StepSpec } from '../route/rule.js';
 import type { QualityReport } from './quality-report.js';
-import type { ReportRow, ReportStep } from '../cli/run-report.js';
+import type { ReportRow, ReportStep } from './report-row.js';
 
 /** One series of the folder: its images' headers (read once) and the tags routing matches on. */
 interface FolderSeries {
