@@ -223,11 +223,12 @@ it('adds a destination in the console: a bad AE title is named, a good one is sa
   await screenshot('e-destination-added');
 });
 
-it('edits and deletes a destination added through the API: its TLS files kept, a delete refused while a rule delivers there', async () => {
+it('edits and deletes a destination added through the API: its TLS files and hidden Orthanc password kept, a delete refused while a rule delivers there', async () => {
   const api = (route: string, method: string, body?: unknown) =>
     fetch(`http://127.0.0.1:${node.apiPort}${route}`, { method, headers: { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   const tls = { ca: '/etc/ctprep/archive-ca.pem' };
-  expect((await api('/api/destinations', 'POST', { name: 'archive', aeTitle: 'ARCHIVE', host: '127.0.0.1', port: 104, tls })).status).toBe(201);
+  const orthancUrl = 'http://ctprep:s3cret@127.0.0.1:8042/';
+  expect((await api('/api/destinations', 'POST', { name: 'archive', aeTitle: 'ARCHIVE', host: '127.0.0.1', port: 104, orthancUrl, tls })).status).toBe(201);
   const rule = { name: 'MR to the archive (browser test)', match: { modality: 'MR' }, steps: [{ kind: 'gaussian-soften', options: { sigmaMm: 1 } }], destinations: ['archive'] };
   expect((await api('/api/rules/mr-to-archive', 'PUT', rule)).status).toBe(201);
   await page.click('.tab[data-section="rules"]');
@@ -235,10 +236,13 @@ it('edits and deletes a destination added through the API: its TLS files kept, a
   const row = page.locator('#destinations-table tr', { has: page.locator('td', { hasText: /^archive$/ }) });
   await row.getByRole('button', { name: 'Edit' }).click();
   expect(await page.locator('#destination-name').getAttribute('readonly')).not.toBeNull();
+  expect(await page.inputValue('#destination-orthanc')).toBe('http://ctprep:********@127.0.0.1:8042/');
   await page.fill('#destination-port', '11104');
   await page.click('#destination-save');
   await page.locator('#destination-result').getByText(/Saved \(version 2\)/).waitFor();
   expect(await (await api('/api/destinations/archive', 'GET')).json()).toMatchObject({ port: 11104, tls, source: 'api', version: 2 });
+  const saved = await node.db.query<{ url: string }>(`SELECT definition->>'orthancUrl' AS url FROM destinations WHERE name = 'archive'`);
+  expect(saved.rows[0].url).toBe(orthancUrl);
   await row.getByText('11104').waitFor();
 
   await row.getByRole('button', { name: 'Delete' }).click();

@@ -257,6 +257,21 @@ export async function expectDestinationEditing(call: ApiCall, db: Database): Pro
   expect(stale.body.error.message).toContain('version 2, not 1');
   expect((await call('/api/destinations/research')).body.aeTitle).toBe('RESEARCH2');
 
+  // The password of an orthancUrl is never shown; sent back hidden, it keeps the saved one, but only for the same user and address.
+  const withOrthanc = { aeTitle: 'RESEARCH2', host: '10.0.0.8', port: 104, orthancUrl: 'http://ctprep:s3cret@10.0.0.8:8042' };
+  const shown = (await call('/api/destinations/research', { method: 'PUT', body: { ...withOrthanc, version: 2 } })).body;
+  expect(shown).toMatchObject({ orthancUrl: 'http://ctprep:********@10.0.0.8:8042/', version: 3 });
+  expect(JSON.stringify((await call('/api/destinations')).body)).not.toContain('s3cret');
+  expect((await call('/api/destinations/research', { method: 'PUT', body: { ...withOrthanc, orthancUrl: shown.orthancUrl, port: 105, version: 3 } })).status).toBe(200);
+  const savedUrl = async () => (await db.query<{ url: string }>(`SELECT definition->>'orthancUrl' AS url FROM destinations WHERE name = 'research'`)).rows[0].url;
+  expect(await savedUrl()).toBe('http://ctprep:s3cret@10.0.0.8:8042/');
+  const elsewhere = await call('/api/destinations/research', { method: 'PUT', body: { ...withOrthanc, orthancUrl: 'http://ctprep:********@10.6.6.6:8042/', version: 4 } });
+  expect(elsewhere.status).toBe(400);
+  expect(elsewhere.body.error.message).toContain('destination.orthancUrl: type the password again');
+  expect(await savedUrl()).toBe('http://ctprep:s3cret@10.0.0.8:8042/');
+  const audited = await db.query<{ detail: unknown }>(`SELECT detail FROM audit_events WHERE subject = 'research'`);
+  expect(JSON.stringify(audited.rows)).not.toContain('s3cret');
+
   const configured = await call('/api/destinations/pacs', { method: 'PUT', body: { aeTitle: 'X', host: 'h', port: 1, version: 1 } });
   expect(configured.status).toBe(409);
   expect(configured.body.error.message).toContain('CTPREP_DESTINATION_PACS_');

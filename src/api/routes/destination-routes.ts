@@ -16,6 +16,7 @@ import { describeIssues } from '../../validation.js';
 import type { ApiDeps } from '../api-deps.js';
 import { apiActor } from '../audit-actor.js';
 import { badRequest, conflict, notFound } from '../http-error.js';
+import { withPasswordHidden, withPasswordKept } from '../destination-password.js';
 
 const namePattern = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -34,7 +35,7 @@ function nameParam(name: string): string {
   return name;
 }
 
-const view = (stored: StoredDestination) => ({ name: stored.name, ...stored.destination, source: stored.source, version: stored.version });
+const view = (stored: StoredDestination) => ({ name: stored.name, ...withPasswordHidden(stored.destination), source: stored.source, version: stored.version });
 
 const fromConfiguration = (name: string) =>
   conflict(`destination ${name} comes from the configuration: change it in the configuration file or the CTPREP_DESTINATION_${name.toUpperCase().replace(/-/g, '_')}_* variables (an edit here would be undone at the next start)`);
@@ -56,20 +57,22 @@ export function destinationRoutes(deps: Pick<ApiDeps, 'db' | 'echoDestination'>)
     res.json(view(stored));
   });
   router.post('/destinations', async (req, res) => {
-    const { name, ...destination } = parsed(destinationCreateBody, req.body);
+    const { name, ...sent } = parsed(destinationCreateBody, req.body);
+    const destination = withPasswordKept(sent, undefined);
     if (!(await insertApiDestination(deps.db, name, destination))) throw conflict(`destination ${name} exists: change it with PUT /api/destinations/${name}`);
-    await recordAudit(deps.db, { at: new Date(), actor: apiActor(req), action: 'destination.created', subject: name, detail: { destination } });
+    await recordAudit(deps.db, { at: new Date(), actor: apiActor(req), action: 'destination.created', subject: name, detail: { destination: withPasswordHidden(destination) } });
     res.status(201).json(view((await getStoredDestination(deps.db, name))!));
   });
   router.put('/destinations/:name', async (req, res) => {
     const name = nameParam(req.params.name);
-    const { version, ...destination } = parsed(destinationUpdateBody, req.body);
+    const { version, ...sent } = parsed(destinationUpdateBody, req.body);
     const stored = await getStoredDestination(deps.db, name);
     if (!stored) throw notFound(`no destination ${name}`);
     if (stored.source === 'configuration') throw fromConfiguration(name);
+    const destination = withPasswordKept(sent, stored.destination);
     const saved = await updateApiDestination(deps.db, name, destination, version);
     if (saved === undefined) throw conflict(`destination ${name} is at version ${stored.version}, not ${version}: someone saved it since you read it; read it again`);
-    await recordAudit(deps.db, { at: new Date(), actor: apiActor(req), action: 'destination.saved', subject: name, detail: { destination, version: saved } });
+    await recordAudit(deps.db, { at: new Date(), actor: apiActor(req), action: 'destination.saved', subject: name, detail: { destination: withPasswordHidden(destination), version: saved } });
     res.json(view((await getStoredDestination(deps.db, name))!));
   });
   router.delete('/destinations/:name', async (req, res) => {
