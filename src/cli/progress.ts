@@ -6,8 +6,8 @@ export type ItemOutcome = 'done' | 'skipped' | 'failed';
 const SLICE_LINE_MS = 10_000;
 
 export interface Progress {
-  /** One item finished; `item` names it on the plain lines. */
-  advance(outcome: ItemOutcome, item?: string): void;
+  /** One item finished; `item` names it on the plain lines; `slices` (what it held) adds a slices/s rate. */
+  advance(outcome: ItemOutcome, item?: string, slices?: number): void;
   setTotal(total: number): void;
   /** A line for people (a series' result) that does not tear the bar. */
   log(line: string): void;
@@ -31,8 +31,9 @@ export interface ProgressOptions {
 }
 
 /**
- * Progress of a long command: on a terminal a cli-progress bar (done/total, failed, rate, ETA);
- * elsewhere (a log file, CI) one plain line per finished item with the counts and elapsed time.
+ * Progress of a long command: on a terminal a cli-progress bar (done/total, skipped, failed, rate,
+ * ETA); elsewhere (a log file, CI) one plain line per finished item with the counts, elapsed time
+ * and rate, and for an item in progress a line at most every sliceLineMs.
  */
 export function startProgress(options: ProgressOptions): Progress {
   const stream = options.stream ?? process.stderr;
@@ -40,15 +41,28 @@ export function startProgress(options: ProgressOptions): Progress {
   const counts: Record<ItemOutcome, number> = { done: 0, skipped: 0, failed: 0 };
   let total = options.total;
   const finished = () => counts.done + counts.skipped + counts.failed;
+  let slicesDone = 0;
+  const seconds = () => (performance.now() - started) / 1000;
+  /** Items a minute, and slices a second once items said how many they held. */
+  const rate = () => {
+    const perMinute = seconds() > 0 ? (finished() * 60) / seconds() : 0;
+    return `${perMinute.toFixed(1)} ${options.unit}/min${slicesDone > 0 ? `, ${(slicesDone / seconds()).toFixed(1)} slices/s` : ''}`;
+  };
+  const count = (outcome: ItemOutcome, slices: number | undefined) => {
+    counts[outcome]++;
+    slicesDone += slices ?? 0;
+  };
 
   if (!stream.isTTY) {
     const lastLine = new Map<string, number>();
     return {
-      advance(outcome, item) {
-        counts[outcome]++;
+      advance(outcome, item, slices) {
+        count(outcome, slices);
         for (const key of lastLine.keys()) if (item && key.startsWith(item)) lastLine.delete(key);
-        const elapsed = ((performance.now() - started) / 1000).toFixed(1);
-        stream.write(`${options.label}: ${finished()}/${total} ${options.unit} (${counts.done} done, ${counts.skipped} skipped, ${counts.failed} failed) ${elapsed} s${item ? `: ${outcome} ${item}` : ''}\n`);
+        const what = item ? `: ${outcome} ${item}${slices ? ` (${slices} slices)` : ''}` : '';
+        const left = total - finished();
+        const eta = left > 0 ? `, ETA ${Math.round((seconds() / finished()) * left)} s` : '';
+        stream.write(`${options.label}: ${finished()}/${total} ${options.unit} (${counts.done} done, ${counts.skipped} skipped, ${counts.failed} failed) ${seconds().toFixed(1)} s${what}; ${rate()}${eta}\n`);
       },
       setTotal: (n) => (total = n),
       log: (line) => console.log(line),
@@ -67,28 +81,24 @@ export function startProgress(options: ProgressOptions): Progress {
   const bars = new cliProgress.MultiBar(
     {
       stream,
-      format: `${options.label} [{bar}] {value}/{total} ${options.unit} | {failed} failed | {rate}/min | ETA {eta_formatted}`,
+      format: `${options.label} [{bar}] {value}/{total} ${options.unit} | {skipped} skipped | {failed} failed | {rate} | ETA {eta_formatted}`,
       hideCursor: true,
       clearOnComplete: false,
       etaBuffer: 20,
     },
     cliProgress.Presets.shades_classic,
   );
-  const rate = () => {
-    const minutes = (performance.now() - started) / 60_000;
-    return minutes > 0 ? (finished() / minutes).toFixed(1) : '0';
-  };
-  const bar = bars.create(total, 0, { failed: 0, rate: '0' });
+  const bar = bars.create(total, 0, { skipped: 0, failed: 0, rate: rate() });
   const itemBars = new Map<string, cliProgress.SingleBar>();
   return {
-    advance(outcome, item) {
-      counts[outcome]++;
+    advance(outcome, item, slices) {
+      count(outcome, slices);
       for (const [key, itemBar] of itemBars) {
         if (!item || !key.startsWith(item)) continue;
         bars.remove(itemBar);
         itemBars.delete(key);
       }
-      bar.update(finished(), { failed: counts.failed, rate: rate() });
+      bar.update(finished(), { skipped: counts.skipped, failed: counts.failed, rate: rate() });
     },
     setTotal(n) {
       total = n;
