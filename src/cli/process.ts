@@ -19,19 +19,23 @@ export interface ProcessCommandOptions {
 export async function runProcessCommand(input: string, output: string, options: ProcessCommandOptions): Promise<void> {
   const started = performance.now();
   const progress = startProgress({ label: 'process', total: 0, unit: 'series' });
-  let rows;
+  let processed;
   try {
-    rows = await runProcessFolder(input, output, {
+    processed = await runProcessFolder(input, output, {
       ...options,
       onFound: (count) => progress.setTotal(count),
-      onSeriesEnded: (outcome, uid) => progress.advance(outcome, uid),
+      onSeriesEnded: (outcome, uid, slices) => progress.advance(outcome, uid, slices),
       log: (line) => progress.log(line),
       onSlices: (item, written, total) => progress.slices(item, written, total),
     });
   } finally {
     progress.stop();
   }
-  const files = await writeRunReport(options.report ?? path.join(output, 'process-report'), { command: 'process', input: path.resolve(input), output: path.resolve(output), jobs: options.jobs }, rows);
-  printSummary('process', rows, (performance.now() - started) / 1000, files);
+  const { rows, unreadable } = processed;
+  const meta = { command: 'process', input: path.resolve(input), output: path.resolve(output), jobs: options.jobs, unreadableFiles: unreadable };
+  const files = await writeRunReport(options.report ?? path.join(output, 'process-report'), meta, rows);
+  // Not a failure: exports hold DICOMDIRs and READMEs beside the images.
+  const notes = unreadable.length === 0 ? [] : [`${unreadable.length} file(s) without a readable image left out (listed in the JSON report), e.g. ${unreadable[0]!.file}: ${unreadable[0]!.reason}`];
+  printSummary('process', rows, (performance.now() - started) / 1000, files, notes);
   if (rows.some((row) => row.state === 'failed')) process.exitCode = 1;
 }

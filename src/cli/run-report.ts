@@ -34,7 +34,7 @@ export function csvText(header: readonly string[], rows: readonly (readonly (str
 }
 
 function describeStep(step: ReportStep): string {
-  return [`${step.kind}:${step.label}`, step.model, step.backend].filter(Boolean).join(' ');
+  return [`${step.kind}:${step.label}`, step.model, step.backend, step.seconds === undefined ? undefined : `${step.seconds.toFixed(2)}s`].filter(Boolean).join(' ');
 }
 
 function csvRow(row: ReportRow): (string | number | null | undefined)[] {
@@ -72,12 +72,12 @@ export function summaryClass(state: string): 'done' | 'skipped' | 'failed' {
   return state === 'done' || state === 'failed' ? state : 'skipped';
 }
 
-/** The end of a run on stderr: counts, each failure with its reason, seconds, where the reports are. */
-export function printSummary(label: string, rows: readonly ReportRow[], seconds: number, reportFiles: readonly string[]): void {
+/** The end of a run on stderr: counts, each failure with its reason, seconds, `notes` (what else was left out), where the reports are. */
+export function printSummary(label: string, rows: readonly ReportRow[], seconds: number, reportFiles: readonly string[], notes: readonly string[] = []): void {
   const counts = { done: 0, skipped: 0, failed: 0 };
   for (const row of rows) counts[summaryClass(row.state)]++;
   const lines = [`${label}: ${counts.done} done, ${counts.skipped} skipped, ${counts.failed} failed in ${seconds.toFixed(1)} s`];
   for (const row of rows.filter((r) => r.state === 'failed')) lines.push(`  failed ${row.seriesInstanceUid}${row.rule ? ` (${row.rule})` : ''}: ${row.reason ?? 'no reason given'}`);
-  lines.push(`  report: ${reportFiles.join(', ')}`);
+  lines.push(...notes.map((note) => `  ${note}`), `  report: ${reportFiles.join(', ')}`);
   process.stderr.write(`${lines.join('\n')}\n`);
 }

@@ -34,12 +34,18 @@ interface ProcessOptions {
   jobs?: number;
   /** How many series the folder holds, before any is processed. */
   onFound?(count: number): void;
-  /** Each series as it ends: failed if a rule failed, done if a rule ran, else skipped. */
-  onSeriesEnded?(outcome: 'done' | 'skipped' | 'failed', seriesInstanceUid: string): void;
+  /** Each series as it ends: failed if a rule failed, done if a rule ran (with its slice count), else skipped. */
+  onSeriesEnded?(outcome: 'done' | 'skipped' | 'failed', seriesInstanceUid: string, slices?: number): void;
   /** Where the one line per series and rule goes; default stdout. */
   log?(line: string): void;
   /** Slices written of a series and rule being processed, as they are written. */
   onSlices?(item: string, written: number, total: number): void;
+}
+
+/** A file of the input folder that holds no image this command can read (a DICOMDIR, a README, a broken header). */
+export interface UnreadableFile {
+  file: string;
+  reason: string;
 }
 
 /** What <output>/process-log.jsonl records for each series and rule, one JSON line each. */
@@ -60,16 +66,18 @@ interface Outcome {
  * one gets <output>/<series UID>.<rule id>.done.json beside it, so that a run stopped half-way (or
  * run again on a grown collection) starts where it left off, unless the series' instance count or
  * the rule's steps changed since; every outcome is appended to <output>/process-log.jsonl and
- * returned, one row per series and rule, in the folder's order whatever `jobs` is.
+ * returned, one row per series and rule, in the folder's order whatever `jobs` is, with the files
+ * that were left out because no image could be read from them.
  */
-export async function runProcessFolder(input: string, output: string, options: ProcessOptions): Promise<ReportRow[]> {
+export async function runProcessFolder(input: string, output: string, options: ProcessOptions): Promise<{ rows: ReportRow[]; unreadable: UnreadableFile[] }> {
   const file = await access(options.config).then(() => options.config, () => undefined);
   const config = await loadConfig(file);
   const rules = await loadRulesFile(config.rulesFile);
   const forced = options.rule ? rules.find((rule) => rule.id === options.rule) : undefined;
   if (options.rule && !forced) throw new InvalidInputError(`no rule '${options.rule}' in ${config.rulesFile}`);
 
-  const seriesList = [...(await groupBySeries(await listFiles(input), config.derive)).values()];
+  const unreadable: UnreadableFile[] = [];
+  const seriesList = [...(await groupBySeries(await listFiles(input), config.derive, unreadable)).values()];
   await mkdir(output, { recursive: true });
   const record = (outcome: Outcome) => appendFile(path.join(output, 'process-log.jsonl'), `${JSON.stringify({ at: new Date().toISOString(), ...outcome })}\n`);
   const inference = await startInferenceEngine(config, (line) => console.error(line));
@@ -83,11 +91,23 @@ export async function runProcessFolder(input: string, output: string, options: P
       const uid = series.tags.seriesInstanceUid;
       const row = { studyInstanceUid: String(series.headers[0]?.header.StudyInstanceUID ?? ''), seriesInstanceUid: uid };
       const progress = `[${index + 1}/${seriesList.length}] ${uid}`;
+      /** The report's row and, from it, the line of process-log.jsonl: one record of each outcome. */
+      const settle = async (ended: ReportRow, written?: { outputDir: string; files: number }) => {
+        rows.push(ended);
+        const ran = ended.state === 'done' || ended.state === 'failed';
+        await record({
+          series: uid,
+          ...(ended.rule ? { rule: ended.rule } : {}),
+          status: ended.state as Outcome['status'],
+          ...written,
+          ...(ran && ended.seconds !== undefined ? { seconds: ended.seconds } : {}),
+          ...(ended.state === 'failed' ? { error: ended.reason } : {}),
+        });
+      };
       const matched = forced ? [forced] : routeSeries(rules, series.tags).matched.map(({ rule }) => rule);
       if (matched.length === 0) {
         say(`${progress}: no rule matches (${series.files.size} files); left alone`);
-        await record({ series: uid, status: 'no-rule' });
-        rows.push({ ...row, state: 'no-rule', reason: 'no rule matches' });
+        await settle({ ...row, state: 'no-rule', reason: 'no rule matches' });
       }
       for (const rule of matched) {
         const outputDir = path.join(output, `${uid}.${rule.id}`);
@@ -96,8 +116,7 @@ export async function runProcessFolder(input: string, output: string, options: P
         const unchanged = earlier?.sourceInstances === series.files.size && earlier.ruleSteps === JSON.stringify(rule.steps);
         if (earlier && unchanged) {
           say(`${progress}: rule ${rule.id} already done (${earlier.files} files in ${outputDir}); skipped`);
-          await record({ series: uid, rule: rule.id, status: 'already-done', outputDir, files: earlier.files });
-          rows.push({ ...row, rule: rule.id, state: 'already-done', derivedSeriesInstanceUid: earlier.derivedSeriesInstanceUid, steps: earlier.steps && reportSteps(rule.steps, earlier.steps), seconds: earlier.seconds, quality: earlier.quality });
+          await settle({ ...row, rule: rule.id, state: 'already-done', derivedSeriesInstanceUid: earlier.derivedSeriesInstanceUid, steps: earlier.steps && reportSteps(rule.steps, earlier.steps), seconds: earlier.seconds, quality: earlier.quality }, { outputDir, files: earlier.files });
           continue;
         }
         if (earlier) say(`${progress}: rule ${rule.id} was done on ${earlier.sourceInstances} instances with ${earlier.ruleSteps}; series or rule changed, processing again`);
@@ -128,19 +147,18 @@ export async function runProcessFolder(input: string, output: string, options: P
             quality: result.quality,
           });
           say(`${progress}: rule ${rule.id} -> ${result.files.length} files in ${outputDir} (${seconds.toFixed(1)} s)`);
-          await record({ series: uid, rule: rule.id, status: 'done', outputDir, files: result.files.length, seconds });
-          rows.push({ ...row, rule: rule.id, state: 'done', derivedSeriesInstanceUid: result.seriesInstanceUid, steps: reportSteps(rule.steps, result.steps), seconds, quality: result.quality });
+          await settle({ ...row, rule: rule.id, state: 'done', derivedSeriesInstanceUid: result.seriesInstanceUid, steps: reportSteps(rule.steps, result.steps), seconds, quality: result.quality }, { outputDir, files: result.files.length });
         } catch (error) {
           const message = (error as Error).message;
           say(`${progress}: rule ${rule.id} failed: ${message}`);
-          await record({ series: uid, rule: rule.id, status: 'failed', error: message });
-          rows.push({ ...row, rule: rule.id, state: 'failed', reason: message, seconds: Math.round(performance.now() - started) / 1000 });
+          await settle({ ...row, rule: rule.id, state: 'failed', reason: message, seconds: Math.round(performance.now() - started) / 1000 });
         }
       }
-      options.onSeriesEnded?.(seriesOutcome(rows), uid);
+      const outcome = seriesOutcome(rows);
+      options.onSeriesEnded?.(outcome, uid, outcome === 'done' ? series.headers.length : undefined);
       return rows;
     });
-    return perSeries.flat();
+    return { rows: perSeries.flat(), unreadable };
   } finally {
     await inference.close();
   }
@@ -152,18 +170,27 @@ function seriesOutcome(rows: readonly ReportRow[]): 'done' | 'skipped' | 'failed
   return rows.some((row) => row.state === 'done') ? 'done' : 'skipped';
 }
 
-/** The rule's step kinds beside what ran (label, model@version or calibration, backend). */
-function reportSteps(specs: readonly StepSpec[], steps: readonly { label: string; report?: Record<string, unknown> }[]): ReportStep[] {
+/** The rule's step kinds beside what ran (label, model@version or calibration, backend, busy seconds). */
+function reportSteps(specs: readonly StepSpec[], steps: readonly MarkerStep[]): ReportStep[] {
   return steps.map((step, index) => {
     const model = step.report?.model ?? step.report?.calibration;
     const backend = step.report?.backend;
+    const seconds = step.timing?.busySeconds;
     return {
       kind: specs[index]?.kind ?? 'unknown',
       label: step.label,
       ...(typeof model === 'string' ? { model } : {}),
       ...(typeof backend === 'string' ? { backend } : {}),
+      ...(typeof seconds === 'number' ? { seconds: Math.round(seconds * 1000) / 1000 } : {}),
     };
   });
+}
+
+/** A step as the marker keeps it (RunStepsResult's steps, read back from JSON; older markers lack timing). */
+interface MarkerStep {
+  label: string;
+  report?: Record<string, unknown>;
+  timing?: { busySeconds?: number };
 }
 
 interface Marker {
@@ -172,7 +199,7 @@ interface Marker {
   ruleSteps: string;
   derivedSeriesInstanceUid?: string;
   seconds?: number;
-  steps?: { label: string; report?: Record<string, unknown> }[];
+  steps?: MarkerStep[];
   quality?: QualityReport;
 }
 
@@ -192,7 +219,7 @@ async function writeMarker(file: string, content: Record<string, unknown>): Prom
 }
 
 /** Reads every file's header once (the same read the steps then load from) and groups images by series. */
-async function groupBySeries(files: string[], marks: OwnOutputMarks): Promise<Map<string, FolderSeries>> {
+async function groupBySeries(files: string[], marks: OwnOutputMarks, unreadable: UnreadableFile[]): Promise<Map<string, FolderSeries>> {
   const series = new Map<string, FolderSeries>();
   for (const file of files) {
     let headers: ImageHeader[];
@@ -200,6 +227,7 @@ async function groupBySeries(files: string[], marks: OwnOutputMarks): Promise<Ma
       headers = await readImageHeaders(file);
     } catch (error) {
       console.error(`skipping ${file}: ${(error as Error).message}`);
+      unreadable.push({ file, reason: (error as Error).message });
       continue;
     }
     for (const header of headers) {

@@ -9,6 +9,8 @@ export interface ReportStep {
   /** model@version, or the kernel calibration's id. */
   model?: string;
   backend?: string;
+  /** Time the job waited on this step's own work (busy seconds, see pipeline-meter.ts). */
+  seconds?: number;
 }
 
 /** One row per series and rule (a series that no rule matched: one row without a rule). */

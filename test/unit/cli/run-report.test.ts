@@ -33,7 +33,7 @@ it('writes one CSV row per report row, the quality figures as columns, and the r
       rule: 'r',
       state: 'done',
       derivedSeriesInstanceUid: '2.25.1',
-      steps: [{ kind: 'model', label: 'SOFT-GAN', model: 'm@1.0.0', backend: 'cpu' }],
+      steps: [{ kind: 'model', label: 'SOFT-GAN', model: 'm@1.0.0', backend: 'cpu', seconds: 1.234 }],
       seconds: 1.5,
       quality: { slicesSampled: 4, noiseHu: { before: 20, after: 10 }, laa950: { before: null, after: null } },
     },
@@ -42,7 +42,7 @@ it('writes one CSV row per report row, the quality figures as columns, and the r
   const [csv, json] = await writeRunReport(path.join(dir, 'sub', 'report'), { command: 'test' }, rows);
   const lines = (await readFile(csv!, 'utf8')).split('\r\n');
   expect(lines).toHaveLength(4); // header, two rows, and the empty string after the last CRLF
-  expect(lines[1]).toBe('1.2,1.2.3,r,done,,2.25.1,model:SOFT-GAN m@1.0.0 cpu,1.5,20,10,,,,');
+  expect(lines[1]).toBe('1.2,1.2.3,r,done,,2.25.1,model:SOFT-GAN m@1.0.0 cpu 1.23s,1.5,20,10,,,,');
   expect(lines[2]).toBe('1.2,1.2.4,r,failed,"bad, ""very"" bad",,,,,,,,,');
   expect(JSON.parse(await readFile(json!, 'utf8'))).toEqual({ command: 'test', rows });
   expect(['done', 'already-done', 'no-rule', 'skipped', 'failed'].map(summaryClass)).toEqual(['done', 'skipped', 'skipped', 'skipped', 'failed']);
