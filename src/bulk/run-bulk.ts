@@ -35,7 +35,7 @@ export interface DerivedByBulk {
   seriesInstanceUid: string;
   dir?: string;
   /** The steps of the job's last run: what ran (label), model@version or calibration, backend. */
-  steps?: { kind: string; label: string; model?: string; backend?: string }[];
+  steps?: { kind: string; label: string; model?: string; backend?: string; seconds?: number }[];
   /** From the job's start to its end. */
   seconds?: number;
   /** The job's quality report (jobs/quality-report.ts). */
@@ -243,7 +243,13 @@ async function howMade(db: Queryable, jobId: string): Promise<Pick<DerivedByBulk
   const steps = job.stepRuns
     .filter((step) => step.run === lastRun)
     .sort((a, b) => a.index - b.index)
-    .map((step) => ({ kind: step.kind, label: step.label ?? step.kind, ...(step.model ? { model: step.model } : {}), ...(step.backend ? { backend: step.backend } : {}) }));
+    .map((step) => ({
+      kind: step.kind,
+      label: step.label ?? step.kind,
+      ...(step.model ? { model: step.model } : {}),
+      ...(step.backend ? { backend: step.backend } : {}),
+      ...(step.busySeconds !== null ? { seconds: step.busySeconds } : {}),
+    }));
   const seconds = job.startedAt && job.finishedAt ? (job.finishedAt.getTime() - job.startedAt.getTime()) / 1000 : undefined;
   return { steps, ...(seconds !== undefined ? { seconds } : {}), ...(job.quality ? { quality: job.quality } : {}) };
 }
