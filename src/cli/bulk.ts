@@ -1,8 +1,6 @@
-import { InvalidArgumentError } from 'commander';
-import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { runBulk, type BulkItem } from '../bulk/run-bulk.js';
-import { loadConfig } from '../config/load-config.js';
+import { loadConfigIfPresent } from '../config/load-config.js';
 import { createLogger } from '../log.js';
 import { startProgress } from './progress.js';
 import { printSummary, writeRunReport, type ReportRow } from './run-report.js';
@@ -18,15 +16,6 @@ export interface BulkCommandOptions {
   timeout: number;
 }
 
-/** A commander argument parser for a whole number in [min, max]. */
-export function wholeNumber(min: number, max: number): (value: string) => number {
-  return (value) => {
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < min || parsed > max) throw new InvalidArgumentError(`expected a whole number ${min}-${max}`);
-    return parsed;
-  };
-}
-
 function describe(item: BulkItem): string {
   const { series } = item;
   const what = [series.patientId, series.studyDate, series.convolutionKernel, series.seriesDescription].filter(Boolean).join(' ');
@@ -38,10 +27,9 @@ function describe(item: BulkItem): string {
  * exit status 1 when a series failed. Ctrl-C stops moving and waiting (a run again resumes).
  */
 export async function runBulkCommand(options: BulkCommandOptions): Promise<void> {
-  const file = await access(options.config).then(() => options.config, () => undefined);
-  const config = await loadConfig(file);
+  const { config, found } = await loadConfigIfPresent(options.config);
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
-  if (!file) log.warn({ file: options.config }, 'configuration file not found; using defaults');
+  if (!found) log.warn({ file: options.config }, 'configuration file not found; using defaults');
   const stop = new AbortController();
   process.once('SIGINT', () => {
     console.error('stopping: no more moves; what finished is kept, run the same command again to resume (Ctrl-C again to quit at once)');

@@ -1,17 +1,12 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { runStart, runWorker } from './start.js';
 import { runSend } from './send.js';
 import { runProcessCommand, type ProcessCommandOptions } from './process.js';
 import { runCalibrate } from './calibrate.js';
-import { runBulkCommand, wholeNumber, type BulkCommandOptions } from './bulk.js';
+import { runBulkCommand, type BulkCommandOptions } from './bulk.js';
+import { port, wholeNumber } from './arguments.js';
 import { NodeError } from '../errors.js';
-
-function port(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535) throw new InvalidArgumentError('expected a port number 1-65535');
-  return parsed;
-}
 
 const program = new Command()
   .name('ctprep')

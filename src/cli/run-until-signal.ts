@@ -1,6 +1,5 @@
-import { access } from 'node:fs/promises';
 import { unknownVariables } from '../config/environment.js';
-import { loadConfig } from '../config/load-config.js';
+import { loadConfigIfPresent } from '../config/load-config.js';
 import type { NodeConfig } from '../config/schema.js';
 import { createLogger, type Logger } from '../log.js';
 
@@ -9,10 +8,9 @@ import { createLogger, type Logger } from '../log.js';
  * (the node or a worker) and stops it cleanly on SIGINT or SIGTERM.
  */
 export async function runUntilSignal(configFile: string, start: (config: NodeConfig, log: Logger) => Promise<{ stop(): Promise<void> }>): Promise<void> {
-  const file = await access(configFile).then(() => configFile, () => undefined);
-  const config = await loadConfig(file);
+  const { config, found } = await loadConfigIfPresent(configFile);
   const log = createLogger();
-  if (!file) log.warn({ file: configFile }, 'configuration file not found; using defaults');
+  if (!found) log.warn({ file: configFile }, 'configuration file not found; using defaults');
   const unknown = unknownVariables(process.env);
   if (unknown.length > 0) log.warn({ variables: unknown }, 'these CTPREP_ variables name no setting and are ignored (README, Configuration)');
   const running = await start(config, log);

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { configSchema, type NodeConfig } from './schema.js';
@@ -52,4 +52,10 @@ export async function loadConfig(
     calibrationsDir: path.resolve(config.calibrationsDir),
     inference: { ...config.inference, modelsDir: path.resolve(config.inference.modelsDir) },
   };
+}
+
+/** The configuration of `file`, or the defaults (with the environment) where no such file exists; `found` says which. */
+export async function loadConfigIfPresent(file: string, env: NodeJS.ProcessEnv = process.env): Promise<{ config: NodeConfig; found: boolean }> {
+  const found = await access(file).then(() => true, () => false);
+  return { config: await loadConfig(found ? file : undefined, env), found };
 }

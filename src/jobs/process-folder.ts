@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { access, appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { loadConfig } from '../config/load-config.js';
+import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { loadConfigIfPresent } from '../config/load-config.js';
 import { InvalidInputError } from '../errors.js';
 import { readImageHeaders, type ImageHeader } from '../dicom/file/image-headers.js';
 import { describeSeries } from '../inference/accepts.js';
@@ -70,8 +70,7 @@ interface Outcome {
  * that were left out because no image could be read from them.
  */
 export async function runProcessFolder(input: string, output: string, options: ProcessOptions): Promise<{ rows: ReportRow[]; unreadable: UnreadableFile[] }> {
-  const file = await access(options.config).then(() => options.config, () => undefined);
-  const config = await loadConfig(file);
+  const { config } = await loadConfigIfPresent(options.config);
   const rules = await loadRulesFile(config.rulesFile);
   const forced = options.rule ? rules.find((rule) => rule.id === options.rule) : undefined;
   if (options.rule && !forced) throw new InvalidInputError(`no rule '${options.rule}' in ${config.rulesFile}`);
