@@ -133,7 +133,7 @@ const imagePixelModule = (slice: DerivedSliceFacts, series: DerivedSeriesFacts):
   BitsStored: slice.pixelFormat.bitsStored,
   HighBit: slice.pixelFormat.bitsStored - 1,
   PixelRepresentation: slice.pixelFormat.pixelRepresentation,
-  PixelData: [slice.storedPixels.buffer.slice(slice.storedPixels.byteOffset, slice.storedPixels.byteOffset + slice.storedPixels.byteLength)],
+  PixelData: [wholeBuffer(slice.storedPixels)],
 });
 
 // CT Image module (C.8.2.1): acquisition facts stay true of the derived image; the kernel does not.
@@ -160,6 +160,13 @@ const sopCommonModule = (slice: DerivedSliceFacts, series: DerivedSeriesFacts): 
   InstanceCreationDate: dicomDate(series.created),
   InstanceCreationTime: dicomTime(series.created),
 });
+
+/** The pixels' own buffer when they fill it (no copy), else a copy of just their bytes. */
+function wholeBuffer(pixels: Int16Array | Uint16Array): ArrayBuffer {
+  const { buffer, byteOffset, byteLength } = pixels;
+  if (buffer instanceof ArrayBuffer && byteOffset === 0 && byteLength === buffer.byteLength) return buffer;
+  return new Uint8Array(buffer, byteOffset, byteLength).slice().buffer;
+}
 
 /** The naturalized dataset of one derived CT image, built module by module. */
 export function buildDerivedDataset(slice: DerivedSliceFacts, series: DerivedSeriesFacts): Dataset {

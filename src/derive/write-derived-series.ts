@@ -1,7 +1,7 @@
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidInputError, UnavailableError } from '../errors.js';
-import { encodePart10, EXPLICIT_VR_LITTLE_ENDIAN, readPart10, toArrayBuffer } from '../dicom/file/dcmjs.js';
+import { encodePart10, EXPLICIT_VR_LITTLE_ENDIAN, PIXEL_DATA_TAG, readPart10 } from '../dicom/file/dcmjs.js';
 import { dot, sliceNormal, type SeriesGeometry } from '../imaging/geometry.js';
 import { huToStored } from '../imaging/hounsfield.js';
 import { pixelFormatOf } from '../dicom/file/pixel-format.js';
@@ -76,8 +76,10 @@ export async function writeDerivedSeries(input: DerivedSeriesInput): Promise<Der
     const storedPixels = huToStored(await input.output.readSlice(index), pixelFormat);
     const dataset = buildDerivedDataset({ index, sopInstanceUid, source, pixelFormat, storedPixels }, series);
     const path = join(input.outputDir, `${sopInstanceUid}.dcm`);
-    await writeDurably(path, encodePart10(dataset, fileMetaIdentity(input.uidRoot)));
-    await checkReadsBack(path, sopInstanceUid);
+    const bytes = encodePart10(dataset, fileMetaIdentity(input.uidRoot));
+    checkParses(bytes, path, sopInstanceUid);
+    await writeDurably(path, bytes);
+    await checkReadsBack(path, bytes);
     files.push(path);
     sopInstanceUids.push(sopInstanceUid);
     await input.onSliceWritten?.(files.length, input.output.sliceCount);
@@ -146,12 +148,12 @@ function fileMetaIdentity(uidRoot: string) {
 }
 
 /** Writes to a temporary name, flushes, then renames, so a crash never leaves half a file under the real name. */
-async function writeDurably(path: string, bytes: ArrayBuffer): Promise<void> {
+async function writeDurably(path: string, bytes: Uint8Array): Promise<void> {
   const temporary = `${path}.partial`;
   try {
     const handle = await open(temporary, 'w');
     try {
-      await handle.writeFile(new Uint8Array(bytes));
+      await handle.writeFile(bytes);
       await handle.sync();
     } finally {
       await handle.close();
@@ -171,8 +173,15 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-async function checkReadsBack(path: string, sopInstanceUid: string): Promise<void> {
-  const dict = readPart10(toArrayBuffer(await readFile(path)));
+/** What we are about to write parses as DICOM up to its pixels and names the instance it should. */
+function checkParses(bytes: Uint8Array, path: string, sopInstanceUid: string): void {
+  const dict = readPart10(bytes.buffer as ArrayBuffer, { untilTag: PIXEL_DATA_TAG });
   const written = dict.dict['00080018']?.Value?.[0];
-  if (written !== sopInstanceUid) throw new Error(`${path} reads back with SOPInstanceUID ${String(written)}, expected ${sopInstanceUid}`);
+  if (written !== sopInstanceUid) throw new Error(`${path} parses with SOPInstanceUID ${String(written)}, expected ${sopInstanceUid}`);
+}
+
+/** The file on disk holds exactly the bytes written. */
+async function checkReadsBack(path: string, bytes: Uint8Array): Promise<void> {
+  const onDisk = await readFile(path);
+  if (!onDisk.equals(bytes)) throw new Error(`${path} reads back ${onDisk.length} bytes that differ from the ${bytes.length} written`);
 }
