@@ -10,7 +10,8 @@
  * receiving does not compete with the workers. An even number of series, so two workers end
  * together. Also printed: the CPU seconds each kind of process used while the workers ran (with
  * two workers on two cores, what the node, the PACS and PostgreSQL use comes out of the workers'
- * share). Last line: one JSON object.
+ * share), and what every other process on the machine used meanwhile (a timing is only worth keeping
+ * when that is near 0). Last line: one JSON object.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -48,12 +49,19 @@ async function postgresCpuSeconds(): Promise<number> {
   return total;
 }
 
+/** CPU seconds the whole machine has been busy (every process, user + system + irq) since boot. */
+async function machineBusySeconds(): Promise<number> {
+  const fields = (await readFile('/proc/stat', 'utf8')).split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = fields;
+  return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
+}
+
 interface RunResult {
   slicesPerSecond: number;
   seconds: number;
   steps: string[];
   /** CPU seconds used while the workers ran, by process kind: where the cores went. */
-  cpu: { workers: number; node: number; pacs: number; postgres: number };
+  cpu: { workers: number; node: number; pacs: number; postgres: number; others: number };
 }
 
 async function run(batch: string, workerCount: number): Promise<RunResult> {
@@ -74,7 +82,7 @@ async function run(batch: string, workerCount: number): Promise<RunResult> {
       const { rows } = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM jobs');
       return rows[0].count === copies;
     }, { timeoutMs: 120_000, intervalMs: 500 });
-    const before = { node: await cpuSeconds(node.pid), pacs: await cpuSeconds(pacs.process.pid), postgres: await postgresCpuSeconds() };
+    const before = { node: await cpuSeconds(node.pid), pacs: await cpuSeconds(pacs.process.pid), postgres: await postgresCpuSeconds(), machine: await machineBusySeconds() };
     for (let i = 0; i < workerCount; i++) workers.push(startNodeProcess({ args: workerArgs, shareWith: node, config, env: { LOG_LEVEL: 'warn' } }));
     const started = await Promise.all(workers);
     await waitFor('every derived series delivered', async () => {
@@ -87,12 +95,15 @@ async function run(batch: string, workerCount: number): Promise<RunResult> {
     );
     if (rows[0].failed > 0) throw new Error(`${rows[0].failed} jobs failed`);
     const steps = await db.query<{ kind: string }>("SELECT DISTINCT step->>'kind' AS kind FROM jobs, jsonb_array_elements(steps) AS step");
-    const cpu = {
+    const ours = {
       workers: (await Promise.all(started.map((worker) => cpuSeconds(worker.pid)))).reduce((a, b) => a + b, 0),
       node: (await cpuSeconds(node.pid)) - before.node,
       pacs: (await cpuSeconds(pacs.process.pid)) - before.pacs,
       postgres: (await postgresCpuSeconds()) - before.postgres,
     };
+    // Whatever else ran on the machine meanwhile: a timing is only worth keeping when this is near 0.
+    const others = (await machineBusySeconds()) - before.machine - Object.values(ours).reduce((a, b) => a + b, 0);
+    const cpu = { ...ours, others: Math.max(0, others) };
     await Promise.all(started.map((worker) => worker.stop()));
     const seconds = rows[0].seconds;
     return { slicesPerSecond: (copies * SLICES_PER_SERIES) / seconds, seconds, steps: steps.rows.map((row) => row.kind), cpu };

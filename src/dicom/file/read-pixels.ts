@@ -17,10 +17,11 @@ function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
 }
 const SEQUENCE_DELIMITER = 0xe0dd;
 
+/** The bytes in [start, start + length), fewer at the end of the file, in a buffer of their own. */
 async function readRange(path: string, start: number, length: number): Promise<Buffer> {
   const handle = await open(path, 'r');
   try {
-    const bytes = Buffer.alloc(length);
+    const bytes = Buffer.from(new ArrayBuffer(length));
     const { bytesRead } = await handle.read(bytes, 0, length, start);
     return bytes.subarray(0, bytesRead);
   } finally {
@@ -40,7 +41,8 @@ export async function readFramePixels(frame: LocatedFrame): Promise<Uint16Array 
   const bytes = await readRange(frame.path, start, frameBytes);
   const where = frame.frame ? `frame ${frame.frame.number}` : 'the frame';
   if (bytes.length < frameBytes) throw new InvalidInputError(`${frame.path}: ${where} ends past the end of the file`);
-  return decodeFrame([arrayBufferOf(bytes)], frame);
+  // readRange's buffer is the frame's own: handed over without a copy.
+  return decodeFrame([bytes.buffer as ArrayBuffer], frame);
 }
 
 /** The fragments of a single-frame encapsulated PixelData value (the Basic Offset Table skipped). */
