@@ -15,27 +15,21 @@ export function storedRange(format: PixelFormat): { min: number; max: number } {
 }
 
 /**
- * Reads stored values as BitsStored wide: bits above BitsStored are masked off and, for signed
- * pixels, the value is sign-extended from bit BitsStored - 1 (High Bit = BitsStored - 1).
+ * HU of raw pixel words: each word is read as BitsStored wide (bits above BitsStored masked off and,
+ * for signed pixels, the value sign-extended from bit BitsStored - 1, High Bit = BitsStored - 1),
+ * then rescaled by RescaleSlope/Intercept. One pass, no intermediate array.
  */
-export function storedValues(raw: Uint16Array | Uint8Array | Int16Array, format: PixelFormat): Int32Array {
+export function rawToHu(raw: Uint16Array | Uint8Array | Int16Array, format: PixelFormat): Float32Array {
   const bits = format.bitsStored;
   const mask = 2 ** bits - 1;
   const signBit = 2 ** (bits - 1);
-  const wrap = 2 ** bits;
-  const signed = format.pixelRepresentation === 1;
-  const out = new Int32Array(raw.length);
+  const wrap = format.pixelRepresentation === 1 ? 2 ** bits : 0;
+  const { rescaleSlope: slope, rescaleIntercept: intercept } = format;
+  const out = new Float32Array(raw.length);
   for (let i = 0; i < raw.length; i++) {
     const v = raw[i] & mask;
-    out[i] = signed && v >= signBit ? v - wrap : v;
+    out[i] = (v >= signBit ? v - wrap : v) * slope + intercept;
   }
-  return out;
-}
-
-export function storedToHu(stored: Int32Array, format: PixelFormat): Float32Array {
-  const out = new Float32Array(stored.length);
-  const { rescaleSlope: slope, rescaleIntercept: intercept } = format;
-  for (let i = 0; i < stored.length; i++) out[i] = stored[i] * slope + intercept;
   return out;
 }
 

@@ -3,7 +3,7 @@ import type { NaturalDataset } from '../dicom/file/dcmjs.js';
 import { checkDecodable, isCompressed, prepareDecoders } from '../dicom/file/decode-pixels.js';
 import { readFramePixels, type LocatedFrame } from '../dicom/file/read-pixels.js';
 import type { SeriesGeometry, Vec3 } from './geometry.js';
-import { storedToHu, storedValues } from './hounsfield.js';
+import { rawToHu } from './hounsfield.js';
 import type { ImageHeader } from '../dicom/file/image-headers.js';
 import { readImageHeaders } from '../dicom/file/image-headers.js';
 import { LruCache } from './lru-cache.js';
@@ -103,7 +103,7 @@ class DicomSliceSource implements SliceSource {
     const cached = this.cache.get(index);
     if (cached) return cached;
     const frame = this.frames[index];
-    const reading = readFramePixels(frame).then((raw) => storedToHu(storedValues(raw, frame.pixelFormat), frame.pixelFormat));
+    const reading = readFramePixels(frame).then((raw) => rawToHu(raw, frame.pixelFormat));
     this.cache.set(index, reading);
     reading.catch(() => this.cache.delete(index));
     return reading;

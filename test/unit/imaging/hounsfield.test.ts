@@ -1,4 +1,4 @@
-import { huToStored, storedRange, storedToHu, storedValues, type PixelFormat } from '../../../src/imaging/hounsfield.js';
+import { huToStored, rawToHu, storedRange, type PixelFormat } from '../../../src/imaging/hounsfield.js';
 
 const unsigned12: PixelFormat = { rescaleSlope: 1, rescaleIntercept: -1024, bitsAllocated: 16, bitsStored: 12, pixelRepresentation: 0 };
 const signed16: PixelFormat = { rescaleSlope: 1, rescaleIntercept: 0, bitsAllocated: 16, bitsStored: 16, pixelRepresentation: 1 };
@@ -18,7 +18,8 @@ describe('hounsfield', () => {
   ])('round-trips every stored value exactly (%s)', (_, format) => {
     const { min, max } = storedRange(format);
     const stored = Int32Array.from({ length: max - min + 1 }, (_, i) => min + i);
-    const back = huToStored(storedToHu(stored, format), format);
+    const raw = format.pixelRepresentation === 1 ? Int16Array.from(stored) : Uint16Array.from(stored);
+    const back = huToStored(rawToHu(raw, format), format);
     expect(back).toBeInstanceOf(format.pixelRepresentation === 1 ? Int16Array : Uint16Array);
     expect(Array.from(back)).toEqual(Array.from(stored));
   });
@@ -29,8 +30,9 @@ describe('hounsfield', () => {
     expect(Array.from(huToStored(Float32Array.from([-2100, -999.7, 30000]), scaled))).toEqual([-2048, 1, 2047]);
   });
 
-  it('masks to BitsStored and sign-extends', () => {
-    expect(Array.from(storedValues(Uint16Array.from([0xf064, 0x0fff]), unsigned12))).toEqual([100, 4095]);
-    expect(Array.from(storedValues(Uint16Array.from([0x0ffb, 0xfffb, 0x07ff]), scaled))).toEqual([-5, -5, 2047]);
+  it('masks to BitsStored and sign-extends before rescaling', () => {
+    expect(Array.from(rawToHu(Uint16Array.from([0xf064, 0x0fff]), unsigned12))).toEqual([100 - 1024, 4095 - 1024]);
+    expect(Array.from(rawToHu(Uint16Array.from([0x0ffb, 0xfffb, 0x07ff]), scaled))).toEqual([-1002.5, -1002.5, 23.5]);
+    expect(Array.from(rawToHu(Int16Array.from([-32768, -1, 32767]), signed16))).toEqual([-32768, -1, 32767]);
   });
 });
