@@ -41,6 +41,7 @@ export const manifestSchema = z
       pixelSpacingMm: z.tuple([z.number().positive(), z.number().positive()]).optional(),
     }),
     output: z.object({
+      /** Kernel of a harmonizer's output; absent: the kernel the series had before the step (a refinement). */
       targetKernel: z.string().optional(),
       /** Kernel family of the output (harmonization), so a chained step can check it. */
       kernelFamily: z.enum(KERNEL_FAMILIES).optional(),
@@ -53,7 +54,9 @@ export const manifestSchema = z
        * -2048 outside a reconstruction circle) to the output: see inference/outside-window.ts.
        * matched-gaussian: the in-plane Gaussian that best reproduces the model's own output inside
        * the window, fitted per slice (harmonizers); gaussian: a fixed sigma; interpolate: bicubic
-       * in-plane and linear in z at the model's scale (super-resolution; identity at scale 1).
+       * in-plane and linear in z at the model's scale (super-resolution; identity at scale 1);
+       * pass-through: the input itself (a model that refines the output of the step before it, such
+       * as generator v3 after kernel-transfer; geometry kept).
        */
       outsideWindow: z.discriminatedUnion('method', [
         z.strictObject({
@@ -65,6 +68,7 @@ export const manifestSchema = z
         }),
         z.strictObject({ method: z.literal('gaussian'), sigmaMm: z.number().positive().finite() }),
         z.strictObject({ method: z.literal('interpolate') }),
+        z.strictObject({ method: z.literal('pass-through') }),
       ]),
     }),
     /** Receptive-field radius in input pixels (in-plane) and input slices (z, 3d only). */

@@ -22,7 +22,9 @@ import { scaledGeometry } from './output-geometry.js';
  *
  * w is 1 where the counterpart's own output lies inside the window by at least marginHu, falls to
  * 0 at the upper edge (bone, where the model saw only a plateau) and where C(e) goes below -marginHu
- * (padding): there the output is the counterpart's. So the output is the model's alone away from
+ * (padding): there the output is the counterpart's. A pass-through counterpart is the identity: a
+ * model that refines the step before it (v3 after kernel-transfer) hands that step's output on
+ * unchanged beyond its window. So the output is the model's alone away from
  * the edges, the counterpart's beyond them, blended in between; nothing is clipped at an edge.
  */
 export type OutsideWindowCounterpart = ModelManifest['normalization']['outsideWindow'];
@@ -105,8 +107,15 @@ function carrier(
       return carried;
     };
   }
+  if (counterpart.method === 'pass-through' && (options.scale.inPlane !== 1 || options.scale.z !== 1)) {
+    throw new RangeError('a pass-through counterpart needs a model that keeps the geometry');
+  }
   const apply = (source: SliceSource) =>
-    counterpart.method === 'gaussian' ? gaussianSoften(source, { sigmaMm: counterpart.sigmaMm }) : interpolateToScale(source, options.scale);
+    counterpart.method === 'gaussian'
+      ? gaussianSoften(source, { sigmaMm: counterpart.sigmaMm })
+      : counterpart.method === 'pass-through'
+        ? source
+        : interpolateToScale(source, options.scale);
   const belowOnly = mapSlices(excess, excess.geometry, (slice) => slice.map((v) => (v < 0 ? v : 0)));
   const full = apply(input);
   const carried = apply(excess);

@@ -52,6 +52,7 @@ function outsideWindowLabel(manifest: ModelManifest): string {
   const counterpart = manifest.normalization.outsideWindow;
   if (counterpart.method === 'matched-gaussian') return 'the Gaussian matched to the model per slice';
   if (counterpart.method === 'gaussian') return `Gaussian ${counterpart.sigmaMm} mm`;
+  if (counterpart.method === 'pass-through') return 'its input unchanged';
   return manifest.output.scale.inPlane === 1 && manifest.output.scale.z === 1 ? 'unchanged' : 'bicubic';
 }
 
@@ -60,7 +61,7 @@ function outputSeries(manifest: ModelManifest, input: SeriesDescriptor): SeriesD
   if (manifest.task !== 'harmonize') return input;
   return {
     ...input,
-    convolutionKernel: manifest.output.targetKernel ? [manifest.output.targetKernel] : [],
+    convolutionKernel: manifest.output.targetKernel ? [manifest.output.targetKernel] : input.convolutionKernel,
     kernelFamily: manifest.output.kernelFamily ?? 'unknown',
   };
 }

@@ -99,6 +99,30 @@ describe('a model step outside its HU window', () => {
     expect(slice[2 * 55 * 2 * COLUMNS + 2 * 62]).toBeGreaterThan(1000);
   });
 
+  it('passes the input through outside the window for a refining model (pass-through), and nothing sits at an edge where the input does not', async () => {
+    // A refinement of its input (as generator v3 refines the kernel transfer's output): the clipped
+    // input plus a small correction, here a fixed +5 HU.
+    const refined = mapSlices(input, input.geometry, (slice) => slice.map((v) => Math.min(WINDOW[1], Math.max(WINDOW[0], v)) + 5));
+    const output = withOutsideWindow(input, refined, { window: WINDOW, counterpart: { method: 'pass-through' }, scale: { inPlane: 1, z: 1 } });
+    const [x, full, counterpart] = await Promise.all([input.readSlice(1), output.readSlice(1), output.readCounterpart(1)]);
+    expect(counterpart).toEqual(x);
+    expect(full[at(55, 62)]).toBe(x[at(55, 62)]); // bone: the input itself
+    expect(full[at(2, 2)]).toBe(-2048); // padding
+    expect(full[at(48, 30)]).toBeCloseTo(x[at(48, 30)] + 5, 4); // soft tissue: the model's
+    expect(full[at(40, 30)]).toBeCloseTo(x[at(40, 30)] + 5, 4); // lung
+    const nearEdge = (slice: Float32Array, edge: number) => slice.filter((v) => Math.abs(v - edge) < 0.5).length;
+    for (const edge of WINDOW) expect(nearEdge(full, edge)).toBeLessThanOrEqual(nearEdge(x, edge));
+    // Everywhere the output lies between the model's value and the input's.
+    full.forEach((v, i) => {
+      const [lo, hi] = [Math.min(x[i], x[i] + 5), Math.max(x[i], x[i] + 5)];
+      if (x[i] >= WINDOW[0] - 50 && x[i] <= WINDOW[1]) expect(v >= lo - 1e-3 && v <= hi + 1e-3).toBe(true);
+    });
+  });
+
+  it('refuses a pass-through counterpart for a model that changes the scale', () => {
+    expect(() => withOutsideWindow(input, input, { window: WINDOW, counterpart: { method: 'pass-through' }, scale: { inPlane: 2, z: 1 } })).toThrow(/keeps the geometry/);
+  });
+
   it('refuses a matched Gaussian for a model that changes the scale', () => {
     expect(() => withOutsideWindow(input, input, { window: WINDOW, counterpart: { method: 'matched-gaussian', sigmaRangeMm: [0.2, 3] }, scale: { inPlane: 2, z: 1 } })).toThrow(/keeps the geometry/);
   });
