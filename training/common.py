@@ -135,6 +135,34 @@ def export_onnx(model, channels, path, opset=17):
     return sorted({n.op_type for n in graph.graph.node})
 
 
+def gradient_difference(a, b):
+    """Mean absolute difference of the horizontal and vertical image gradients of a and b."""
+    dx = lambda v: v[..., :, 1:] - v[..., :, :-1]  # noqa: E731
+    dy = lambda v: v[..., 1:, :] - v[..., :-1, :]  # noqa: E731
+    return (dx(a) - dx(b)).abs().mean() + (dy(a) - dy(b)).abs().mean()
+
+
+def crop_origin(volume, k, size, randint):
+    """A size x size crop of slice k mostly inside the body (at least half its pixels above -980 HU);
+    randint(high) draws the corner."""
+    for _ in range(20):
+        y, x = randint(volume.shape[1] - size), randint(volume.shape[2] - size)
+        if (volume[k, y : y + size, x : x + size] > -980).float().mean() >= 0.5:
+            break
+    return y, x
+
+
+def random_dihedral(x, t, randint):
+    """The same random flips and transpose of inputs and targets (N x C x H x W)."""
+    if randint(2):
+        x, t = x.flip(-1), t.flip(-1)
+    if randint(2):
+        x, t = x.flip(-2), t.flip(-2)
+    if randint(2):
+        x, t = x.transpose(-1, -2), t.transpose(-1, -2)
+    return x, t
+
+
 def write_json(path, value):
     with open(path, "w") as handle:
         json.dump(value, handle, indent=2)

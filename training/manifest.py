@@ -2,7 +2,7 @@
 node's (src/inference/manifest.ts); models/manifest.schema.json is that schema exported to JSON Schema,
 and a CI test checks what this module writes against it:
 
-    /usr/bin/python3 training/manifest.py --example harmonize|superres
+    /usr/bin/python3 training/manifest.py --example harmonize|harmonize-v3|superres
 prints an example manifest of each task.
 """
 import json
@@ -26,6 +26,20 @@ def harmonizer_manifest(*, target_kernel, **common):
     }, outside_window={"method": "matched-gaussian", "sigmaRangeMm": [0.2, 3.0]})
 
 
+def calibrated_harmonizer_manifest(*, hu_window, accepts_families, **common):
+    """Generator v3: a 2.5D refinement of a classical harmonizer's output (the calibrated kernel
+    transfer's, or for v3_blind the blind Gaussian's), run after that step. It keeps the kernel the
+    step before it made (no targetKernel), and outside its HU window passes its input through."""
+    return _manifest(common, {
+        "task": "harmonize",
+        "seriesLabel": "SOFT-V3",
+        "dimensionality": "2.5d",
+        "neighbourSlices": 1,
+        "accepts": {**ACCEPTS_512, "kernelFamilies": list(accepts_families)},
+        "output": {"kernelFamily": "soft", "scale": {"inPlane": 1, "z": 1}},
+    }, outside_window={"method": "pass-through"}, hu_window=hu_window)
+
+
 def super_resolver_manifest(**common):
     """A 2D 2x super-resolver: beyond its window, bicubic."""
     return _manifest(common, {
@@ -38,7 +52,7 @@ def super_resolver_manifest(**common):
     }, outside_window={"method": "interpolate"})
 
 
-def _manifest(common, task_fields, *, outside_window):
+def _manifest(common, task_fields, *, outside_window, hu_window=HU_WINDOW):
     """common: model_id, version, description, receptive_field (pixels), training."""
     receptive_field = common["receptive_field"]
     return {
@@ -50,7 +64,7 @@ def _manifest(common, task_fields, *, outside_window):
         "modelCard": "README.md",
         "tensors": {"input": "input", "output": "output"},
         **task_fields,
-        "normalization": {"huWindow": list(HU_WINDOW), "outsideWindow": outside_window},
+        "normalization": {"huWindow": list(hu_window), "outsideWindow": outside_window},
         "receptiveField": {"inPlane": receptive_field, "z": 0},
         "halo": {"inPlane": receptive_field, "z": 0},
         "tile": STRIP_TILE,
@@ -63,7 +77,9 @@ def _manifest(common, task_fields, *, outside_window):
 def main():
     task = sys.argv[sys.argv.index("--example") + 1]
     training = {"data": "example", "metrics": {"fold": 1}}
-    if task == "harmonize":
+    if task == "harmonize-v3":
+        manifest = calibrated_harmonizer_manifest(model_id="example-v3", version="0.0.1", description="example", receptive_field=13, hu_window=(-1150.0, 1850.0), accepts_families=["soft"], training=training)
+    elif task == "harmonize":
         manifest = harmonizer_manifest(model_id="example-harmonizer", version="0.0.1", description="example", receptive_field=22, target_kernel="B30f-like", training=training)
     else:
         manifest = super_resolver_manifest(model_id="example-sr", version="0.0.1", description="example", receptive_field=16, training=training)

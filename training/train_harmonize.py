@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from manifest import harmonizer_manifest  # noqa: E402
-from common import REPO, Log, conv_flops_per_output_voxel, export_onnx, gaussian_soften, quality, seed_everything, tune_gaussian_sigma, write_json  # noqa: E402
+from common import REPO, Log, conv_flops_per_output_voxel, crop_origin, export_onnx, gaussian_soften, gradient_difference, quality, random_dihedral, seed_everything, tune_gaussian_sigma, write_json  # noqa: E402
 from ctdata import HU_WINDOW, SOFT_KERNEL_LABEL, fold_patients, paired, read_series  # noqa: E402
 from kernel_model import fit_kernel_pair, simulate_sharp  # noqa: E402
 from nets import AdaptiveHarmonizer, Harmonizer, PatchDiscriminator, parameter_count  # noqa: E402
@@ -74,12 +74,7 @@ class Sampler:
         return low + (high - low) * torch.rand(n, generator=self.g)
 
     def _crop_origin(self, volume, k, size):
-        """A crop mostly inside the body (at least half its pixels above -980 HU)."""
-        for _ in range(20):
-            y, x = self._int(volume.shape[1] - size), self._int(volume.shape[2] - size)
-            if (volume[k, y : y + size, x : x + size] > -980).float().mean() >= 0.5:
-                break
-        return y, x
+        return crop_origin(volume, k, size, self._int)
 
     @staticmethod
     def _stack(volume, k, stride):
@@ -120,20 +115,8 @@ class Sampler:
         n_real = round(n * real_fraction)
         ri, rt = self.real(n_real)
         si, st = self.simulated(n - n_real)
-        x, t = torch.cat([ri, si]), torch.cat([rt, st])
-        if self._int(2):
-            x, t = x.flip(-1), t.flip(-1)
-        if self._int(2):
-            x, t = x.flip(-2), t.flip(-2)
-        if self._int(2):
-            x, t = x.transpose(-1, -2), t.transpose(-1, -2)
+        x, t = random_dihedral(torch.cat([ri, si]), torch.cat([rt, st]), self._int)
         return norm(x), norm(t)
-
-
-def gradient_difference(a, b):
-    dx = lambda v: v[..., :, 1:] - v[..., :, :-1]  # noqa: E731
-    dy = lambda v: v[..., 1:, :] - v[..., :-1, :]  # noqa: E731
-    return (dx(a) - dx(b)).abs().mean() + (dy(a) - dy(b)).abs().mean()
 
 
 def run_volume(model, sharp_hu):

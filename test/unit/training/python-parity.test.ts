@@ -29,7 +29,7 @@ describe('training/ and the node agree', () => {
     expect(committed).toEqual(manifestJsonSchema());
   });
 
-  it.each(['harmonize', 'superres'])('training/manifest.py writes a %s manifest the JSON Schema and the node accept', async (task) => {
+  it.each(['harmonize', 'harmonize-v3', 'superres'])('training/manifest.py writes a %s manifest the JSON Schema and the node accept', async (task) => {
     const { stdout } = await run(PYTHON, ['training/manifest.py', '--example', task]);
     const manifest = JSON.parse(stdout) as unknown;
     const validate = new Ajv2020({ strict: false }).compile(manifestJsonSchema());

@@ -1,0 +1,365 @@
+#!/usr/bin/python3
+"""Trains generator v3 for one split of npm run eval and exports models/<id>/ (model.onnx, manifest.json,
+train-log.txt).
+
+    npx tsx scripts/export-v3-training-data.ts           # once: var/v3-training/, made by the node's code
+    /usr/bin/python3 training/train_harmonize_v3.py --split cranial --minutes 25
+    /usr/bin/python3 training/train_harmonize_v3.py --split cranial --input blind --minutes 25   # v3_blind
+
+v3 starts from the calibrated kernel transfer: its input is the transfer's output (slices z-1, z, z+1),
+its output that centre slice plus a learned correction (the last convolution starts at zero, so an
+untrained v3 is the transfer exactly). --split names the calibration half (eval.ts's calibrated_on):
+the model trains on that half of each real pair (A0001 Philips L->B, A0002 Siemens B70f->B40f,
+Toshiba FC51->FC13) and never sees the other half, which npm run eval evaluates. --input blind gives
+it the shipped blind classical step (Gaussian 0.6 mm) instead of the transfer: v3_blind.
+
+Each batch mixes real pairs (--real-fraction) with simulated ones: soft slices (the calibration
+halves' soft reconstructions and the TCGA B30f series) made sharp by one of the kernel pairs fitted on
+the calibration halves (kernel_model.simulate_sharp, random strength, frequency stretch and noise),
+then brought back by the least-squares (Wiener) linear filter of that simulated kernel, so that the
+input looks like a calibrated transfer's output (or by the blind Gaussian, for v3_blind).
+
+Losses: L1 + image-gradient difference + noise-power-spectrum match (log radial power of the
+high-passed output against the target's) + least-squares adversarial (patch discriminator, after a
+warm-up), all on what the node delivers: the network sees its input clipped to the HU window as the
+node's tiler does, and outside the window the output passes the input through (outsideWindow
+"pass-through", src/inference/outside-window.ts), reproduced here before the loss.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import REPO, Log, conv_flops_per_output_voxel, crop_origin, export_onnx, gradient_difference, node_gaussian_kernel, random_dihedral, seed_everything, separable_blur, write_json  # noqa: E402
+from kernel_model import fit_kernel_pair, simulate_sharp  # noqa: E402
+from manifest import calibrated_harmonizer_manifest  # noqa: E402
+from nets import Harmonizer, PatchDiscriminator, parameter_count  # noqa: E402
+
+# Wide, so that bone and contrast are the network's too; the node clips its input to it exactly so.
+HU_WINDOW = (-1150.0, 1850.0)
+LOW, HIGH = HU_WINDOW
+PASS_MARGIN_HU = 100.0  # outside-window.ts's default margin
+DATA = os.path.join(REPO, "var", "v3-training")
+
+
+def norm(hu):
+    return (hu.clamp(LOW, HIGH) - LOW) * (2.0 / (HIGH - LOW)) - 1.0
+
+
+def denorm(x):
+    return (x + 1.0) * 0.5 * (HIGH - LOW) + LOW
+
+
+def parse_args():
+    p = argparse.ArgumentParser()
+    p.add_argument("--split", choices=["cranial", "caudal"], required=True, help="the calibration half trained on (eval.ts calibrated_on)")
+    p.add_argument("--input", choices=["transfer", "blind"], default="transfer")
+    p.add_argument("--minutes", type=float, default=25.0, help="training time budget (the step count follows from it)")
+    p.add_argument("--max-steps", type=int, default=100000)
+    p.add_argument("--batch", type=int, default=12)
+    p.add_argument("--patch", type=int, default=64)
+    p.add_argument("--channels", type=int, default=16)
+    p.add_argument("--blocks", type=int, default=5)
+    p.add_argument("--real-fraction", type=float, default=0.65)
+    p.add_argument("--lr", type=float, default=4e-4)
+    p.add_argument("--gdl-weight", type=float, default=0.5)
+    p.add_argument("--nps-weight", type=float, default=0.01)
+    p.add_argument("--adv-weight", type=float, default=0.002)
+    p.add_argument("--check-slices", type=int, default=0, help="slices per pair of the final check on the training halves (0: all)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--version", default="3.0.0")
+    p.add_argument("--id", default=None)
+    return p.parse_args()
+
+
+def load(name, slices, rows, columns):
+    return torch.from_numpy(np.fromfile(os.path.join(DATA, name), dtype="<f4").reshape(slices, rows, columns).copy())
+
+
+def stack(volume, k, stride=1):
+    """Slices k-stride, k, k+stride (replicated at the ends), as channels."""
+    n = volume.shape[0]
+    return volume[[min(max(k + d * stride, 0), n - 1) for d in (-1, 0, 1)]]
+
+
+def radial_bins(h, w, bins):
+    f = torch.sqrt(torch.fft.fftfreq(h)[:, None] ** 2 + torch.fft.fftfreq(w)[None, :] ** 2)
+    return torch.clamp((f / 0.5 * bins).long(), max=bins - 1)
+
+
+class Sampler:
+    MARGIN = 16  # context around simulated patches so the FFT's wrap-around stays outside
+
+    def __init__(self, pairs, sources, fits, input_kind, patch, generator):
+        self.pairs, self.sources, self.fits = pairs, sources, fits
+        self.input_kind, self.patch, self.g = input_kind, patch, generator
+        self.pair_weights = torch.tensor([p["weight"] for p in pairs])
+
+    def _int(self, high):
+        return int(torch.randint(high, (1,), generator=self.g))
+
+    def _uniform(self, low, high, n):
+        return low + (high - low) * torch.rand(n, generator=self.g)
+
+    def _crop_origin(self, volume, k, size):
+        return crop_origin(volume, k, size, self._int)
+
+    def real(self, n):
+        inputs, targets = [], []
+        for _ in range(n):
+            pair = self.pairs[int(torch.multinomial(self.pair_weights, 1, generator=self.g))]
+            k = self._int(pair["soft"].shape[0])
+            y, x = self._crop_origin(pair["soft"], k, self.patch)
+            s = (slice(y, y + self.patch), slice(x, x + self.patch))
+            inputs.append(stack(pair["input"], k)[:, s[0], s[1]])
+            targets.append(pair["soft"][k : k + 1, s[0], s[1]])
+        return torch.stack(inputs), torch.stack(targets)
+
+    def simulated(self, n):
+        size = self.patch + 2 * self.MARGIN
+        softs, spacings = [], []
+        for _ in range(n):
+            source = self.sources[self._int(len(self.sources))]
+            stride = source["strides"][self._int(len(source["strides"]))]
+            k = self._int(source["hu"].shape[0])
+            y, x = self._crop_origin(source["hu"], k, size)
+            softs.append(stack(source["hu"], k, stride)[:, y : y + size, x : x + size])
+            spacings.append(source["spacing"])
+        soft = torch.stack(softs)
+        fit = self.fits[self._int(len(self.fits))]
+        gamma = torch.exp(self._uniform(math.log(0.6), math.log(1.6), n))
+        stretch = torch.exp(self._uniform(math.log(0.8), math.log(1.25), n))
+        noise = torch.exp(self._uniform(math.log(0.5), math.log(2.0), n))
+        sharp = simulate_sharp(soft, fit, gamma, stretch, noise, self.g)
+        if self.input_kind == "transfer":
+            x = wiener_back(sharp, soft, fit, gamma, stretch, noise)
+        else:
+            x = torch.stack([blind_gaussian(sharp[i : i + 1], spacings[i])[0] for i in range(n)])
+        m = slice(self.MARGIN, self.MARGIN + self.patch)
+        return x[:, :, m, m], soft[:, 1:2, m, m]
+
+    def batch(self, n, real_fraction):
+        n_real = round(n * real_fraction)
+        ri, rt = self.real(n_real)
+        si, st = self.simulated(n - n_real)
+        return random_dihedral(torch.cat([ri, si]), torch.cat([rt, st]), self._int)
+
+
+BLIND_SIGMA_MM = 0.6
+
+
+def blind_gaussian(hu, spacing_mm):
+    return separable_blur(hu, node_gaussian_kernel(BLIND_SIGMA_MM / spacing_mm))
+
+
+def wiener_back(sharp, soft, fit, gamma, stretch, noise_scale):
+    """The least-squares linear filter from the simulated sharp patches back to the soft ones, per
+    sample and radial frequency: G = T P / (T^2 P + N), T the simulated transfer, P the soft patch's
+    radial power, N the noise power simulate_sharp added; what a calibration on that pair would fit."""
+    from kernel_model import _interp
+
+    n, c, h, w = soft.shape
+    f = torch.sqrt(torch.fft.fftfreq(h)[:, None] ** 2 + torch.fft.fftfreq(w)[None, :] ** 2)[None] * stretch[:, None, None]
+    transfer = _interp(fit["transfer"], f).clamp(min=1e-3) ** gamma[:, None, None]
+    noise_power = _interp(fit["nps"], f).clamp(min=0) * noise_scale[:, None, None] ** 2 * h * w
+    bins = radial_bins(h, w, h // 2)
+    centre = soft[:, 1] - soft[:, 1].mean(dim=(-1, -2), keepdim=True)
+    power = torch.fft.fft2(centre).abs() ** 2
+    radial = torch.stack([torch.bincount(bins.ravel(), power[i].ravel(), h // 2) / torch.bincount(bins.ravel(), minlength=h // 2) for i in range(n)])
+    p = radial[:, bins]
+    gain = transfer * p / (transfer**2 * p + noise_power + 1e-6)
+    gain[:, 0, 0] = 1.0
+    return torch.fft.ifft2(torch.fft.fft2(sharp) * gain[:, None]).real
+
+
+def pass_through(model_hu, input_hu):
+    """outside-window.ts with the pass-through counterpart: model + e inside, the input beyond the
+    edges, blended over PASS_MARGIN_HU (e below the window counts by region: 3x3 max)."""
+    above = (input_hu - HIGH).clamp(min=0)
+    region_max = F.max_pool2d(input_hu, 3, stride=1, padding=1)
+    below = (region_max - LOW).clamp(max=0)
+    carried = model_hu + above + below
+    w = torch.minimum((HIGH - input_hu) / PASS_MARGIN_HU, 1 + below / PASS_MARGIN_HU).clamp(0, 1)
+    return w * carried + (1 - w) * input_hu
+
+
+NPS_BINS = 16
+HIGH_PASS = node_gaussian_kernel(1.5)
+
+
+def radial_power(hu, bins):
+    """Batch-mean radial power spectrum of the high-passed patches (HU / 10 units)."""
+    x = hu / 10.0
+    x = x - separable_blur(x, HIGH_PASS)
+    power = torch.fft.fft2(x).abs() ** 2
+    sums = torch.zeros(NPS_BINS).index_add(0, bins.ravel(), power.mean(dim=(0, 1)).ravel())
+    return sums / torch.bincount(bins.ravel(), minlength=NPS_BINS)
+
+
+def nps_loss(y_hu, t_hu, bins):
+    return (torch.log(radial_power(y_hu, bins) + 1e-3) - torch.log(radial_power(t_hu, bins) + 1e-3)).abs().mean()
+
+
+def discriminator_view(hu):
+    """The discriminator sees the lung/soft-tissue range at unit scale (not clipped)."""
+    return (hu + 400.0) / 750.0
+
+
+def main():
+    args = parse_args()
+    torch.set_num_threads(args.threads)
+    seed_everything(args.seed)
+    model_id = args.id or (f"harmonize-v3-{args.split}" if args.input == "transfer" else f"harmonize-v3-blind-{args.split}")
+    folder = os.path.join(REPO, "models", model_id)
+    os.makedirs(folder, exist_ok=True)
+    log = Log(os.path.join(folder, "train-log.txt"))
+    log(f"command: /usr/bin/python3 training/{os.path.basename(__file__)} {' '.join(sys.argv[1:])}")
+    with open(os.path.join(DATA, "index.json")) as handle:
+        index = json.load(handle)
+
+    pairs, sources, fits = [], [], []
+    weights = {"a0001": 0.4, "a0002": 0.4, "toshiba": 0.2}
+    for entry in index["pairs"]:
+        if entry["calibratedOn"] != args.split:
+            continue
+        shape = (entry["slices"], entry["rows"], entry["columns"])
+        sharp, soft = load(entry["files"]["sharp"], *shape), load(entry["files"]["soft"], *shape)
+        model_input = load(entry["files"][args.input], *shape)
+        pairs.append({"name": entry["pair"], "input": model_input, "soft": soft, "sharp": sharp, "weight": weights[entry["key"]]})
+        sources.append({"hu": soft, "strides": [1], "spacing": entry["pixelSpacingMm"][1]})
+        fit = fit_kernel_pair(sharp.numpy(), soft.numpy())
+        fits.append(fit)
+        log(f"real pair {entry['pair']}, {args.split} half: {entry['slices']} slices (z {min(entry['z']):.1f}..{max(entry['z']):.1f}); kernel model fitted on it: residual noise {fit['noise_std_hu']:.1f} HU")
+    for source in index["simulationSources"]:
+        hu = load(source["file"], source["slices"], source["rows"], source["columns"])
+        sources.append({"hu": hu, "strides": [2, 3], "spacing": source["pixelSpacingMm"][1]})
+        log(f"simulation source {source['name']}: {source['slices']} slices")
+
+    generator = torch.Generator().manual_seed(args.seed)
+    sampler = Sampler(pairs, sources, fits, args.input, args.patch, generator)
+    model = Harmonizer(args.channels, args.blocks)
+    disc = PatchDiscriminator()
+    opt_g = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.99))
+    opt_d = torch.optim.Adam(disc.parameters(), lr=2e-4, betas=(0.5, 0.99))
+    bins = radial_bins(args.patch, args.patch, NPS_BINS)
+    budget = args.minutes * 60
+    log(f"generator: {parameter_count(model)} parameters, receptive field {model.receptive_field} px; discriminator {parameter_count(disc)}; input {args.input}; budget {args.minutes} min")
+
+    start = time.time()
+    step, running, hu_scale = 0, {}, (HIGH - LOW) / 2
+    while step < args.max_steps:
+        progress = (time.time() - start) / budget
+        if progress >= 1:
+            break
+        step += 1
+        for group in opt_g.param_groups:
+            group["lr"] = args.lr * 0.5 * (1 + math.cos(math.pi * progress))
+        x_hu, t_hu = sampler.batch(args.batch, args.real_fraction)
+        y_hu = pass_through(denorm(model(norm(x_hu))), x_hu[:, 1:2])
+        y, t = y_hu / hu_scale, t_hu / hu_scale
+        l1 = (y - t).abs().mean()
+        gdl = gradient_difference(y, t)
+        nps = nps_loss(y_hu, t_hu, bins)
+        loss = l1 + args.gdl_weight * gdl + args.nps_weight * nps
+        adv = torch.zeros(())
+        adversarial = progress > 0.25
+        if adversarial:
+            adv = ((disc(discriminator_view(y_hu)) - 1) ** 2).mean()
+            loss = loss + args.adv_weight * adv
+        opt_g.zero_grad()
+        loss.backward()
+        opt_g.step()
+        d_loss = torch.zeros(())
+        if progress > 0.15:
+            d_loss = ((disc(discriminator_view(t_hu)) - 1) ** 2).mean() + (disc(discriminator_view(y_hu.detach())) ** 2).mean()
+            opt_d.zero_grad()
+            d_loss.backward()
+            opt_d.step()
+        identity_l1 = float((x_hu[:, 1:2] - t_hu).abs().mean())
+        for key, value in (("l1_hu", float(l1) * hu_scale), ("input_l1_hu", identity_l1), ("gdl", float(gdl)), ("nps", float(nps)), ("adv", float(adv)), ("d", float(d_loss))):
+            running[key] = running.get(key, 0.0) + value
+        if step % 100 == 0:
+            log(f"step {step}: " + ", ".join(f"{k} {v / 100:.4f}" for k, v in running.items()))
+            running = {}
+    train_seconds = time.time() - start
+    log(f"trained {step} steps in {train_seconds:.0f} s")
+
+    model.eval()
+    training_check = {}
+    for pair in pairs:
+        kept = slice(0, args.check_slices or None)
+        model_input, soft = pair["input"][kept], pair["soft"][kept]
+        output = run_volume(model, model_input)
+        q_in, q_out = lung_window_quality(soft, model_input), lung_window_quality(soft, output)
+        training_check[pair["name"]] = {"input": {k: round(v, 4) for k, v in q_in.items()}, "v3": {k: round(v, 4) for k, v in q_out.items()}}
+        log(f"training half {pair['name']} (PyTorch, whole slices, seen in training): {args.input} PSNR {q_in['psnr']:.2f} MAE {q_in['mae_hu']:.2f}; v3 PSNR {q_out['psnr']:.2f} MAE {q_out['mae_hu']:.2f}")
+
+    ops = export_onnx(model, 3, os.path.join(folder, "model.onnx"))
+    flops = conv_flops_per_output_voxel(model, (1, 3, 128, 128))
+    log(f"exported ONNX ops {ops}; {flops:.0f} FLOPs per output voxel")
+    write_json(os.path.join(folder, "manifest.json"), manifest(args, model_id, model, pairs, step, train_seconds, flops, training_check))
+    log(f"done in {log.elapsed():.0f} s")
+
+
+def lung_window_quality(reference_hu, test_hu, window=(-1150.0, 350.0)):
+    """PSNR and MAE on the lung window, as the node's compareSeries (no SSIM: it is slow here)."""
+    low, high = window
+    d = (reference_hu.clamp(low, high) - test_hu.clamp(low, high)).double()
+    return {"psnr": 10 * math.log10((high - low) ** 2 / float((d**2).mean())), "mae_hu": float(d.abs().mean())}
+
+
+def run_volume(model, input_hu):
+    out = []
+    with torch.no_grad():
+        for k in range(input_hu.shape[0]):
+            x = stack(input_hu, k)[None]
+            out.append(pass_through(denorm(model(norm(x))), x[:, 1:2])[0, 0])
+    return torch.stack(out)
+
+
+def manifest(args, model_id, model, pairs, steps, train_seconds, flops, training_check):
+    other = "caudal" if args.split == "cranial" else "cranial"
+    names = ", ".join(p["name"] for p in pairs)
+    if args.input == "transfer":
+        what = "Calibrated harmonizer v3: runs after the kernel-transfer step on its output and adds a learned correction (noise texture, edges, HU-dependent effects)"
+        family = ["soft"]
+    else:
+        what = f"Blind harmonizer v3_blind: runs after the blind classical step (Gaussian {BLIND_SIGMA_MM} mm) on its output and adds a learned correction"
+        family = ["sharp", "medium", "soft"]
+    return calibrated_harmonizer_manifest(
+        model_id=model_id,
+        version=args.version,
+        description=f"{what}; 2.5D residual network ({args.channels} channels, {args.blocks} residual blocks), trained on the {args.split} halves of {names}; the {other} halves held out.",
+        receptive_field=model.receptive_field,
+        hu_window=HU_WINDOW,
+        accepts_families=family,
+        training={
+            "data": f"real pairs: the {args.split} half of each of {names} ({args.input} output -> soft reconstruction, paired by position as npm run eval splits them); simulated pairs from those soft halves and TCGA-DE-A4MA B30f, sharpened by kernels drawn around the fitted ones and brought back by their least-squares linear filter" + ("" if args.input == "transfer" else f" (v3_blind: by the Gaussian {BLIND_SIGMA_MM} mm instead)"),
+            "metrics": {
+                "split": args.split,
+                "calibratedOn": args.split,
+                "heldOut": f"{other} halves of {names}",
+                "input": args.input,
+                "seed": args.seed,
+                "steps": steps,
+                "trainSeconds": round(train_seconds),
+                "flopsPerOutputVoxel": round(flops),
+                "parameters": parameter_count(model),
+                "realFraction": args.real_fraction,
+                "losses": {"l1": 1, "gradientDifference": args.gdl_weight, "noisePowerSpectrum": args.nps_weight, "adversarial": args.adv_weight},
+                "trainingHalfCheck": training_check,
+            },
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
