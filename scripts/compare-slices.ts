@@ -8,6 +8,9 @@
  * the counterpart). Default output folder: test-output/compare/.
  * --model kernel-transfer shows instead the calibrated kernel transfer (the calibration in
  * config/calibrations/ for the sharp series' scanner and kernel) beside a Gaussian (--sigma, mm).
+ * --after kernel-transfer runs the model on that transfer's output (whole series, so the slice has
+ * its z neighbours), as a rule with kernel-transfer's refine does (generator v3): input | kernel
+ * transfer | model step | soft reference.
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -60,6 +63,17 @@ async function main(): Promise<void> {
     }
     const entry = engine.registry.getModel(modelId);
     const spec = tilingSpec(entry.manifest);
+    if (option('after') === 'kernel-transfer') {
+      const calibration = await shippedCalibration(path.join(dataDir, sharpFolder));
+      const transferred = applyRadialResponse(sharp, calibration.response);
+      const refined = modelOutputSource(entry.manifest, transferred, (slab) => engine.runSlab(entry, 'cpu', spec, slab));
+      const grey = async (source: SliceSource, k: number): Promise<GreyImage> => ({ rows: source.geometry.rows, columns: source.geometry.columns, hu: await source.readSlice(k) });
+      const panels = [await grey(sharp, index), await grey(transferred, index), await grey(refined, index), await grey(soft, softIndex)];
+      // The tiled source computes the next slice ahead: let it finish before the engine closes.
+      if (index + 1 < sharp.sliceCount) await refined.readSlice(index + 1);
+      await writePanels(panels, path.join(outDir, `${modelId}-after-kernel-transfer-${sharpFolder}-${index}`), `input | kernel transfer (calibration ${calibration.id.slice(0, 8)}) | ${modelId} | soft reference`);
+      return;
+    }
     const output = modelOutputSource(entry.manifest, input, (slab) => engine.runSlab(entry, 'cpu', spec, slab));
     const scaled = spec.scale.inPlane === 2;
     const reference = scaled ? bicubicUpsample2x(single(soft, softIndex)) : single(soft, softIndex);
@@ -81,21 +95,32 @@ async function main(): Promise<void> {
   }
 }
 
-/** input | kernel transfer | Gaussian | soft reference, in the three windows. */
-async function writeKernelTransfer(name: string, folder: string, input: SliceSource, reference: SliceSource, index: number, outDir: string): Promise<void> {
+/** The calibration in config/calibrations/ for the scanner and kernel of the series in `folder`. */
+async function shippedCalibration(folder: string) {
   const [header] = await readImageHeaders(path.join(folder, (await readdir(folder)).sort()[0]));
   const key = { manufacturer: String(header.header.Manufacturer ?? '').trim(), modelName: String(header.header.ManufacturerModelName ?? '').trim(), sourceKernel: String(header.header.ConvolutionKernel ?? '').trim() };
   const [calibration] = await memoryCatalog(await readCalibrationFolder(path.resolve('config/calibrations'))).find(key);
   if (!calibration) throw new Error(`no calibration in config/calibrations for ${key.manufacturer} ${key.modelName} ${key.sourceKernel}`);
+  return calibration;
+}
+
+/** The panels side by side in the lung, mediastinal and bone windows, as <stem>-<window>.png. */
+async function writePanels(panels: GreyImage[], stem: string, what: string): Promise<void> {
+  await mkdir(path.dirname(stem), { recursive: true });
+  for (const [windowName, window] of Object.entries({ lung: LUNG_WINDOW, mediastinal: MEDIASTINAL_WINDOW, bone: BONE_WINDOW })) {
+    const file = `${stem}-${windowName}.png`;
+    await writeFile(file, renderPng(panels, window));
+    console.log(`${file}: ${what} (${windowName} window)`);
+  }
+}
+
+/** input | kernel transfer | Gaussian | soft reference, in the three windows. */
+async function writeKernelTransfer(name: string, folder: string, input: SliceSource, reference: SliceSource, index: number, outDir: string): Promise<void> {
+  const calibration = await shippedCalibration(folder);
   const sigmaMm = Number(option('sigma') ?? 0.6);
   const slice = async (source: SliceSource): Promise<GreyImage> => ({ rows: source.geometry.rows, columns: source.geometry.columns, hu: await source.readSlice(0) });
   const panels = [await slice(input), await slice(applyRadialResponse(input, calibration.response)), await slice(gaussianSoften(input, { sigmaMm })), await slice(reference)];
-  await mkdir(outDir, { recursive: true });
-  for (const [windowName, window] of Object.entries({ lung: LUNG_WINDOW, mediastinal: MEDIASTINAL_WINDOW, bone: BONE_WINDOW })) {
-    const file = path.join(outDir, `kernel-transfer-${name}-${index}-${windowName}.png`);
-    await writeFile(file, renderPng(panels, window));
-    console.log(`${file}: input | kernel transfer (calibration ${calibration.id.slice(0, 8)}) | Gaussian ${sigmaMm} mm | soft reference (${windowName} window)`);
-  }
+  await writePanels(panels, path.join(outDir, `kernel-transfer-${name}-${index}`), `input | kernel transfer (calibration ${calibration.id.slice(0, 8)}) | Gaussian ${sigmaMm} mm | soft reference`);
 }
 
 await main();
