@@ -11,9 +11,20 @@ export interface KernelTransferStepOptions {
   readonly targetKernel?: string;
   /** What runs instead when no calibration matches (for example the blind generator); absent: the job refuses. */
   readonly fallback?: StepSpec;
+  /**
+   * What runs on the transfer's output when a calibration matched (generator v3, a model trained to
+   * correct a calibrated transfer); never after the fallback, whose output it was not trained on.
+   */
+  readonly refine?: StepSpec;
 }
 
-const options = z.strictObject({ targetKernel: z.string().trim().min(1).optional(), fallback: stepSpecSchema.optional() });
+const options = z.strictObject({
+  targetKernel: z.string().trim().min(1).optional(),
+  fallback: stepSpecSchema.optional(),
+  refine: stepSpecSchema.optional(),
+});
+
+type Used = { calibration: Calibration; refine?: Step } | { fallback: Step };
 
 /**
  * Kernel harmonization by the site's own measured kernel transfer (calibrate/): the calibration of
@@ -23,29 +34,43 @@ const options = z.strictObject({ targetKernel: z.string().trim().min(1).optional
 export const kernelTransferStep: StepKind<KernelTransferStepOptions> = {
   kind: 'kernel-transfer',
   options,
-  check: ({ fallback }) =>
-    fallback?.kind === 'kernel-transfer'
-      ? { problems: [{ path: ['fallback', 'kind'], message: 'the fallback must be another kind of step' }] }
-      : { nested: fallback ? [{ path: ['fallback'], spec: fallback }] : [] },
+  check: ({ fallback, refine }) => {
+    const problems = [
+      ...(fallback?.kind === 'kernel-transfer' ? [{ path: ['fallback', 'kind'], message: 'the fallback must be another kind of step' }] : []),
+      ...(refine?.kind === 'kernel-transfer' ? [{ path: ['refine', 'kind'], message: 'the refinement must be another kind of step' }] : []),
+    ];
+    if (problems.length > 0) return { problems };
+    return {
+      nested: [
+        ...(fallback ? [{ path: ['fallback'], spec: fallback }] : []),
+        ...(refine ? [{ path: ['refine'], spec: refine }] : []),
+      ],
+    };
+  },
   async create(settings, context): Promise<Step> {
     const catalog = context.calibrations;
     if (!catalog) throw new InvalidInputError('kernel-transfer: this node has no calibration catalog');
     if (settings.fallback?.kind === 'kernel-transfer') throw new InvalidInputError('kernel-transfer: the fallback must be another kind of step');
-    let used: { calibration: Calibration } | { fallback: Step } | undefined;
+    if (settings.refine?.kind === 'kernel-transfer') throw new InvalidInputError('kernel-transfer: the refinement must be another kind of step');
+    let used: Used | undefined;
     return {
       get label() {
         if (used && 'fallback' in used) return used.fallback.label;
-        return `KT-${used?.calibration.targetKernel ?? settings.targetKernel ?? 'SOFT'}`.replace(/[^A-Za-z0-9.-]+/g, '');
+        const transfer = `KT-${used?.calibration.targetKernel ?? settings.targetKernel ?? 'SOFT'}`.replace(/[^A-Za-z0-9.-]+/g, '');
+        return used?.refine ? `${transfer}-${used.refine.label}` : transfer;
       },
       get derivation() {
         if (used && 'fallback' in used) return `${used.fallback.derivation} (no kernel calibration of this scanner: fallback)`;
         const calibration = used?.calibration;
-        return calibration
-          ? `Kernel transfer ${describeCalibration(calibration)}, measured on a natural pair (calibrated linear filter, not a trained model)`
-          : 'Kernel transfer (calibrated linear filter)';
+        if (!calibration) return 'Kernel transfer (calibrated linear filter)';
+        const transfer = `Kernel transfer ${describeCalibration(calibration)}, measured on a natural pair`;
+        return used?.refine
+          ? `${transfer}, then refined: ${used.refine.derivation}`
+          : `${transfer} (calibrated linear filter, not a trained model)`;
       },
       get generated() {
-        return used !== undefined && 'fallback' in used ? used.fallback.generated : false;
+        if (!used) return false;
+        return 'fallback' in used ? used.fallback.generated : (used.refine?.generated ?? false);
       },
       async apply(input: SeriesData): Promise<SeriesData> {
         const { series } = input;
@@ -68,20 +93,29 @@ export const kernelTransferStep: StepKind<KernelTransferStepOptions> = {
           return fallback.apply(input);
         }
         const calibration = found[0];
-        used = { calibration };
-        return {
+        const transferred: SeriesData = {
           source: applyRadialResponse(input.source, calibration.response),
           series: { ...series, convolutionKernel: calibration.targetKernel.split('\\'), kernelFamily: 'soft' },
         };
+        if (!settings.refine) {
+          used = { calibration };
+          return transferred;
+        }
+        if (!context.createStep) throw new InvalidInputError('kernel-transfer: this node cannot create the refinement step');
+        const refine = await context.createStep(settings.refine);
+        used = { calibration, refine };
+        return refine.apply(transferred);
       },
       report() {
         if (!used) return {};
         if ('fallback' in used) return { fallback: used.fallback.label, ...used.fallback.report?.() };
-        const { calibration } = used;
-        return { calibration: calibration.id, targetKernel: calibration.targetKernel, calibrationFit: calibration.fitQuality.transfer };
+        const { calibration, refine } = used;
+        const transfer = { calibration: calibration.id, targetKernel: calibration.targetKernel, calibrationFit: calibration.fitQuality.transfer };
+        return refine ? { ...transfer, refine: refine.label, ...refine.report?.() } : transfer;
       },
       async close() {
-        if (used && 'fallback' in used) await used.fallback.close?.();
+        if (!used) return;
+        await ('fallback' in used ? used.fallback.close?.() : used.refine?.close?.());
       },
     };
   },
