@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { connectPostgres } from '../src/db/postgres.js';
 import { copySeriesUnderNewUids } from '../test/helpers/copy-series.js';
 import { runDcmtk, startDcmtkServer } from '../test/helpers/dcmtk.js';
-import { receivingNodeArgs, startNodeProcess, workerArgs } from '../test/helpers/node-process.js';
+import { receivingNodeArgs, startNodeProcess, workerArgs, workerNodeFlags } from '../test/helpers/node-process.js';
 import { dropSchemas, testDatabaseUrl } from '../test/helpers/test-database.js';
 import { waitFor } from '../test/helpers/wait-for.js';
 
@@ -83,7 +83,7 @@ async function run(batch: string, workerCount: number): Promise<RunResult> {
       return rows[0].count === copies;
     }, { timeoutMs: 120_000, intervalMs: 500 });
     const before = { node: await cpuSeconds(node.pid), pacs: await cpuSeconds(pacs.process.pid), postgres: await postgresCpuSeconds(), machine: await machineBusySeconds() };
-    for (let i = 0; i < workerCount; i++) workers.push(startNodeProcess({ args: workerArgs, shareWith: node, config, env: { LOG_LEVEL: 'warn' } }));
+    for (let i = 0; i < workerCount; i++) workers.push(startNodeProcess({ args: workerArgs, nodeFlags: workerNodeFlags, shareWith: node, config, env: { LOG_LEVEL: 'warn' } }));
     const started = await Promise.all(workers);
     await waitFor('every derived series delivered', async () => {
       const { rows } = await db.query<{ count: number }>("SELECT count(*)::int AS count FROM jobs WHERE state IN ('done', 'failed')");

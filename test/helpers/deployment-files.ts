@@ -13,6 +13,7 @@ export const readRepoFile = (file: string) => readFile(path.join(repoRoot, file)
 export interface ComposeService {
   image?: string;
   build?: { context?: string; dockerfile?: string };
+  entrypoint?: string[];
   command?: string[];
   environment?: Record<string, string | number | boolean>;
   volumes?: string[];

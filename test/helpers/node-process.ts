@@ -31,10 +31,18 @@ export interface NodeProcess {
 export const nodeArgs = (configPath: string): string[] => ['start', '--config', configPath];
 export const receivingNodeArgs = (configPath: string): string[] => ['start', '--no-workers', '--config', configPath];
 export const workerArgs = (configPath: string): string[] => ['worker', '--config', configPath];
+/**
+ * Node's own flags for a worker: V8's garbage collector on the worker's own thread only (its
+ * concurrent and parallel default cost more CPU in all; docs/deployment.md has the figures).
+ * docker/compose.yaml's worker runs with the same flags.
+ */
+export const workerNodeFlags: readonly string[] = ['--single-threaded-gc'];
 
 export interface NodeProcessOptions {
   /** The ctprep command line for a configuration file; default nodeArgs (the whole node). */
   args?: (configPath: string) => string[];
+  /** Node's own flags, before the script (workerNodeFlags for a worker). */
+  nodeFlags?: readonly string[];
   /** Another process's data folder and database schema to share (a worker of that node). */
   shareWith?: Pick<NodeProcess, 'dataDir' | 'schema'>;
   /** Merged over the defaults below (loopback ports, a temp data folder, a schema of its own). */
@@ -82,7 +90,7 @@ export async function startNodeProcess(options: NodeProcessOptions = {}): Promis
   const api = (route: string, init?: RequestInit) => fetch(`http://127.0.0.1:${apiPort}${route}`, init);
   const launch = async () => {
     logStream = createWriteStream(logPath, { flags: 'a' });
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...(options.args ?? nodeArgs)(configPath)], {
+    child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...(options.args ?? nodeArgs)(configPath)], {
       cwd: repoRoot,
       env: { ...process.env, LOG_LEVEL: 'info', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

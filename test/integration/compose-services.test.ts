@@ -28,7 +28,7 @@ import {
   type ComposeFile,
   type DockerStage,
 } from '../helpers/deployment-files.js';
-import { receivingNodeArgs, workerArgs } from '../helpers/node-process.js';
+import { receivingNodeArgs, workerArgs, workerNodeFlags } from '../helpers/node-process.js';
 import { startOrthanc, type OrthancProcess } from '../helpers/orthanc.js';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/test-database.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -55,10 +55,10 @@ afterEach(async () => {
 });
 
 /** A ctprep process as its container runs it: only the environment given (and PATH to find tools), in the image's working folder. */
-function startService(name: string, args: string[], env: Record<string, string>, dir: string): Service {
+function startService(name: string, args: string[], env: Record<string, string>, dir: string, nodeFlags: readonly string[] = []): Service {
   const log = path.join(dir, `${name}.log`);
   const out = createWriteStream(log);
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...args], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH, HOME: os.tmpdir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -123,7 +123,7 @@ describe('the compose services as processes (docker/compose.yaml)', () => {
     const node = startService('node', receivingNodeArgs(configFile), environmentOf('node', nodeApiPort), dir);
     running.push(node);
     await waitFor('the node to pass the image health check', async () => (await healthcheck(image, nodeApiPort)) === 0, { timeoutMs: 90_000, intervalMs: 500 });
-    const worker = startService('worker', workerArgs(configFile), environmentOf('worker', workerApiPort), dir);
+    const worker = startService('worker', workerArgs(configFile), environmentOf('worker', workerApiPort), dir, workerNodeFlags);
     running.push(worker);
     await waitFor('the worker to pass the image health check', async () => (await healthcheck(image, workerApiPort)) === 0, { timeoutMs: 90_000, intervalMs: 500 });
     expect((await fetch(`http://127.0.0.1:${nodeApiPort}/api/jobs`)).status).toBe(401); // the token compose requires guards the API

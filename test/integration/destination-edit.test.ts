@@ -8,7 +8,7 @@ import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, runDcmtk, startDcmtkServer, type RunningServer } from '../helpers/dcmtk.js';
-import { receivingNodeArgs, startNodeProcess, workerArgs, type NodeProcess } from '../helpers/node-process.js';
+import { receivingNodeArgs, startNodeProcess, workerArgs, workerNodeFlags, type NodeProcess } from '../helpers/node-process.js';
 import { dropSchemas } from '../helpers/test-database.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -23,7 +23,7 @@ beforeAll(async () => {
   await writeFile(rulesFile, JSON.stringify({ rules: [] }));
   const config = { rulesFile, jobs: { retryLimit: 1, retryDelaySeconds: 1, heartbeatSeconds: 1, staleAfterSeconds: 4 }, delivery: { retryDelaySeconds: 1 } };
   node = await startNodeProcess({ args: receivingNodeArgs, config });
-  worker = await startNodeProcess({ args: workerArgs, shareWith: node, config });
+  worker = await startNodeProcess({ args: workerArgs, nodeFlags: workerNodeFlags, shareWith: node, config });
 }, 120_000);
 
 afterAll(async () => {

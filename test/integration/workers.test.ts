@@ -10,7 +10,7 @@ import path from 'node:path';
 import { copySeriesUnderNewUids } from '../helpers/copy-series.js';
 import { ctprep } from '../helpers/ctprep.js';
 import { runDcmtk } from '../helpers/dcmtk.js';
-import { receivingNodeArgs, startNodeProcess, workerArgs, type NodeProcess } from '../helpers/node-process.js';
+import { receivingNodeArgs, startNodeProcess, workerArgs, workerNodeFlags, type NodeProcess } from '../helpers/node-process.js';
 import { startOrthanc, type OrthancProcess } from '../helpers/orthanc.js';
 import { dropSchemas } from '../helpers/test-database.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -66,7 +66,7 @@ async function startCluster(count: number, rulesFile: string): Promise<void> {
     inference: { modelsDir: path.join(process.cwd(), 'models'), threads: 1 },
   };
   node = await startNodeProcess({ args: receivingNodeArgs, config });
-  workers = await Promise.all(Array.from({ length: count }, () => startNodeProcess({ args: workerArgs, shareWith: node!, config })));
+  workers = await Promise.all(Array.from({ length: count }, () => startNodeProcess({ args: workerArgs, nodeFlags: workerNodeFlags, shareWith: node!, config })));
 }
 
 async function send(folder: string): Promise<void> {

@@ -25,7 +25,7 @@ import {
   type ComposeFile,
   type DockerStage,
 } from '../../helpers/deployment-files.js';
-import { nodeArgs, receivingNodeArgs, workerArgs } from '../../helpers/node-process.js';
+import { nodeArgs, receivingNodeArgs, workerArgs, workerNodeFlags } from '../../helpers/node-process.js';
 
 const TOKEN = { CTPREP_API_TOKEN: 'a-token-of-twenty-chars' };
 const DOCKERFILES = { cpu: 'docker/Dockerfile', gpu: 'docker/Dockerfile.gpu' };
@@ -122,6 +122,8 @@ describe('deployment files (docker/)', () => {
     const { node, worker } = compose.services;
     expect(node.command).toEqual(receivingNodeArgs(imageConfigPath));
     expect(worker.command).toEqual(workerArgs(imageConfigPath));
+    expect(worker.entrypoint).toEqual(['node', ...workerNodeFlags, 'dist/cli/main.js']);
+    expect(node.entrypoint).toBeUndefined();
     for (const service of [node, worker]) expect(service).toMatchObject({ image: 'ctprep:cpu', build: { context: '..', dockerfile: DOCKERFILES.cpu } });
     expect(worker.container_name).toBeUndefined();
     expect(worker.ports).toBeUndefined();
