@@ -12,7 +12,14 @@
  *  - kernel_transfer: the radial response fitted on the calibration half (the node's calibrate/);
  *  - v2: the trained blind generator harmonize-v2, the fold that held this patient out (the
  *    Toshiba phantom is unseen by both folds), run through the node's engine;
- *  - v3, v3_blind: null: generator v3 is not trained yet (issue 8, item 4).
+ *  - v3: generator v3 (harmonize-v3-<calibrated_on>, trained on the calibration halves of all three
+ *    pairs, never on an evaluated half) run through the node's engine after the kernel transfer:
+ *    its input is the whole sharp series through the split's transfer (so each evaluated slice has
+ *    its real z neighbours, as in the node), read at the evaluated slices;
+ *  - v3_blind: the same network trained the same way on the blind classical step's output
+ *    (harmonize-v3-blind-<calibrated_on>, after the Gaussian of BLIND_SIGMA_MM): no calibration at
+ *    inference (it did see the calibration halves of these scanners in training).
+ *  A v3 model that is not in models/ is reported as null.
  * Super-resolution: sr2x-v1 on the patient each fold held out (scripts/eval-models.ts), bicubic beside.
  * Each method M: psnr, ssim, mae_hu (lung window [-1150, 350]), mae_full_hu (body, -1024..3071),
  * mae_bone_hu (reference > 600 HU), laa950_diff (null without lung), noise_hu (global noise index).
@@ -22,6 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { TransferFitter } from '../src/calibrate/fit-transfer.js';
+import type { SliceSource } from '../src/imaging/slice-source.js';
 import { gaussianSoften } from '../src/imaging/gaussian-soften.js';
 import type { SeriesGeometry } from '../src/imaging/geometry.js';
 import { lungMask } from '../src/imaging/lung-mask.js';
@@ -33,6 +41,7 @@ import { createInferenceEngine, type InferenceEngine } from '../src/inference/en
 import {
   evaluateSuperResolver, fullRange, fullRangeMasks, modelOutput, openFolder, pairByPosition, readAll, withSlices, type FoldResult,
 } from './eval-models.js';
+import { BLIND_SIGMA_MM, calibrationHalves, evaluatedHalf, PAIRS } from './harmonize-pairs.js';
 
 /** The figures of one method on one split (the issue's M). */
 export interface Method {
@@ -53,11 +62,6 @@ export interface HarmonizeSplit {
   methods: Record<string, Method | null>;
 }
 
-const PAIRS = [
-  { name: 'A0001 Philips L->B', sharp: 'lung-pet-ct-dx-A0001-philips-L', soft: 'lung-pet-ct-dx-A0001-philips-B', patient: 'A0001' },
-  { name: 'A0002 Siemens B70f->B40f', sharp: 'lung-pet-ct-dx-A0002-siemens-B70f', soft: 'lung-pet-ct-dx-A0002-siemens-B40f', patient: 'A0002' },
-  { name: 'Toshiba phantom FC51->FC13', sharp: 'toshiba-phantom-FC51', soft: 'toshiba-phantom-FC13', patient: undefined },
-] as const;
 const V2_FOLD_HOLDING_OUT: Record<string, string> = { A0001: 'harmonize-v2-fold2', A0002: 'harmonize-v2-fold1' };
 const V2_UNSEEN = 'harmonize-v2-fold1';
 const SR_FOLDS = ['sr2x-v1-fold1', 'sr2x-v1-fold2'];
@@ -118,16 +122,14 @@ async function harmonizeSplits(engine: InferenceEngine, log: (line: string) => v
     const loose = { spacingFraction: Number.POSITIVE_INFINITY };
     const sharp = await openFolder(path.join(args.data!, pair.sharp), loose);
     const soft = await openFolder(path.join(args.data!, pair.soft), loose);
-    const zOf = (i: number) => sharp.geometry.positions[i][2];
-    const shared = pairByPosition(sharp.geometry, soft.geometry).sort(([i], [k]) => zOf(i) - zOf(k));
-    const half = Math.floor(shared.length / 2);
-    const halves = { caudal: shared.slice(0, half), cranial: shared.slice(half) };
+    const halves = calibrationHalves(sharp.geometry, pairByPosition(sharp.geometry, soft.geometry));
+    const allSharp = await readAll(sharp, Array.from({ length: sharp.sliceCount }, (_, i) => i));
     const v2 = engine.registry.getModel(pair.patient ? V2_FOLD_HOLDING_OUT[pair.patient] : V2_UNSEEN);
     const v2Output = modelOutput(engine, v2, sharp);
     for (const calibratedOn of ['cranial', 'caudal'] as const) {
       const started = Date.now();
       const calibration = evenly(halves[calibratedOn], perHalf);
-      const evaluation = evenly(halves[calibratedOn === 'cranial' ? 'caudal' : 'cranial'], perHalf);
+      const evaluation = evenly(halves[evaluatedHalf(calibratedOn)], perHalf);
       const read = async (indices: [number, number][]) => ({
         sharp: await readAll(sharp, indices.map(([i]) => i)),
         soft: await readAll(soft, indices.map(([, j]) => j)),
@@ -152,8 +154,13 @@ async function harmonizeSplits(engine: InferenceEngine, log: (line: string) => v
       };
       const methods: Record<string, Method | null> = {};
       for (const [name, slices] of Object.entries(outputs)) methods[name] = await measure(ev.geometry, ev.soft, slices);
-      methods.v3 = null;
-      methods.v3_blind = null;
+      const refinedBy = async (id: string, input: Float32Array[]) => {
+        if (!engine.registry.ids().includes(id)) return null;
+        const output = modelOutput(engine, engine.registry.getModel(id), memorySource(sharp.geometry, input));
+        return measure(ev.geometry, ev.soft, await readAll(output, evaluation.map(([i]) => i)));
+      };
+      methods.v3 = await refinedBy(`harmonize-v3-${calibratedOn}`, allSharp.map((slice) => transfer(slice)));
+      methods.v3_blind = await refinedBy(`harmonize-v3-blind-${calibratedOn}`, await readAll(blindStep(sharp), allSharp.map((_, i) => i)));
       const referenceNoise = globalNoiseIndex(ev.soft, ev.geometry.rows, ev.geometry.columns);
       log(table(`${pair.name}, calibrated on the ${calibratedOn} half (${calibration.length} slices), evaluated on ${evaluation.length}; ` +
         `Gaussian sigma ${sigmaCalibration} mm (oracle ${sigmaOracle} mm), v2 = ${v2.manifest.id}, reference noise ${referenceNoise?.toFixed(1)} HU, ${((Date.now() - started) / 1000).toFixed(0)} s`, methods));
@@ -161,6 +168,11 @@ async function harmonizeSplits(engine: InferenceEngine, log: (line: string) => v
     }
   }
   return splits;
+}
+
+/** The shipped blind classical harmonizer (config/rules.json's Gaussian rule), v3_blind's input. */
+function blindStep(sharp: SliceSource): SliceSource {
+  return gaussianSoften(sharp, { sigmaMm: BLIND_SIGMA_MM });
 }
 
 function superresMethod(fold: FoldResult, name: string): Method {
@@ -186,7 +198,7 @@ function table(title: string, methods: Record<string, Method | null>): string {
   const lines = [title, '  method                 PSNR dB    SSIM   MAE HU  full HU  bone HU  LAA diff pp  noise HU'];
   for (const [name, m] of Object.entries(methods)) {
     if (!m) {
-      lines.push(`  ${name.padEnd(22)} (not trained yet)`);
+      lines.push(`  ${name.padEnd(22)} (no such model in models/)`);
       continue;
     }
     lines.push(`  ${name.padEnd(22)}${figure(m.psnr, 2, 8)}${figure(m.ssim, 4, 8)}${figure(m.mae_hu, 2, 9)}${figure(m.mae_full_hu, 2, 9)}${figure(m.mae_bone_hu, 1, 9)}${figure(m.laa950_diff, 2, 13)}${figure(m.noise_hu, 1, 10)}`);

@@ -2,8 +2,10 @@
 """Writes models/<id>/README.md (the model card) for every trained model from its manifest, its
 train-log.txt and the JSON line of the node's own evaluation:
 
-    npm run eval | tail -n 1 > /tmp/eval.json
+    npm run eval:models | tail -n 1 > /tmp/eval.json
     /usr/bin/python3 training/write_cards.py /tmp/eval.json
+    npm run eval | tail -n 1 > /tmp/eval-v3.json
+    /usr/bin/python3 training/write_cards.py --v3 /tmp/eval-v3.json     # generator v3 and v3_blind
 """
 import json
 import os
@@ -206,7 +208,109 @@ def card(model_id, manifest, fold, eval_command):
     return "\n".join(lines)
 
 
+V3_METHODS = ("input", "gaussian_calibration", "kernel_transfer", "v3", "v3_blind")
+
+
+def v3_training_lines(folder):
+    with open(os.path.join(folder, "train-log.txt")) as handle:
+        lines = [re.sub(r"^\[[^\]]*\] ", "", line) for line in handle.read().splitlines()]
+    command = lines[0].split("command: ", 1)[1]
+    trained = [line for line in lines if line.startswith("trained ")][-1]
+    done = [line for line in lines if line.startswith("done in")][-1]
+    last_step = [line for line in lines if line.startswith("step ")][-1]
+    checks = [line for line in lines if line.startswith("training half")]
+    return command, trained, done, last_step, checks
+
+
+def v3_card(model_id, manifest, splits, eval_command):
+    """Card of a v3 model (npm run eval's JSON): its split on every pair, against its classical step."""
+    folder = os.path.join(REPO, "models", model_id)
+    metrics = manifest["training"]["metrics"]
+    blind = metrics["input"] == "blind"
+    method = "v3_blind" if blind else "v3"
+    classical = "gaussian_calibration" if blind else "kernel_transfer"
+    command, trained, done, last_step, checks = v3_training_lines(folder)
+    size = os.path.getsize(os.path.join(folder, "model.onnx"))
+    losses = metrics["losses"]
+    window = manifest["normalization"]["huWindow"]
+    mine = [s for s in splits if s["calibrated_on"] == metrics["calibratedOn"]]
+    rows = ["| pair (evaluated half) | method | PSNR dB | SSIM | MAE HU | full HU | bone HU | LAA-950 diff pp | noise HU |", "|---|---|---|---|---|---|---|---|---|"]
+    for split in mine:
+        for name in V3_METHODS:
+            m = split["methods"].get(name)
+            if m is None:
+                continue
+            laa = "n/a" if m["laa950_diff"] is None else f"{m['laa950_diff']:+.2f}"
+            rows.append(f"| {split['pair']}, {split['slices']} slices | {name} | {m['psnr']:.2f} | {m['ssim']:.4f} | {m['mae_hu']:.2f} | {m['mae_full_hu']:.2f} | {m['mae_bone_hu']:.1f} | {laa} | {m['noise_hu']:.1f} |")
+    targets = []
+    for split in mine:
+        m, c = split["methods"].get(method), split["methods"][classical]
+        if m is None:
+            continue
+        bone = m["mae_bone_hu"] <= 1.1 * c["mae_bone_hu"]
+        line = f"- {split['pair']}: PSNR {m['psnr']:.2f} vs {c['psnr']:.2f}, MAE {m['mae_hu']:.2f} vs {c['mae_hu']:.2f} HU, bone MAE {m['mae_bone_hu']:.1f} vs {c['mae_bone_hu']:.1f} HU ({'within' if bone else 'NOT within'} 1.1x)"
+        if m["laa950_diff"] is not None:
+            line += f", |LAA-950 diff| {abs(m['laa950_diff']):.2f} vs {abs(c['laa950_diff']):.2f} pp"
+        targets.append(line)
+    lines = [
+        f"# {model_id}",
+        "",
+        f"{manifest['description']} Status: trained (short CPU training, see below). Output is for automated analysis, not for primary diagnosis.",
+        "",
+        "## Data and split",
+        f"- Training: {manifest['training']['data']}.",
+        f"- Held out (never seen in training, also not for model selection): the {metrics['heldOut']}, which `npm run eval` evaluates this model on (split calibrated_on = {metrics['calibratedOn']}).",
+        f"- Batches: {round(100 * metrics['realFraction'])} % real pairs (A0001 0.4, A0002 0.4, Toshiba 0.2 of them), the rest simulated.",
+    ]
+    if blind:
+        lines.append("- Blind means: no calibration of the scanner at inference (the input is the Gaussian 0.6 mm, the shipped blind classical step). The network itself did see the calibration halves of these three scanners' pairs in training, so this is not a model that has never seen the scanner.")
+    lines += [
+        "",
+        "## Training",
+        f"- Command (from the repository root, after `npx tsx scripts/export-v3-training-data.ts`): `{command}`",
+        f"- {trained}; {done} (the rest is the check below and the export), on this project's shared 2-core CPU machine, 1 thread, beside the other split's run.",
+        f"- Seed {metrics['seed']}, Adam, cosine learning-rate decay over the time budget; last logged: {last_step}.",
+        f"- Losses on what the node delivers (pass-through reproduced): L1 + {losses['gradientDifference']} x image-gradient difference + {losses['noisePowerSpectrum']} x noise-power-spectrum match (L1 of the log radial power of the high-passed output and target, 16 bins) + {losses['adversarial']} x least-squares adversarial (patch discriminator, from 25 % of the time budget).",
+        "- PyTorch check at the end of training, on the training halves (seen in training; PSNR and MAE on [-1150, 350]):",
+        *[f"  - {c}" for c in checks],
+        "",
+        "## Architecture",
+        f"- 2.5D residual network: slices z-1, z, z+1 of the {'blind Gaussian' if blind else 'kernel transfer'}'s output as 3 channels -> conv3x3 to 16 -> 5 x (conv3x3, ReLU, conv3x3, x0.1, + skip) -> conv3x3 + long skip -> ReLU -> conv3x3 to 1 channel (zero at initialisation), added to the centre slice: an untrained v3 is its input step exactly.",
+        f"- Input `input`: N x 3 x H x W, HU clipped to [{window[0]:.0f}, {window[1]:.0f}] and mapped to [-1, 1]; output `output`: N x 1 x H x W, same scale.",
+        "- Outside that window the step passes its input through (manifest outsideWindow `pass-through`, src/inference/outside-window.ts), blended over 100 HU at each edge: nothing is clipped at a window edge.",
+        f"- Receptive-field radius: {manifest['receptiveField']['inPlane']} input pixels. Parameters: {metrics['parameters']}; FLOPs per output voxel: {metrics['flopsPerOutputVoxel']}; ONNX opset 17, {size / 1024:.0f} KiB.",
+        "",
+        f"## Evaluation by the node (`{eval_command}`)",
+        "Evaluated halves, through the node's inference engine after the step it refines; reference: the real soft reconstruction. PSNR, SSIM and MAE on [-1150, 350]; full = body voxels on -1024..3071; bone = reference above 600 HU; LAA-950 difference in percentage points where there is lung.",
+        "",
+        *rows,
+        "",
+        f"Against its classical step ({classical}):",
+        *targets,
+        "",
+        CITATION + " Toshiba chest phantom FC51/FC13: shizuo-kaji/CTKernelConversion demo data (MIT).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main_v3(path, eval_command):
+    with open(path) as handle:
+        splits = json.loads(handle.read().strip().splitlines()[-1])["harmonize"]["splits"]
+    for model_id in sorted(os.listdir(os.path.join(REPO, "models"))):
+        if not model_id.startswith("harmonize-v3-"):
+            continue
+        with open(os.path.join(REPO, "models", model_id, "manifest.json")) as handle:
+            manifest = json.load(handle)
+        with open(os.path.join(REPO, "models", model_id, "README.md"), "w") as handle:
+            handle.write(v3_card(model_id, manifest, splits, eval_command))
+        print(f"wrote models/{model_id}/README.md")
+
+
 def main():
+    if sys.argv[1] == "--v3":
+        main_v3(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "npm run eval")
+        return
     with open(sys.argv[1]) as handle:
         results = json.loads(handle.read().strip().splitlines()[-1])
     eval_command = sys.argv[2] if len(sys.argv) > 2 else "npm run eval"

@@ -87,8 +87,8 @@ describe('every step a shipped rule names', () => {
   const kinds = defaultStepKinds();
   const stepsOf = (specs: readonly StepSpec[]): StepSpec[] =>
     specs.flatMap((spec) => {
-      const fallback = (spec.options as { fallback?: StepSpec } | undefined)?.fallback;
-      return [spec, ...(fallback ? stepsOf([fallback]) : [])];
+      const { fallback, refine } = (spec.options ?? {}) as { fallback?: StepSpec; refine?: StepSpec };
+      return [spec, ...stepsOf([fallback, refine].filter((nested): nested is StepSpec => nested !== undefined))];
     });
 
   it('is a known kind whose options parse, and every model it names is trained and in models/', () => {

@@ -1,0 +1,82 @@
+/**
+ * Generator v3 in the node: a sharp series runs through the calibrated kernel transfer and then v3
+ * (the kernel-transfer step's refine option, as the shipped harmonization rule has it), and the
+ * derived series says so; a series without a calibration gets the fallback and no v3.
+ */
+import { cp, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { readImageHeaders } from '../../src/dicom/file/image-headers.js';
+import { openSeries } from '../../src/imaging/load-series.js';
+import { ctprep } from '../helpers/ctprep.js';
+
+const dataDir = path.resolve(process.cwd(), '../shared/data/ct');
+const V3 = 'harmonize-v3-cranial';
+const SLICES = ['1-10.dcm', '1-11.dcm', '1-12.dcm', '1-13.dcm'];
+
+async function derivedSlices(folder: string): Promise<Float32Array[]> {
+  const files = (await readdir(folder)).map((name) => path.join(folder, name));
+  const { source } = await openSeries(files);
+  return Promise.all(Array.from({ length: source.sliceCount }, (_, i) => source.readSlice(i)));
+}
+
+it('runs kernel-transfer then v3 where a calibration exists, names both in the derived series, and keeps HU outside the model window', async () => {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'ctprep-v3-'));
+  const input = path.join(work, 'in', 'b70f');
+  for (const name of SLICES) await cp(path.join(dataDir, 'lung-pet-ct-dx-A0002-siemens-B70f', name), path.join(input, name));
+  const transfer = { kind: 'kernel-transfer', options: { targetKernel: 'B40f' } };
+  const refined = { kind: 'kernel-transfer', options: { targetKernel: 'B40f', refine: { kind: 'model', options: { model: V3 } } } };
+  const rule = (id: string, step: object) => ({ id, name: id, match: { modality: 'CT' }, steps: [step], destinations: ['pacs'] });
+  const rules = path.join(work, 'rules.json');
+  await writeFile(rules, JSON.stringify({ rules: [rule('kt', transfer), rule('v3', refined)] }));
+  const config = path.join(work, 'node.json');
+  await writeFile(config, JSON.stringify({ rulesFile: rules, calibrationsDir: path.resolve('config/calibrations'), dataDir: path.join(work, 'var') }));
+  const output = path.join(work, 'out');
+  const processed = await ctprep(['process', path.join(work, 'in'), output, '--config', config]);
+  expect(processed.code).toBe(0);
+  expect(processed.stdout).toMatch(/rule v3 -> 4 files/);
+  const folderOf = async (suffix: string) => path.join(output, (await readdir(output)).find((name) => name.endsWith(suffix))!);
+  const v3Folder = await folderOf('.v3');
+  const [image] = await readImageHeaders(path.join(v3Folder, (await readdir(v3Folder))[0]!));
+  const provenance = String(image!.header.DerivationDescription);
+  expect(provenance).toMatch(/Kernel transfer .*B70f.*B40f.*then refined: Kernel harmonization by model harmonize-v3-cranial@3\.\d+\.\d+/);
+  expect(provenance).toContain('outside it its input unchanged');
+  expect(String(image!.header.SeriesDescription)).toContain('SOFT-V3');
+
+  // v3 changes the transfer's output a little inside its window, and above it hands the transfer's on.
+  const [kt, v3] = [await derivedSlices(await folderOf('.kt')), await derivedSlices(v3Folder)];
+  let changed = 0;
+  let inside = 0;
+  let aboveWindowDiff = 0;
+  kt.forEach((slice, s) =>
+    slice.forEach((value, i) => {
+      const difference = Math.abs(v3[s][i] - value);
+      if (value > -1000 && value < 1000) {
+        inside += 1;
+        if (difference > 1) changed += 1;
+      }
+      if (value > 1950) aboveWindowDiff = Math.max(aboveWindowDiff, difference);
+    }),
+  );
+  expect(changed / inside).toBeGreaterThan(0.05);
+  expect(aboveWindowDiff).toBeLessThanOrEqual(1); // stored as whole HU
+}, 120_000);
+
+it('never runs v3 after the fallback: without a calibration the series gets the fallback alone', async () => {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'ctprep-v3-fallback-'));
+  const input = path.join(work, 'in', 'b70f');
+  for (const name of SLICES) await cp(path.join(dataDir, 'lung-pet-ct-dx-A0002-siemens-B70f', name), path.join(input, name));
+  const step = { kind: 'kernel-transfer', options: { refine: { kind: 'model', options: { model: V3 } }, fallback: { kind: 'gaussian-soften', options: { sigmaMm: 0.6 } } } };
+  const rules = path.join(work, 'rules.json');
+  await writeFile(rules, JSON.stringify({ rules: [{ id: 'v3', name: 'v3', match: { modality: 'CT' }, steps: [step], destinations: ['pacs'] }] }));
+  const config = path.join(work, 'node.json');
+  await writeFile(config, JSON.stringify({ rulesFile: rules, calibrationsDir: path.join(work, 'none'), dataDir: path.join(work, 'var') }));
+  const output = path.join(work, 'out');
+  const processed = await ctprep(['process', path.join(work, 'in'), output, '--config', config]);
+  expect(processed.code).toBe(0);
+  const folder = path.join(output, (await readdir(output)).find((name) => name.endsWith('.v3'))!);
+  const [image] = await readImageHeaders(path.join(folder, (await readdir(folder))[0]!));
+  const provenance = String(image!.header.DerivationDescription);
+  expect(provenance).toMatch(/Gaussian .*\(no kernel calibration of this scanner: fallback\)/);
+  expect(provenance).not.toContain('harmonize-v3');
+}, 60_000);
