@@ -72,6 +72,7 @@ def parse_args():
     p.add_argument("--gdl-weight", type=float, default=0.5)
     p.add_argument("--nps-weight", type=float, default=0.01)
     p.add_argument("--adv-weight", type=float, default=0.002)
+    p.add_argument("--pairs", default="a0001,a0002,toshiba", help="real pairs to train on (index.json keys)")
     p.add_argument("--check-slices", type=int, default=0, help="slices per pair of the final check on the training halves (0: all)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
@@ -228,7 +229,7 @@ def main():
     pairs, sources, fits = [], [], []
     weights = {"a0001": 0.4, "a0002": 0.4, "toshiba": 0.2}
     for entry in index["pairs"]:
-        if entry["calibratedOn"] != args.split:
+        if entry["calibratedOn"] != args.split or entry["key"] not in args.pairs.split(","):
             continue
         shape = (entry["slices"], entry["rows"], entry["columns"])
         sharp, soft = load(entry["files"]["sharp"], *shape), load(entry["files"]["soft"], *shape)
