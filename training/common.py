@@ -163,6 +163,26 @@ def random_dihedral(x, t, randint):
     return x, t
 
 
+def window_scaling(window):
+    """norm (HU clipped to the window, mapped to [-1, 1]) and denorm (back to HU), as the node's
+    tiler maps a manifest's huWindow."""
+    low, high = window
+
+    def norm(hu):
+        return (hu.clamp(low, high) - low) * (2.0 / (high - low)) - 1.0
+
+    def denorm(x):
+        return (x + 1.0) * 0.5 * (high - low) + low
+
+    return norm, denorm
+
+
+def neighbour_stack(volume, k, stride=1):
+    """Slices k-stride, k, k+stride of a volume (replicated at the ends), as channels: a 2.5D input."""
+    n = volume.shape[0]
+    return volume[[min(max(k + d * stride, 0), n - 1) for d in (-1, 0, 1)]]
+
+
 def write_json(path, value):
     with open(path, "w") as handle:
         json.dump(value, handle, indent=2)

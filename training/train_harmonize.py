@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from manifest import harmonizer_manifest  # noqa: E402
-from common import REPO, Log, conv_flops_per_output_voxel, crop_origin, export_onnx, gaussian_soften, gradient_difference, quality, random_dihedral, seed_everything, tune_gaussian_sigma, write_json  # noqa: E402
+from common import REPO, Log, conv_flops_per_output_voxel, crop_origin, export_onnx, gaussian_soften, gradient_difference, neighbour_stack, quality, random_dihedral, seed_everything, tune_gaussian_sigma, window_scaling, write_json  # noqa: E402
 from ctdata import HU_WINDOW, SOFT_KERNEL_LABEL, fold_patients, paired, read_series  # noqa: E402
 from kernel_model import fit_kernel_pair, simulate_sharp  # noqa: E402
 from nets import AdaptiveHarmonizer, Harmonizer, PatchDiscriminator, parameter_count  # noqa: E402
@@ -30,12 +30,7 @@ from nets import AdaptiveHarmonizer, Harmonizer, PatchDiscriminator, parameter_c
 LOW, HIGH = HU_WINDOW
 
 
-def norm(hu):
-    return (hu.clamp(LOW, HIGH) - LOW) * (2.0 / (HIGH - LOW)) - 1.0
-
-
-def denorm(x):
-    return (x + 1.0) * 0.5 * (HIGH - LOW) + LOW
+norm, denorm = window_scaling(HU_WINDOW)
 
 
 def parse_args():
@@ -76,19 +71,13 @@ class Sampler:
     def _crop_origin(self, volume, k, size):
         return crop_origin(volume, k, size, self._int)
 
-    @staticmethod
-    def _stack(volume, k, stride):
-        n = volume.shape[0]
-        idx = [min(max(k + d * stride, 0), n - 1) for d in (-1, 0, 1)]
-        return volume[idx]
-
     def real(self, n):
         inputs, targets = [], []
         for _ in range(n):
             k = self._int(self.sharp.shape[0])
             y, x = self._crop_origin(self.soft, k, self.patch)
             s = slice(y, y + self.patch), slice(x, x + self.patch)
-            inputs.append(self._stack(self.sharp, k, 1)[:, s[0], s[1]])
+            inputs.append(neighbour_stack(self.sharp, k, 1)[:, s[0], s[1]])
             targets.append(self.soft[k : k + 1, s[0], s[1]])
         return torch.stack(inputs), torch.stack(targets)
 
@@ -100,7 +89,7 @@ class Sampler:
             stride = strides[self._int(len(strides))]
             k = self._int(volume.shape[0])
             y, x = self._crop_origin(volume, k, size)
-            softs.append(self._stack(volume, k, stride)[:, y : y + size, x : x + size])
+            softs.append(neighbour_stack(volume, k, stride)[:, y : y + size, x : x + size])
         soft = torch.stack(softs)
         # Log-uniform kernel strength (exponent on the fitted transfer function), frequency stretch
         # (other pixel sizes) and noise amplitude, a factor of about 2 either way of the training pair.
@@ -124,7 +113,7 @@ def run_volume(model, sharp_hu):
     out = []
     with torch.no_grad():
         for k in range(sharp_hu.shape[0]):
-            stack = Sampler._stack(sharp_hu, k, 1)[None]
+            stack = neighbour_stack(sharp_hu, k, 1)[None]
             out.append(denorm(model(norm(stack)))[0, 0])
     return torch.stack(out)
 
@@ -139,7 +128,7 @@ def adaptation_check(model, soft, fit, spacing_mm, seed, log):
     should match or beat the oracle at every strength; a fixed filter can only match one."""
     generator = torch.Generator().manual_seed(seed + 100)
     centre = list(range(10, 18))
-    stacks = torch.stack([Sampler._stack(soft, k, 1) for k in centre])
+    stacks = torch.stack([neighbour_stack(soft, k, 1) for k in centre])
     target = soft[centre]
     n = len(centre)
     rows = {}

@@ -37,7 +37,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import REPO, Log, conv_flops_per_output_voxel, crop_origin, export_onnx, gradient_difference, node_gaussian_kernel, random_dihedral, seed_everything, separable_blur, write_json  # noqa: E402
+from common import REPO, Log, conv_flops_per_output_voxel, crop_origin, export_onnx, gradient_difference, neighbour_stack, node_gaussian_kernel, random_dihedral, seed_everything, separable_blur, window_scaling, write_json  # noqa: E402
 from kernel_model import fit_kernel_pair, simulate_sharp  # noqa: E402
 from manifest import calibrated_harmonizer_manifest  # noqa: E402
 from nets import Harmonizer, PatchDiscriminator, parameter_count  # noqa: E402
@@ -49,12 +49,7 @@ PASS_MARGIN_HU = 100.0  # outside-window.ts's default margin
 DATA = os.path.join(REPO, "var", "v3-training")
 
 
-def norm(hu):
-    return (hu.clamp(LOW, HIGH) - LOW) * (2.0 / (HIGH - LOW)) - 1.0
-
-
-def denorm(x):
-    return (x + 1.0) * 0.5 * (HIGH - LOW) + LOW
+norm, denorm = window_scaling(HU_WINDOW)
 
 
 def parse_args():
@@ -83,12 +78,6 @@ def parse_args():
 
 def load(name, slices, rows, columns):
     return torch.from_numpy(np.fromfile(os.path.join(DATA, name), dtype="<f4").reshape(slices, rows, columns).copy())
-
-
-def stack(volume, k, stride=1):
-    """Slices k-stride, k, k+stride (replicated at the ends), as channels."""
-    n = volume.shape[0]
-    return volume[[min(max(k + d * stride, 0), n - 1) for d in (-1, 0, 1)]]
 
 
 def radial_bins(h, w, bins):
@@ -120,7 +109,7 @@ class Sampler:
             k = self._int(pair["soft"].shape[0])
             y, x = self._crop_origin(pair["soft"], k, self.patch)
             s = (slice(y, y + self.patch), slice(x, x + self.patch))
-            inputs.append(stack(pair["input"], k)[:, s[0], s[1]])
+            inputs.append(neighbour_stack(pair["input"], k)[:, s[0], s[1]])
             targets.append(pair["soft"][k : k + 1, s[0], s[1]])
         return torch.stack(inputs), torch.stack(targets)
 
@@ -132,7 +121,7 @@ class Sampler:
             stride = source["strides"][self._int(len(source["strides"]))]
             k = self._int(source["hu"].shape[0])
             y, x = self._crop_origin(source["hu"], k, size)
-            softs.append(stack(source["hu"], k, stride)[:, y : y + size, x : x + size])
+            softs.append(neighbour_stack(source["hu"], k, stride)[:, y : y + size, x : x + size])
             spacings.append(source["spacing"])
         soft = torch.stack(softs)
         fit = self.fits[self._int(len(self.fits))]
@@ -321,7 +310,7 @@ def run_volume(model, input_hu):
     out = []
     with torch.no_grad():
         for k in range(input_hu.shape[0]):
-            x = stack(input_hu, k)[None]
+            x = neighbour_stack(input_hu, k)[None]
             out.append(pass_through(denorm(model(norm(x))), x[:, 1:2])[0, 0])
     return torch.stack(out)
 
