@@ -1,5 +1,6 @@
 /**
  * npx tsx scripts/export-v3-training-data.ts [--data DIR] [--out DIR]
+ * npx tsx scripts/export-v3-training-data.ts --calibration FILE --sharp DIR --soft DIR --key NAME [--out DIR]
  *
  * Training data of generator v3 (training/train_harmonize_v3.py), made by the node's own code so
  * that what the network learns to correct is what the node delivers. For each real natural pair of
@@ -14,11 +15,23 @@
  * Plus b30f.f32, the TCGA B30f series (a soft kernel, for simulated pairs). Slices are float32,
  * little endian, rows x columns each, sorted along z; index.json lists every file with its shape,
  * pixel spacing and slice positions. Default output: var/v3-training/ (git-ignored).
+ *
+ * With --calibration (a site's own calibration, as config/calibrations/ or the API exports it) and
+ * its natural pair's two series folders: one entry, calibratedOn "whole", of every slice the two
+ * share, its transfer.f32 made by that very calibration (what the node applies), and the scanner and
+ * kernels the calibration is keyed by; no simulation source beyond the pair's own soft slices. Then
+ * `train_harmonize_v3.py --data DIR --split whole --pairs NAME` trains the v3 of that calibration,
+ * which kernel-transfer's refine "per-calibration" runs on that scanner's series only.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { readCalibrationFile } from '../src/calibrate/catalog.js';
+import type { Calibration } from '../src/calibrate/calibration.js';
 import { TransferFitter } from '../src/calibrate/fit-transfer.js';
+import { readImageHeaders } from '../src/dicom/file/image-headers.js';
+import type { SeriesGeometry } from '../src/imaging/geometry.js';
+import type { RadialResponse } from '../src/imaging/radial-response.js';
 import { gaussianSoften } from '../src/imaging/gaussian-soften.js';
 import { memorySource } from '../src/imaging/memory-source.js';
 import { radialFilter } from '../src/imaging/radial-response.js';
@@ -29,6 +42,10 @@ const { values: args } = parseArgs({
   options: {
     data: { type: 'string', default: path.resolve(process.cwd(), '../shared/data/ct') },
     out: { type: 'string', default: path.resolve(process.cwd(), 'var/v3-training') },
+    calibration: { type: 'string' },
+    sharp: { type: 'string' },
+    soft: { type: 'string' },
+    key: { type: 'string' },
   },
 });
 const out = args.out!;
@@ -44,41 +61,89 @@ async function writeSlices(file: string, slices: readonly Float32Array[]): Promi
   await writeFile(path.join(out, file), bytes);
 }
 
-const entries = [];
-for (const pair of PAIRS) {
-  const loose = { spacingFraction: Number.POSITIVE_INFINITY };
-  const sharp = await openFolder(path.join(args.data!, pair.sharp), loose);
-  const soft = await openFolder(path.join(args.data!, pair.soft), loose);
-  const halves = calibrationHalves(sharp.geometry, pairByPosition(sharp.geometry, soft.geometry));
-  for (const calibratedOn of SPLITS) {
-    const calibration = halves[calibratedOn];
-    const sharpSlices = await readAll(sharp, calibration.map(([i]) => i));
-    const softSlices = await readAll(soft, calibration.map(([, j]) => j));
-    const fitter = new TransferFitter(sharp.geometry);
-    sharpSlices.forEach((slice, i) => fitter.add({ a: slice, b: softSlices[i] }));
-    const fit = fitter.finish();
-    if (fit.sharper !== 'a') throw new Error(`${pair.name}: the fit found ${pair.soft} the sharper`);
-    const transfer = radialFilter(sharp.geometry, fit.response);
-    const geometry = withSlices(sharp.geometry, calibration.map(([i]) => i));
-    const blind = await readAll(gaussianSoften(memorySource(geometry, sharpSlices), { sigmaMm: BLIND_SIGMA_MM }), sharpSlices.map((_, i) => i));
-    const stem = `${pair.key}-${calibratedOn}`;
-    const files = { sharp: `${stem}-sharp.f32`, soft: `${stem}-soft.f32`, transfer: `${stem}-transfer.f32`, blind: `${stem}-blind.f32` };
-    await writeSlices(files.sharp, sharpSlices);
-    await writeSlices(files.soft, softSlices);
-    await writeSlices(files.transfer, sharpSlices.map((slice) => transfer(slice)));
-    await writeSlices(files.blind, blind);
-    entries.push({
-      pair: pair.name, key: pair.key, calibratedOn, slices: sharpSlices.length, rows: geometry.rows, columns: geometry.columns,
-      pixelSpacingMm: geometry.pixelSpacing, z: geometry.positions.map((p) => p[2]), files,
-      response: fit.response, residualNps: fit.residualNps, residualStdHu: fit.residualStdHu, blindSigmaMm: BLIND_SIGMA_MM,
-    });
-    console.log(`${stem}: ${sharpSlices.length} slices, residual ${fit.residualStdHu.toFixed(1)} HU`);
-  }
+/** The four inputs of one pair's slices (sharp, soft, transfer, blind) under `stem`, and its index entry. */
+async function writeEntry(stem: string, geometry: SeriesGeometry, sharpSlices: Float32Array[], softSlices: Float32Array[], response: RadialResponse) {
+  const transfer = radialFilter(geometry, response);
+  const blind = await readAll(gaussianSoften(memorySource(geometry, sharpSlices), { sigmaMm: BLIND_SIGMA_MM }), sharpSlices.map((_, i) => i));
+  const files = { sharp: `${stem}-sharp.f32`, soft: `${stem}-soft.f32`, transfer: `${stem}-transfer.f32`, blind: `${stem}-blind.f32` };
+  await writeSlices(files.sharp, sharpSlices);
+  await writeSlices(files.soft, softSlices);
+  await writeSlices(files.transfer, sharpSlices.map((slice) => transfer(slice)));
+  await writeSlices(files.blind, blind);
+  return {
+    slices: sharpSlices.length, rows: geometry.rows, columns: geometry.columns,
+    pixelSpacingMm: geometry.pixelSpacing, z: geometry.positions.map((p) => p[2]), files, blindSigmaMm: BLIND_SIGMA_MM,
+  };
 }
 
-const b30f = await openFolder(path.join(args.data!, 'tcga-thca-DE-A4MA-siemens-B30f'));
-const b30fSlices = await readAll(b30f, Array.from({ length: b30f.sliceCount }, (_, i) => i));
-await writeSlices('b30f.f32', b30fSlices);
-const simulationSources = [{ name: 'TCGA-DE-A4MA B30f', file: 'b30f.f32', slices: b30fSlices.length, rows: b30f.geometry.rows, columns: b30f.geometry.columns, pixelSpacingMm: b30f.geometry.pixelSpacing, z: b30f.geometry.positions.map((p) => p[2]) }];
-await writeFile(path.join(out, 'index.json'), JSON.stringify({ pairs: entries, simulationSources }, null, 1));
+async function openPair(sharpFolder: string, softFolder: string) {
+  const loose = { spacingFraction: Number.POSITIVE_INFINITY };
+  const sharp = await openFolder(sharpFolder, loose);
+  const soft = await openFolder(softFolder, loose);
+  return { sharp, soft, shared: pairByPosition(sharp.geometry, soft.geometry) };
+}
+
+/** eval.ts's pairs, each split into its halves: the training data of the models npm run eval measures. */
+async function evalSplits() {
+  const entries = [];
+  for (const pair of PAIRS) {
+    const { sharp, soft, shared } = await openPair(path.join(args.data!, pair.sharp), path.join(args.data!, pair.soft));
+    const halves = calibrationHalves(sharp.geometry, shared);
+    for (const calibratedOn of SPLITS) {
+      const calibration = halves[calibratedOn];
+      const sharpSlices = await readAll(sharp, calibration.map(([i]) => i));
+      const softSlices = await readAll(soft, calibration.map(([, j]) => j));
+      const fitter = new TransferFitter(sharp.geometry);
+      sharpSlices.forEach((slice, i) => fitter.add({ a: slice, b: softSlices[i] }));
+      const fit = fitter.finish();
+      if (fit.sharper !== 'a') throw new Error(`${pair.name}: the fit found ${pair.soft} the sharper`);
+      const geometry = withSlices(sharp.geometry, calibration.map(([i]) => i));
+      const stem = `${pair.key}-${calibratedOn}`;
+      const written = await writeEntry(stem, geometry, sharpSlices, softSlices, fit.response);
+      entries.push({ pair: pair.name, key: pair.key, calibratedOn, ...written, response: fit.response, residualNps: fit.residualNps, residualStdHu: fit.residualStdHu });
+      console.log(`${stem}: ${sharpSlices.length} slices, residual ${fit.residualStdHu.toFixed(1)} HU`);
+    }
+  }
+  const b30f = await openFolder(path.join(args.data!, 'tcga-thca-DE-A4MA-siemens-B30f'));
+  const b30fSlices = await readAll(b30f, Array.from({ length: b30f.sliceCount }, (_, i) => i));
+  await writeSlices('b30f.f32', b30fSlices);
+  const simulationSources = [{ name: 'TCGA-DE-A4MA B30f', file: 'b30f.f32', slices: b30fSlices.length, rows: b30f.geometry.rows, columns: b30f.geometry.columns, pixelSpacingMm: b30f.geometry.pixelSpacing, z: b30f.geometry.positions.map((p) => p[2]) }];
+  return { pairs: entries, simulationSources };
+}
+
+/** What the calibration is keyed by, as one series' headers say it (the node's kernel-transfer key). */
+async function scannerOf(folder: string) {
+  const first = (await readdir(folder)).filter((name) => name.endsWith('.dcm')).sort()[0];
+  if (!first) throw new Error(`${folder} holds no .dcm file`);
+  const [image] = await readImageHeaders(path.join(folder, first));
+  const text = (value: unknown) => (Array.isArray(value) ? value.join('\\') : String(value ?? '')).trim();
+  return { manufacturer: text(image?.header.Manufacturer), modelName: text(image?.header.ManufacturerModelName), kernel: text(image?.header.ConvolutionKernel) };
+}
+
+/** A site's own natural pair, whole, through its stored calibration: the training data of that calibration's v3. */
+async function wholePair(calibration: Calibration, sharpFolder: string, softFolder: string, key: string) {
+  const [sharpScanner, softScanner] = [await scannerOf(sharpFolder), await scannerOf(softFolder)];
+  const { scanner, sourceKernel, targetKernel } = calibration;
+  const expected = `${scanner.manufacturer} ${scanner.modelName} ${sourceKernel}->${targetKernel}`;
+  const found = `${sharpScanner.manufacturer} ${sharpScanner.modelName} ${sharpScanner.kernel}->${softScanner.kernel}`;
+  if (sharpScanner.manufacturer !== scanner.manufacturer || sharpScanner.modelName !== scanner.modelName || sharpScanner.kernel !== sourceKernel || softScanner.kernel !== targetKernel) {
+    throw new Error(`the calibration is ${expected}, the two folders are ${found}: give the natural pair of that scanner and those kernels`);
+  }
+  const { sharp, soft, shared } = await openPair(sharpFolder, softFolder);
+  const sharpSlices = await readAll(sharp, shared.map(([i]) => i));
+  const softSlices = await readAll(soft, shared.map(([, j]) => j));
+  const written = await writeEntry(`${key}-whole`, withSlices(sharp.geometry, shared.map(([i]) => i)), sharpSlices, softSlices, calibration.response);
+  console.log(`${key}: ${sharpSlices.length} shared slices of ${expected} through calibration ${calibration.id}`);
+  const claim = { manufacturer: scanner.manufacturer, modelName: scanner.modelName, sourceKernel, targetKernel, id: calibration.id };
+  return { pairs: [{ pair: `${key} ${sourceKernel}->${targetKernel}`, key, calibratedOn: 'whole', ...written, calibration: claim, response: calibration.response }], simulationSources: [] };
+}
+
+let index;
+if (args.calibration) {
+  if (!args.sharp || !args.soft || !args.key) throw new Error('--calibration needs its natural pair: --sharp DIR --soft DIR --key NAME');
+  index = await wholePair(await readCalibrationFile(args.calibration), args.sharp, args.soft, args.key);
+} else {
+  index = await evalSplits();
+}
+await writeFile(path.join(out, 'index.json'), JSON.stringify(index, null, 1));
 console.log(`wrote ${out}/index.json`);

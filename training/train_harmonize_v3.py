@@ -54,7 +54,8 @@ norm, denorm = window_scaling(HU_WINDOW)
 
 def parse_args():
     p = argparse.ArgumentParser()
-    p.add_argument("--split", choices=["cranial", "caudal"], required=True, help="the calibration half trained on (eval.ts calibrated_on)")
+    p.add_argument("--split", choices=["cranial", "caudal", "whole"], required=True, help="the calibration half trained on (eval.ts calibrated_on), or whole: a site's whole natural pair (export-v3-training-data.ts --calibration)")
+    p.add_argument("--data", default=DATA, help="what export-v3-training-data.ts wrote")
     p.add_argument("--input", choices=["transfer", "blind"], default="transfer")
     p.add_argument("--minutes", type=float, default=25.0, help="training time budget (the step count follows from it)")
     p.add_argument("--max-steps", type=int, default=100000)
@@ -76,8 +77,8 @@ def parse_args():
     return p.parse_args()
 
 
-def load(name, slices, rows, columns):
-    return torch.from_numpy(np.fromfile(os.path.join(DATA, name), dtype="<f4").reshape(slices, rows, columns).copy())
+def load(folder, name, slices, rows, columns):
+    return torch.from_numpy(np.fromfile(os.path.join(folder, name), dtype="<f4").reshape(slices, rows, columns).copy())
 
 
 def radial_bins(h, w, bins):
@@ -207,29 +208,35 @@ def main():
     args = parse_args()
     torch.set_num_threads(args.threads)
     seed_everything(args.seed)
-    model_id = args.id or (f"harmonize-v3-{args.split}" if args.input == "transfer" else f"harmonize-v3-blind-{args.split}")
+    if args.split == "whole" and (args.input != "transfer" or len(args.pairs.split(",")) != 1):
+        sys.exit("--split whole trains the v3 of one calibration: name its pair alone (--pairs KEY) and the transfer as input")
+    stem = args.pairs if args.split == "whole" else args.split
+    model_id = args.id or (f"harmonize-v3-{stem}" if args.input == "transfer" else f"harmonize-v3-blind-{stem}")
     folder = os.path.join(REPO, "models", model_id)
     os.makedirs(folder, exist_ok=True)
     log = Log(os.path.join(folder, "train-log.txt"))
     log(f"command: /usr/bin/python3 training/{os.path.basename(__file__)} {' '.join(sys.argv[1:])}")
-    with open(os.path.join(DATA, "index.json")) as handle:
+    with open(os.path.join(args.data, "index.json")) as handle:
         index = json.load(handle)
 
-    pairs, sources, fits = [], [], []
+    pairs, sources, fits, calibrations = [], [], [], []
     weights = {"a0001": 0.4, "a0002": 0.4, "toshiba": 0.2}
     for entry in index["pairs"]:
         if entry["calibratedOn"] != args.split or entry["key"] not in args.pairs.split(","):
             continue
         shape = (entry["slices"], entry["rows"], entry["columns"])
-        sharp, soft = load(entry["files"]["sharp"], *shape), load(entry["files"]["soft"], *shape)
-        model_input = load(entry["files"][args.input], *shape)
-        pairs.append({"name": entry["pair"], "input": model_input, "soft": soft, "sharp": sharp, "weight": weights[entry["key"]]})
+        sharp, soft = load(args.data, entry["files"]["sharp"], *shape), load(args.data, entry["files"]["soft"], *shape)
+        model_input = load(args.data, entry["files"][args.input], *shape)
+        pairs.append({"name": entry["pair"], "input": model_input, "soft": soft, "sharp": sharp, "weight": weights.get(entry["key"], 1.0)})
+        calibrations.append(entry.get("calibration"))
         sources.append({"hu": soft, "strides": [1], "spacing": entry["pixelSpacingMm"][1]})
         fit = fit_kernel_pair(sharp.numpy(), soft.numpy())
         fits.append(fit)
         log(f"real pair {entry['pair']}, {args.split} half: {entry['slices']} slices (z {min(entry['z']):.1f}..{max(entry['z']):.1f}); kernel model fitted on it: residual noise {fit['noise_std_hu']:.1f} HU")
+    if not pairs:
+        sys.exit(f"{args.data}/index.json has no {args.split} pair named {args.pairs}")
     for source in index["simulationSources"]:
-        hu = load(source["file"], source["slices"], source["rows"], source["columns"])
+        hu = load(args.data, source["file"], source["slices"], source["rows"], source["columns"])
         sources.append({"hu": hu, "strides": [2, 3], "spacing": source["pixelSpacingMm"][1]})
         log(f"simulation source {source['name']}: {source['slices']} slices")
 
@@ -295,7 +302,7 @@ def main():
     ops = export_onnx(model, 3, os.path.join(folder, "model.onnx"))
     flops = conv_flops_per_output_voxel(model, (1, 3, 128, 128))
     log(f"exported ONNX ops {ops}; {flops:.0f} FLOPs per output voxel")
-    write_json(os.path.join(folder, "manifest.json"), manifest(args, model_id, model, pairs, step, train_seconds, flops, training_check))
+    write_json(os.path.join(folder, "manifest.json"), manifest(args, model_id, model, pairs, calibrations, step, train_seconds, flops, training_check))
     log(f"done in {log.elapsed():.0f} s")
 
 
@@ -315,9 +322,13 @@ def run_volume(model, input_hu):
     return torch.stack(out)
 
 
-def manifest(args, model_id, model, pairs, steps, train_seconds, flops, training_check):
+def manifest(args, model_id, model, pairs, calibrations, steps, train_seconds, flops, training_check):
     other = "caudal" if args.split == "cranial" else "cranial"
     names = ", ".join(p["name"] for p in pairs)
+    whole = args.split == "whole"
+    calibration = calibrations[0] if whole else None
+    trained_on = f"the whole natural pair {names}, for its calibration (the transfer it corrects)" if whole else f"the {args.split} halves of {names}; the {other} halves held out"
+    real = f"the whole natural pair {names}" if whole else f"the {args.split} half of each of {names}"
     if args.input == "transfer":
         what = "Calibrated harmonizer v3: runs after the kernel-transfer step on its output and adds a learned correction (noise texture, edges, HU-dependent effects)"
         family = ["soft"]
@@ -327,16 +338,17 @@ def manifest(args, model_id, model, pairs, steps, train_seconds, flops, training
     return calibrated_harmonizer_manifest(
         model_id=model_id,
         version=args.version,
-        description=f"{what}; 2.5D residual network ({args.channels} channels, {args.blocks} residual blocks), trained on the {args.split} halves of {names}; the {other} halves held out.",
+        description=f"{what}; 2.5D residual network ({args.channels} channels, {args.blocks} residual blocks), trained on {trained_on}.",
         receptive_field=model.receptive_field,
         hu_window=HU_WINDOW,
         accepts_families=family,
+        calibration=None if calibration is None else {k: calibration[k] for k in ("manufacturer", "modelName", "sourceKernel", "targetKernel")},
         training={
-            "data": f"real pairs: the {args.split} half of each of {names} ({args.input} output -> soft reconstruction, paired by position as npm run eval splits them); simulated pairs from those soft halves and TCGA-DE-A4MA B30f, sharpened by kernels drawn around the fitted ones and brought back by their least-squares linear filter" + ("" if args.input == "transfer" else f" (v3_blind: by the Gaussian {BLIND_SIGMA_MM} mm instead)"),
+            "data": f"real pairs: {real} ({args.input} output -> soft reconstruction, paired by position); simulated pairs from those soft slices" + ("" if whole else " and TCGA-DE-A4MA B30f") + ", sharpened by kernels drawn around the fitted ones and brought back by their least-squares linear filter" + ("" if args.input == "transfer" else f" (v3_blind: by the Gaussian {BLIND_SIGMA_MM} mm instead)"),
             "metrics": {
                 "split": args.split,
                 "calibratedOn": args.split,
-                "heldOut": f"{other} halves of {names}",
+                "heldOut": "none: the whole pair (npm run eval measures the same training on one half, evaluated on the other)" if whole else f"{other} halves of {names}",
                 "input": args.input,
                 "seed": args.seed,
                 "steps": steps,

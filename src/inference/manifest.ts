@@ -87,6 +87,14 @@ export const manifestSchema = z
     training: z
       .object({ data: z.string().optional(), metrics: z.record(z.string(), z.unknown()).optional() })
       .optional(),
+    /**
+     * The calibration a refinement was trained for (generator v3 trained on one scanner's natural
+     * pair, after that calibration's transfer): kernel-transfer's refine "per-calibration" runs it
+     * on the series that calibration harmonizes, and on no other.
+     */
+    calibration: z
+      .strictObject({ manufacturer: z.string(), modelName: z.string(), sourceKernel: z.string().min(1), targetKernel: z.string().min(1) })
+      .optional(),
   })
   .superRefine((m, ctx) => {
     const issue = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -106,6 +114,9 @@ export const manifestSchema = z
       issue(['neighbourSlices'], 'a 2.5d model needs neighbourSlices >= 1');
     }
     if (m.dimensionality !== '3d' && m.tile.z !== 1) issue(['tile', 'z'], 'tile.z applies to 3d models only');
+    if (m.calibration && (m.task !== 'harmonize' || m.normalization.outsideWindow.method !== 'pass-through')) {
+      issue(['calibration'], 'only a harmonizer that refines a transfer (outsideWindow pass-through) is trained for a calibration');
+    }
     const scaled = m.output.scale.inPlane !== 1 || m.output.scale.z !== 1;
     if (m.normalization.outsideWindow.method !== 'interpolate' && scaled) {
       issue(['normalization', 'outsideWindow', 'method'], 'a Gaussian counterpart keeps the geometry; a model that changes the scale needs interpolate');

@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { CalibrationKey } from '../calibrate/calibration.js';
 import { ConfigError } from '../errors.js';
 import { inputChannels, parseManifest, type ModelManifest } from './manifest.js';
 import { analyseGraph, type GraphAnalysis } from './onnx-analysis.js';
@@ -17,6 +18,8 @@ export interface ModelRegistry {
   ids(): string[];
   /** Throws a ConfigError naming the known ids when there is no such model. */
   getModel(id: string): ModelEntry;
+  /** The trained model whose manifest says it was trained for this scanner and kernel pair, if one is installed. */
+  forCalibration(key: CalibrationKey & { readonly targetKernel: string }): ModelEntry | undefined;
 }
 
 async function readJson(file: string): Promise<unknown> {
@@ -105,12 +108,26 @@ export async function openModelRegistry(roots: readonly string[]): Promise<Model
       models.set(entry.manifest.id, entry);
     }
   }
+  const byCalibration = new Map<string, ModelEntry>();
+  for (const entry of models.values()) {
+    const { calibration, status, id } = entry.manifest;
+    if (!calibration || status !== 'trained') continue;
+    const key = calibrationKeyText(calibration);
+    const other = byCalibration.get(key);
+    if (other) throw new ConfigError(`models ${other.manifest.id} and ${id} are both trained for the calibration ${key}: keep one`);
+    byCalibration.set(key, entry);
+  }
   return {
     ids: () => [...models.keys()].sort(),
+    forCalibration: (key) => byCalibration.get(calibrationKeyText(key)),
     getModel(id) {
       const entry = models.get(id);
       if (!entry) throw new ConfigError(`unknown model ${id}; known models: ${[...models.keys()].sort().join(', ') || '(none)'}`);
       return entry;
     },
   };
+}
+
+function calibrationKeyText(key: CalibrationKey & { readonly targetKernel: string }): string {
+  return `${key.manufacturer.trim()} ${key.modelName.trim()} ${key.sourceKernel}->${key.targetKernel}`;
 }

@@ -1,9 +1,10 @@
 /**
  * Generator v3 in the node: a sharp series runs through the calibrated kernel transfer and then v3
- * (the kernel-transfer step's refine option, as the shipped harmonization rule has it), and the
- * derived series says so; a series without a calibration gets the fallback and no v3.
+ * (the kernel-transfer step's refine option), and the derived series says so; a series without a
+ * calibration gets the fallback and no v3; with refine "per-calibration" each scanner gets the v3
+ * trained for its own calibration, and a scanner without one the transfer alone.
  */
-import { cp, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readImageHeaders } from '../../src/dicom/file/image-headers.js';
@@ -90,3 +91,37 @@ it('never runs v3 after the fallback: without a calibration the series gets the 
   expect(provenance).toMatch(/Gaussian .*\(no kernel calibration of this scanner: fallback\)/);
   expect(provenance).not.toContain('harmonize-v3');
 }, 60_000);
+
+it('refine "per-calibration" runs the v3 trained for the series\' own calibration, and on a scanner without one the transfer alone', async () => {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'ctprep-v3-per-calibration-'));
+  for (const name of SLICES) await cp(path.join(dataDir, SERIES, name), path.join(work, 'in', 'philips', name));
+  for (const name of SLICES) await cp(path.join(dataDir, 'lung-pet-ct-dx-A0002-siemens-B70f', name), path.join(work, 'in', 'siemens', name));
+  // A v3 installed for the Philips calibration only (as train_harmonize_v3.py --split whole writes it).
+  const models = path.join(work, 'models');
+  const id = 'harmonize-v3-philips-site';
+  await mkdir(path.join(models, id), { recursive: true });
+  await cp(path.join('models', V3, 'model.onnx'), path.join(models, id, 'model.onnx'));
+  const manifest = JSON.parse(await readFile(path.join('models', V3, 'manifest.json'), 'utf8'));
+  const calibration = { manufacturer: 'Philips', modelName: 'Brilliance16', sourceKernel: 'L', targetKernel: 'B' };
+  await writeFile(path.join(models, id, 'manifest.json'), JSON.stringify({ ...manifest, id, calibration }));
+  const step = { kind: 'kernel-transfer', options: { refine: 'per-calibration' } };
+  const rules = path.join(work, 'rules.json');
+  await writeFile(rules, JSON.stringify({ rules: [{ id: 'h', name: 'h', match: { modality: 'CT' }, steps: [step], destinations: ['pacs'] }] }));
+  const config = path.join(work, 'node.json');
+  await writeFile(config, JSON.stringify({ rulesFile: rules, calibrationsDir: path.resolve('config/calibrations'), dataDir: path.join(work, 'var'), inference: { modelsDir: models } }));
+  const output = path.join(work, 'out');
+  const processed = await ctprep(['process', path.join(work, 'in'), output, '--config', config]);
+  expect(processed.code).toBe(0);
+  const provenances: string[] = [];
+  for (const folder of (await readdir(output)).filter((name) => name.endsWith('.h'))) {
+    const files = await readdir(path.join(output, folder));
+    const [image] = await readImageHeaders(path.join(output, folder, files[0]!));
+    provenances.push(String(image!.header.DerivationDescription));
+  }
+  expect(provenances).toHaveLength(2);
+  const philips = provenances.find((text) => text.includes('Kernel transfer Philips'));
+  const siemens = provenances.find((text) => text.includes('Kernel transfer SIEMENS'));
+  expect(philips).toMatch(/Kernel transfer Philips Brilliance16 L->B .*then refined: Kernel harmonization by model harmonize-v3-philips-site@/);
+  expect(siemens).toMatch(/Kernel transfer SIEMENS Sensation 10 B70f->B40f .*not a trained model; no generator v3 trained for this calibration is installed/);
+  expect(siemens).not.toContain('harmonize-v3');
+}, 120_000);

@@ -4,7 +4,7 @@ import { describeCalibration, NO_CALIBRATION } from '../../calibrate/calibration
 import { InvalidInputError } from '../../errors.js';
 import { applyRadialResponse } from '../../imaging/radial-response.js';
 import { stepSpecSchema, type StepSpec } from '../../route/rule.js';
-import type { SeriesData, Step, StepKind } from './step.js';
+import type { SeriesData, Step, StepContext, StepKind } from './step.js';
 
 export interface KernelTransferStepOptions {
   /** The kernel to make; absent: the one target calibrated for the series' kernel, if there is one. */
@@ -14,17 +14,21 @@ export interface KernelTransferStepOptions {
   /**
    * What runs on the transfer's output when a calibration matched (generator v3, a model trained to
    * correct a calibrated transfer); never after the fallback, whose output it was not trained on.
+   * "per-calibration": the model installed for the matched calibration (its manifest's calibration
+   * names the same scanner and kernels), and the transfer alone where none is.
    */
-  readonly refine?: StepSpec;
+  readonly refine?: StepSpec | typeof PER_CALIBRATION;
 }
+
+export const PER_CALIBRATION = 'per-calibration';
 
 const options = z.strictObject({
   targetKernel: z.string().trim().min(1).optional(),
   fallback: stepSpecSchema.optional(),
-  refine: stepSpecSchema.optional(),
+  refine: z.union([stepSpecSchema, z.literal(PER_CALIBRATION)]).optional(),
 });
 
-type Used = { calibration: Calibration; refine?: Step } | { fallback: Step };
+type Used = { calibration: Calibration; refine?: Step; noCalibratedModel?: boolean } | { fallback: Step };
 
 /**
  * Kernel harmonization by the site's own measured kernel transfer (calibrate/): the calibration of
@@ -37,13 +41,13 @@ export const kernelTransferStep: StepKind<KernelTransferStepOptions> = {
   check: ({ fallback, refine }) => {
     const problems = [
       ...(fallback?.kind === 'kernel-transfer' ? [{ path: ['fallback', 'kind'], message: 'the fallback must be another kind of step' }] : []),
-      ...(refine?.kind === 'kernel-transfer' ? [{ path: ['refine', 'kind'], message: 'the refinement must be another kind of step' }] : []),
+      ...(isSpec(refine) && refine.kind === 'kernel-transfer' ? [{ path: ['refine', 'kind'], message: 'the refinement must be another kind of step' }] : []),
     ];
     if (problems.length > 0) return { problems };
     return {
       nested: [
         ...(fallback ? [{ path: ['fallback'], spec: fallback }] : []),
-        ...(refine ? [{ path: ['refine'], spec: refine }] : []),
+        ...(isSpec(refine) ? [{ path: ['refine'], spec: refine }] : []),
       ],
     };
   },
@@ -51,7 +55,7 @@ export const kernelTransferStep: StepKind<KernelTransferStepOptions> = {
     const catalog = context.calibrations;
     if (!catalog) throw new InvalidInputError('kernel-transfer: this node has no calibration catalog');
     if (settings.fallback?.kind === 'kernel-transfer') throw new InvalidInputError('kernel-transfer: the fallback must be another kind of step');
-    if (settings.refine?.kind === 'kernel-transfer') throw new InvalidInputError('kernel-transfer: the refinement must be another kind of step');
+    if (isSpec(settings.refine) && settings.refine.kind === 'kernel-transfer') throw new InvalidInputError('kernel-transfer: the refinement must be another kind of step');
     let used: Used | undefined;
     return {
       get label() {
@@ -64,9 +68,9 @@ export const kernelTransferStep: StepKind<KernelTransferStepOptions> = {
         const calibration = used?.calibration;
         if (!calibration) return 'Kernel transfer (calibrated linear filter)';
         const transfer = `Kernel transfer ${describeCalibration(calibration)}, measured on a natural pair`;
-        return used?.refine
-          ? `${transfer}, then refined: ${used.refine.derivation}`
-          : `${transfer} (calibrated linear filter, not a trained model)`;
+        if (used?.refine) return `${transfer}, then refined: ${used.refine.derivation}`;
+        const noModel = used?.noCalibratedModel ? '; no generator v3 trained for this calibration is installed' : '';
+        return `${transfer} (calibrated linear filter, not a trained model${noModel})`;
       },
       get generated() {
         if (!used) return false;
@@ -97,12 +101,13 @@ export const kernelTransferStep: StepKind<KernelTransferStepOptions> = {
           source: applyRadialResponse(input.source, calibration.response),
           series: { ...series, convolutionKernel: calibration.targetKernel.split('\\'), kernelFamily: 'soft' },
         };
-        if (!settings.refine) {
-          used = { calibration };
+        const refineSpec = settings.refine === PER_CALIBRATION ? modelTrainedFor(calibration, context) : settings.refine;
+        if (!refineSpec) {
+          used = { calibration, noCalibratedModel: settings.refine === PER_CALIBRATION };
           return transferred;
         }
         if (!context.createStep) throw new InvalidInputError('kernel-transfer: this node cannot create the refinement step');
-        const refine = await context.createStep(settings.refine);
+        const refine = await context.createStep(refineSpec);
         used = { calibration, refine };
         return refine.apply(transferred);
       },
@@ -121,3 +126,13 @@ export const kernelTransferStep: StepKind<KernelTransferStepOptions> = {
   },
 };
 
+function isSpec(refine: KernelTransferStepOptions['refine']): refine is StepSpec {
+  return typeof refine === 'object';
+}
+
+/** The model step of the generator v3 installed for this calibration, if there is one. */
+function modelTrainedFor(calibration: Calibration, context: StepContext): StepSpec | undefined {
+  const { scanner, sourceKernel, targetKernel } = calibration;
+  const entry = context.inference?.registry.forCalibration({ ...scanner, sourceKernel, targetKernel });
+  return entry ? { kind: 'model', options: { model: entry.manifest.id } } : undefined;
+}

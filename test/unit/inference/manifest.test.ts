@@ -75,3 +75,37 @@ describe('manifest against the ONNX graph', () => {
     await expect(loadModelFolder(folder)).rejects.toThrow(/graph maps 32px tiles to 1x1x64x64, the manifest's scale expects 1x1x32x32/);
   });
 });
+
+describe('a refinement trained for one calibration', () => {
+  const philips = { manufacturer: 'Philips', modelName: 'Brilliance16', sourceKernel: 'L', targetKernel: 'B' };
+  const refinement = { status: 'trained', output: { kernelFamily: 'soft', scale: { inPlane: 1, z: 1 } }, normalization: { huWindow: [-1150, 1850], outsideWindow: { method: 'pass-through' } } };
+
+  async function modelsRoot(models: Record<string, Record<string, unknown>>): Promise<string> {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'models-'));
+    for (const [id, change] of Object.entries(models)) {
+      await mkdir(path.join(root, id));
+      await copyFile(path.join(FIXTURE_MODELS, 'test-25d-rf3', 'model.onnx'), path.join(root, id, 'model.onnx'));
+      await writeFile(path.join(root, id, 'manifest.json'), JSON.stringify({ ...(await fixtureManifest('test-25d-rf3')), id, ...change }));
+    }
+    return root;
+  }
+
+  it('is found by its scanner and kernels, and by no other', async () => {
+    const registry = await openModelRegistry([await modelsRoot({ 'v3-philips': { ...refinement, calibration: philips }, 'v3-any': refinement })]);
+    expect(registry.forCalibration(philips)?.manifest.id).toBe('v3-philips');
+    expect(registry.forCalibration({ ...philips, modelName: ' Brilliance16 ' })?.manifest.id).toBe('v3-philips');
+    expect(registry.forCalibration({ ...philips, targetKernel: 'C' })).toBeUndefined();
+    expect(registry.forCalibration({ ...philips, manufacturer: 'SIEMENS' })).toBeUndefined();
+  });
+
+  it('refuses two trained models for the same calibration, naming both', async () => {
+    const root = await modelsRoot({ 'v3-a': { ...refinement, calibration: philips }, 'v3-b': { ...refinement, calibration: philips } });
+    await expect(openModelRegistry([root])).rejects.toThrow(/models v3-a and v3-b are both trained for the calibration Philips Brilliance16 L->B: keep one/);
+  });
+
+  it('must be a refinement (a harmonizer that passes its input through outside its window)', async () => {
+    const json = await fixtureManifest('test-25d-rf3');
+    expect(() => parseManifest({ ...json, calibration: philips }, 'm.json')).toThrow(/calibration: only a harmonizer that refines a transfer/);
+    expect(() => parseManifest({ ...json, ...refinement, calibration: { ...philips, sourceKernel: '' } }, 'm.json')).toThrow(/calibration\.sourceKernel/);
+  });
+});
