@@ -10,6 +10,7 @@ import { dcmjs, PIXEL_DATA_TAG, readPart10, toArrayBuffer } from '../src/dicom/f
 import { parseIndexTags } from '../src/dicom/file/index-tags.js';
 import { readPrefix } from '../src/dicom/file/header-bytes.js';
 import dicomParser from 'dicom-parser';
+import { median } from './median.js';
 
 const SERIES = path.resolve(process.cwd(), '../shared/data/ct/tcga-thca-DE-A4MA-siemens-B30f');
 
@@ -27,7 +28,6 @@ for (let round = 0; round < 5; round++) {
     rounds[name]!.push((performance.now() - started) / prefixes.length);
   }
 }
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const result = { instances: prefixes.length, dicom_parser_ms: +median(rounds['dicom-parser']!).toFixed(3), dcmjs_ms: +median(rounds.dcmjs!).toFixed(3) };
 console.log(`${result.instances} headers: dicom-parser ${result.dicom_parser_ms} ms, dcmjs ${result.dcmjs_ms} ms per instance (medians of 5 rounds)`);
 console.log(JSON.stringify({ ...result, speedup: +(result.dcmjs_ms / result.dicom_parser_ms).toFixed(1) }));

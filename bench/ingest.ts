@@ -18,6 +18,7 @@ import { parseConfig } from '../src/config/load-config.js';
 import { silentLogger } from '../src/log.js';
 import { startNode } from '../src/node/start-node.js';
 import { runDcmtk, startDcmtkServer } from '../test/helpers/dcmtk.js';
+import { median } from './median.js';
 
 /**
  * The node as `npm start` runs it, less its processing workers: listener, durable spool, index in
@@ -101,12 +102,6 @@ async function timeOneRun(target: Target, series: { count: number; bytes: number
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 async function main(): Promise<void> {

@@ -18,6 +18,7 @@ import { openSeries } from '../src/imaging/load-series.js';
 import { memorySource } from '../src/imaging/memory-source.js';
 import { applyRadialResponse } from '../src/imaging/radial-response.js';
 import type { SliceSource } from '../src/imaging/slice-source.js';
+import { median } from './median.js';
 
 const DATA = path.resolve(process.cwd(), '../shared/data/ct');
 
@@ -39,8 +40,6 @@ async function timeAll(source: SliceSource): Promise<number> {
   for (let i = 0; i < source.sliceCount; i++) await source.readSlice(i);
   return (performance.now() - start) / 1000;
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const rounds = Number(option('rounds') ?? 3);
 const seriesDir = path.resolve(option('series') ?? path.join(DATA, 'tcga-thca-DE-A4MA-siemens-B30f'));
