@@ -70,6 +70,8 @@ def parse_args():
     p.add_argument("--adv-weight", type=float, default=0.002)
     p.add_argument("--pairs", default="a0001,a0002,toshiba", help="real pairs to train on (index.json keys)")
     p.add_argument("--check-slices", type=int, default=0, help="slices per pair of the final check on the training halves (0: all)")
+    p.add_argument("--pass-above-hu", type=float, default=None, help="the input passes through from this HU up (manifest aboveHu): bone left to the transfer")
+    p.add_argument("--init", default=None, help="start from this model's weights (models/<id>/model.onnx, same network): fine-tuning, e.g. a per-calibration v3 from the three-pair one of its split")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--version", default="3.0.0")
@@ -171,14 +173,15 @@ def wiener_back(sharp, soft, fit, gamma, stretch, noise_scale):
     return torch.fft.ifft2(torch.fft.fft2(sharp) * gain[:, None]).real
 
 
-def pass_through(model_hu, input_hu):
+def pass_through(model_hu, input_hu, top=HIGH):
     """outside-window.ts with the pass-through counterpart: model + e inside, the input beyond the
-    edges, blended over PASS_MARGIN_HU (e below the window counts by region: 3x3 max)."""
+    edges (the upper one at `top`, the manifest's aboveHu, when that is below the window's), blended
+    over PASS_MARGIN_HU (e below the window counts by region: 3x3 max)."""
     above = (input_hu - HIGH).clamp(min=0)
     region_max = F.max_pool2d(input_hu, 3, stride=1, padding=1)
     below = (region_max - LOW).clamp(max=0)
     carried = model_hu + above + below
-    w = torch.minimum((HIGH - input_hu) / PASS_MARGIN_HU, 1 + below / PASS_MARGIN_HU).clamp(0, 1)
+    w = torch.minimum((top - input_hu) / PASS_MARGIN_HU, 1 + below / PASS_MARGIN_HU).clamp(0, 1)
     return w * carried + (1 - w) * input_hu
 
 
@@ -207,6 +210,7 @@ def discriminator_view(hu):
 def main():
     args = parse_args()
     torch.set_num_threads(args.threads)
+    top = HIGH if args.pass_above_hu is None else min(args.pass_above_hu, HIGH)
     seed_everything(args.seed)
     if args.split == "whole" and (args.input != "transfer" or len(args.pairs.split(",")) != 1):
         sys.exit("--split whole trains the v3 of one calibration: name its pair alone (--pairs KEY) and the transfer as input")
@@ -243,6 +247,9 @@ def main():
     generator = torch.Generator().manual_seed(args.seed)
     sampler = Sampler(pairs, sources, fits, args.input, args.patch, generator)
     model = Harmonizer(args.channels, args.blocks)
+    if args.init:
+        model.load_state_dict(onnx_weights(os.path.join(REPO, "models", args.init, "model.onnx"), model))
+        log(f"weights from models/{args.init}/model.onnx")
     disc = PatchDiscriminator()
     opt_g = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.99))
     opt_d = torch.optim.Adam(disc.parameters(), lr=2e-4, betas=(0.5, 0.99))
@@ -260,7 +267,7 @@ def main():
         for group in opt_g.param_groups:
             group["lr"] = args.lr * 0.5 * (1 + math.cos(math.pi * progress))
         x_hu, t_hu = sampler.batch(args.batch, args.real_fraction)
-        y_hu = pass_through(denorm(model(norm(x_hu))), x_hu[:, 1:2])
+        y_hu = pass_through(denorm(model(norm(x_hu))), x_hu[:, 1:2], top)
         y, t = y_hu / hu_scale, t_hu / hu_scale
         l1 = (y - t).abs().mean()
         gdl = gradient_difference(y, t)
@@ -294,7 +301,7 @@ def main():
     for pair in pairs:
         kept = slice(0, args.check_slices or None)
         model_input, soft = pair["input"][kept], pair["soft"][kept]
-        output = run_volume(model, model_input)
+        output = run_volume(model, model_input, top)
         q_in, q_out = lung_window_quality(soft, model_input), lung_window_quality(soft, output)
         training_check[pair["name"]] = {"input": {k: round(v, 4) for k, v in q_in.items()}, "v3": {k: round(v, 4) for k, v in q_out.items()}}
         log(f"training half {pair['name']} (PyTorch, whole slices, seen in training): {args.input} PSNR {q_in['psnr']:.2f} MAE {q_in['mae_hu']:.2f}; v3 PSNR {q_out['psnr']:.2f} MAE {q_out['mae_hu']:.2f}")
@@ -306,6 +313,18 @@ def main():
     log(f"done in {log.elapsed():.0f} s")
 
 
+def onnx_weights(path, model):
+    """The named initializers of an exported network, as its state dict (torch.onnx keeps parameter names)."""
+    import onnx
+    from onnx import numpy_helper
+
+    stored = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in onnx.load(path).graph.initializer}
+    missing = [k for k in model.state_dict() if k not in stored]
+    if missing:
+        sys.exit(f"{path} lacks weights {missing[:3]}: not the same network")
+    return {k: stored[k] for k in model.state_dict()}
+
+
 def lung_window_quality(reference_hu, test_hu, window=(-1150.0, 350.0)):
     """PSNR and MAE on the lung window, as the node's compareSeries (no SSIM: it is slow here)."""
     low, high = window
@@ -313,12 +332,12 @@ def lung_window_quality(reference_hu, test_hu, window=(-1150.0, 350.0)):
     return {"psnr": 10 * math.log10((high - low) ** 2 / float((d**2).mean())), "mae_hu": float(d.abs().mean())}
 
 
-def run_volume(model, input_hu):
+def run_volume(model, input_hu, top):
     out = []
     with torch.no_grad():
         for k in range(input_hu.shape[0]):
             x = neighbour_stack(input_hu, k)[None]
-            out.append(pass_through(denorm(model(norm(x))), x[:, 1:2])[0, 0])
+            out.append(pass_through(denorm(model(norm(x))), x[:, 1:2], top)[0, 0])
     return torch.stack(out)
 
 
@@ -341,6 +360,7 @@ def manifest(args, model_id, model, pairs, calibrations, steps, train_seconds, f
         description=f"{what}; 2.5D residual network ({args.channels} channels, {args.blocks} residual blocks), trained on {trained_on}.",
         receptive_field=model.receptive_field,
         hu_window=HU_WINDOW,
+        pass_above_hu=args.pass_above_hu,
         accepts_families=family,
         calibration=None if calibration is None else {k: calibration[k] for k in ("manufacturer", "modelName", "sourceKernel", "targetKernel")},
         training={
@@ -351,6 +371,7 @@ def manifest(args, model_id, model, pairs, calibrations, steps, train_seconds, f
                 "heldOut": "none: the whole pair (npm run eval measures the same training on one half, evaluated on the other)" if whole else f"{other} halves of {names}",
                 "input": args.input,
                 "seed": args.seed,
+                "init": args.init,
                 "steps": steps,
                 "trainSeconds": round(train_seconds),
                 "flopsPerOutputVoxel": round(flops),

@@ -68,7 +68,15 @@ export const manifestSchema = z
         }),
         z.strictObject({ method: z.literal('gaussian'), sigmaMm: z.number().positive().finite() }),
         z.strictObject({ method: z.literal('interpolate') }),
-        z.strictObject({ method: z.literal('pass-through') }),
+        z.strictObject({
+          method: z.literal('pass-through'),
+          /**
+           * The input passes through from this HU up, inside the window too (blended over the
+           * margin below it): the model's correction is used only under it, and bone and dense
+           * contrast stay the step before's. Absent: the window's upper edge.
+           */
+          aboveHu: z.number().finite().optional(),
+        }),
       ]),
     }),
     /** Receptive-field radius in input pixels (in-plane) and input slices (z, 3d only). */
@@ -114,6 +122,11 @@ export const manifestSchema = z
       issue(['neighbourSlices'], 'a 2.5d model needs neighbourSlices >= 1');
     }
     if (m.dimensionality !== '3d' && m.tile.z !== 1) issue(['tile', 'z'], 'tile.z applies to 3d models only');
+    const counterpart = m.normalization.outsideWindow;
+    if (counterpart.method === 'pass-through' && counterpart.aboveHu !== undefined) {
+      const [low, high] = m.normalization.huWindow;
+      if (!(counterpart.aboveHu > low && counterpart.aboveHu <= high)) issue(['normalization', 'outsideWindow', 'aboveHu'], `aboveHu ${counterpart.aboveHu} must lie in the HU window (${low}, ${high}]`);
+    }
     if (m.calibration && (m.task !== 'harmonize' || m.normalization.outsideWindow.method !== 'pass-through')) {
       issue(['calibration'], 'only a harmonizer that refines a transfer (outsideWindow pass-through) is trained for a calibration');
     }

@@ -24,7 +24,7 @@ import { scaledGeometry } from './output-geometry.js';
  * 0 at the upper edge (bone, where the model saw only a plateau) and where C(e) goes below -marginHu
  * (padding): there the output is the counterpart's. A pass-through counterpart is the identity: a
  * model that refines the step before it (v3 after kernel-transfer) hands that step's output on
- * unchanged beyond its window. So the output is the model's alone away from
+ * unchanged beyond its window, or from its aboveHu up (bone left to that step). So the output is the model's alone away from
  * the edges, the counterpart's beyond them, blended in between; nothing is clipped at an edge.
  */
 export type OutsideWindowCounterpart = ModelManifest['normalization']['outsideWindow'];
@@ -55,6 +55,10 @@ export interface FullRangeSource extends SliceSource {
 export function withOutsideWindow(input: SliceSource, modelOutput: SliceSource, options: OutsideWindowOptions): FullRangeSource {
   const [low, high] = options.window;
   const margin = options.marginHu ?? 100;
+  const counterpart = options.counterpart;
+  // Where the output is the counterpart's from, at the top: the window's edge, or lower for a
+  // pass-through that leaves bone to the step before (C is the identity there, so e adds nothing).
+  const top = counterpart.method === 'pass-through' && counterpart.aboveHu !== undefined ? Math.min(counterpart.aboveHu, high) : high;
   const { rows, columns } = input.geometry;
   const excess = mapSlices(input, input.geometry, (slice) => outsidePart(slice, rows, columns, low, high));
   const matchedSigmasMm = new Map<number, number>();
@@ -73,7 +77,7 @@ export function withOutsideWindow(input: SliceSource, modelOutput: SliceSource, 
       const out = new Float32Array(model.length);
       for (let i = 0; i < out.length; i++) {
         const full = carried.full[i];
-        const wHigh = (high - full) / margin;
+        const wHigh = (top - full) / margin;
         const wLow = 1 + carried.below[i] / margin;
         const w = Math.max(0, Math.min(1, wHigh, wLow));
         out[i] = w === 1 ? model[i] + carried.excess[i] : w * (model[i] + carried.excess[i]) + (1 - w) * full;

@@ -108,4 +108,11 @@ describe('a refinement trained for one calibration', () => {
     expect(() => parseManifest({ ...json, calibration: philips }, 'm.json')).toThrow(/calibration: only a harmonizer that refines a transfer/);
     expect(() => parseManifest({ ...json, ...refinement, calibration: { ...philips, sourceKernel: '' } }, 'm.json')).toThrow(/calibration\.sourceKernel/);
   });
+
+  it('passes its input through from aboveHu up only where that lies in its window', async () => {
+    const json = { ...(await fixtureManifest('test-25d-rf3')), ...refinement };
+    const through = (aboveHu: number) => ({ ...json, normalization: { huWindow: [-1150, 1850], outsideWindow: { method: 'pass-through', aboveHu } } });
+    expect(parseManifest(through(500), 'm.json').normalization.outsideWindow).toEqual({ method: 'pass-through', aboveHu: 500 });
+    expect(() => parseManifest(through(2000), 'm.json')).toThrow(/aboveHu 2000 must lie in the HU window \(-1150, 1850\]/);
+  });
 });

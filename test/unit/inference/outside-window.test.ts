@@ -119,6 +119,29 @@ describe('a model step outside its HU window', () => {
     });
   });
 
+  it('with aboveHu, uses the correction only below it: from there up the input passes through, blended over the margin', async () => {
+    const refined = mapSlices(input, input.geometry, (slice) => slice.map((v) => Math.min(WINDOW[1], Math.max(WINDOW[0], v)) + 5));
+    const aboveHu = 60; // inside the soft tissue (40 +- 40 HU), so that part of it is above and part blended
+    const output = withOutsideWindow(input, refined, { window: WINDOW, counterpart: { method: 'pass-through', aboveHu }, scale: { inPlane: 1, z: 1 } });
+    const [x, full] = await Promise.all([input.readSlice(1), output.readSlice(1)]);
+    let above = 0;
+    let blended = 0;
+    x.forEach((v, i) => {
+      if (v >= aboveHu && v <= 3000) {
+        above += 1;
+        expect(full[i]).toBe(v);
+      } else if (v > aboveHu - 100 && v < aboveHu) {
+        blended += 1;
+        const w = (aboveHu - v) / 100;
+        expect(full[i]).toBeCloseTo(v + 5 * w, 3);
+      } else if (v >= WINDOW[0] && v <= aboveHu - 100) {
+        expect(full[i]).toBeCloseTo(v + 5, 4);
+      }
+    });
+    expect(above).toBeGreaterThan(0);
+    expect(blended).toBeGreaterThan(0);
+  });
+
   it('refuses a pass-through counterpart for a model that changes the scale', () => {
     expect(() => withOutsideWindow(input, input, { window: WINDOW, counterpart: { method: 'pass-through' }, scale: { inPlane: 2, z: 1 } })).toThrow(/keeps the geometry/);
   });
