@@ -87,8 +87,8 @@ describe('every step a shipped rule names', () => {
   const kinds = defaultStepKinds();
   const stepsOf = (specs: readonly StepSpec[]): StepSpec[] =>
     specs.flatMap((spec) => {
-      const { fallback, refine } = (spec.options ?? {}) as { fallback?: StepSpec; refine?: StepSpec };
-      return [spec, ...stepsOf([fallback, refine].filter((nested): nested is StepSpec => nested !== undefined))];
+      const { fallback, refine } = (spec.options ?? {}) as { fallback?: StepSpec; refine?: StepSpec | string };
+      return [spec, ...stepsOf([fallback, refine].filter((nested): nested is StepSpec => typeof nested === 'object'))];
     });
 
   it('is a known kind whose options parse, and every model it names is trained and in models/', () => {
@@ -106,8 +106,8 @@ describe('every step a shipped rule names', () => {
     }
   });
 
-  it('falls back to the blind generator where no calibration exists, named as uncalibrated', () => {
-    expect(rules[0].steps).toEqual([{ kind: 'kernel-transfer', options: { fallback: { kind: 'model', options: { model: 'harmonize-v2-fold1' } } } }]);
+  it('refines by the v3 installed for the calibration, and falls back to the blind generator where no calibration exists', () => {
+    expect(rules[0].steps).toEqual([{ kind: 'kernel-transfer', options: { refine: 'per-calibration', fallback: { kind: 'model', options: { model: 'harmonize-v2-fold1' } } } }]);
   });
 });
 
