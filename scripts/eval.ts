@@ -12,13 +12,17 @@
  *  - kernel_transfer: the radial response fitted on the calibration half (the node's calibrate/);
  *  - v2: the trained blind generator harmonize-v2, the fold that held this patient out (the
  *    Toshiba phantom is unseen by both folds), run through the node's engine;
- *  - v3: generator v3 (harmonize-v3-<calibrated_on>, trained on the calibration halves of all three
- *    pairs, never on an evaluated half) run through the node's engine after the kernel transfer:
- *    its input is the whole sharp series through the split's transfer (so each evaluated slice has
- *    its real z neighbours, as in the node), read at the evaluated slices;
- *  - v3_blind: the same network trained the same way on the blind classical step's output
- *    (harmonize-v3-blind-<calibrated_on>, after the Gaussian of BLIND_SIGMA_MM): no calibration at
- *    inference (it did see the calibration halves of these scanners in training).
+ *  - v3: generator v3 per calibration (harmonize-v3-<pair>-<calibrated_on>), trained on this pair's
+ *    calibration half only, as a site trains it on its own natural pair, and never on an evaluated
+ *    half, run through the node's engine after the kernel transfer: its input is the whole sharp
+ *    series through the split's transfer (so each evaluated slice has its real z neighbours, as in
+ *    the node), read at the evaluated slices;
+ *  - v3_blind: the same network trained on the calibration halves of all three pairs, on the blind
+ *    classical step's output (harmonize-v3-blind-<calibrated_on>, after the Gaussian of
+ *    BLIND_SIGMA_MM): no calibration at inference (it did see the calibration halves of these
+ *    scanners in training);
+ *  - v3_shared: the same network trained on the calibration halves of all three pairs after their
+ *    transfers (harmonize-v3-<calibrated_on>): one v3 for every scanner, for comparison.
  *  A v3 model that is not in models/ is reported as null.
  * Super-resolution: sr2x-v1 on the patient each fold held out (scripts/eval-models.ts), bicubic beside.
  * Each method M: psnr, ssim, mae_hu (lung window [-1150, 350]), mae_full_hu (body, -1024..3071),
@@ -159,8 +163,10 @@ async function harmonizeSplits(engine: InferenceEngine, log: (line: string) => v
         const output = modelOutput(engine, engine.registry.getModel(id), memorySource(sharp.geometry, input));
         return measure(ev.geometry, ev.soft, await readAll(output, evaluation.map(([i]) => i)));
       };
-      methods.v3 = await refinedBy(`harmonize-v3-${calibratedOn}`, allSharp.map((slice) => transfer(slice)));
+      const transferred = allSharp.map((slice) => transfer(slice));
+      methods.v3 = await refinedBy(`harmonize-v3-${pair.key}-${calibratedOn}`, transferred);
       methods.v3_blind = await refinedBy(`harmonize-v3-blind-${calibratedOn}`, await readAll(blindStep(sharp), allSharp.map((_, i) => i)));
+      methods.v3_shared = await refinedBy(`harmonize-v3-${calibratedOn}`, transferred);
       const referenceNoise = globalNoiseIndex(ev.soft, ev.geometry.rows, ev.geometry.columns);
       log(table(`${pair.name}, calibrated on the ${calibratedOn} half (${calibration.length} slices), evaluated on ${evaluation.length}; ` +
         `Gaussian sigma ${sigmaCalibration} mm (oracle ${sigmaOracle} mm), v2 = ${v2.manifest.id}, reference noise ${referenceNoise?.toFixed(1)} HU, ${((Date.now() - started) / 1000).toFixed(0)} s`, methods));

@@ -208,7 +208,8 @@ def card(model_id, manifest, fold, eval_command):
     return "\n".join(lines)
 
 
-V3_METHODS = ("input", "gaussian_calibration", "kernel_transfer", "v3", "v3_blind")
+V3_METHODS = ("input", "gaussian_calibration", "kernel_transfer", "v3", "v3_blind", "v3_shared")
+PAIR_PREFIXES = {"a0001": "A0001", "a0002": "A0002", "toshiba": "Toshiba"}
 
 
 def v3_training_lines(folder):
@@ -227,13 +228,14 @@ def v3_card(model_id, manifest, splits, eval_command):
     folder = os.path.join(REPO, "models", model_id)
     metrics = manifest["training"]["metrics"]
     blind = metrics["input"] == "blind"
-    method = "v3_blind" if blind else "v3"
+    own_pair = re.fullmatch(r"harmonize-v3-(a0001|a0002|toshiba)-(cranial|caudal)", model_id)
+    method = "v3_blind" if blind else ("v3" if own_pair else "v3_shared")
     classical = "gaussian_calibration" if blind else "kernel_transfer"
     command, trained, done, last_step, checks = v3_training_lines(folder)
     size = os.path.getsize(os.path.join(folder, "model.onnx"))
     losses = metrics["losses"]
     window = manifest["normalization"]["huWindow"]
-    mine = [s for s in splits if s["calibrated_on"] == metrics["calibratedOn"]]
+    mine = [s for s in splits if s["calibrated_on"] == metrics["calibratedOn"] and (not own_pair or s["pair"].startswith(PAIR_PREFIXES[own_pair.group(1)]))]
     rows = ["| pair (evaluated half) | method | PSNR dB | SSIM | MAE HU | full HU | bone HU | LAA-950 diff pp | noise HU |", "|---|---|---|---|---|---|---|---|---|"]
     for split in mine:
         for name in V3_METHODS:
@@ -260,7 +262,7 @@ def v3_card(model_id, manifest, splits, eval_command):
         "## Data and split",
         f"- Training: {manifest['training']['data']}.",
         f"- Held out (never seen in training, also not for model selection): the {metrics['heldOut']}, which `npm run eval` evaluates this model on (split calibrated_on = {metrics['calibratedOn']}).",
-        f"- Batches: {round(100 * metrics['realFraction'])} % real pairs (A0001 0.4, A0002 0.4, Toshiba 0.2 of them), the rest simulated.",
+        f"- Batches: {round(100 * metrics['realFraction'])} % real pairs ({'all of them this pair' if own_pair else 'A0001 0.4, A0002 0.4, Toshiba 0.2 of them'}), the rest simulated.",
     ]
     if blind:
         lines.append("- Blind means: no calibration of the scanner at inference (the input is the Gaussian 0.6 mm, the shipped blind classical step). The network itself did see the calibration halves of these three scanners' pairs in training, so this is not a model that has never seen the scanner.")
@@ -269,7 +271,8 @@ def v3_card(model_id, manifest, splits, eval_command):
         "## Training",
         f"- Command (from the repository root, after `npx tsx scripts/export-v3-training-data.ts`): `{command}`",
         f"- {trained}; {done} (the rest is the check below and the export), on this project's shared 2-core CPU machine, 1 thread, beside the other split's run.",
-        f"- Seed {metrics['seed']}, Adam, cosine learning-rate decay over the time budget; last logged: {last_step}.",
+        f"- Seed {metrics['seed']}, Adam, cosine learning-rate decay over the time budget; last logged: {last_step}."
+        + (f" Fine-tuned from the weights of {metrics['init']} (the three-pair v3 of the same split, which never saw an evaluated half either)." if metrics.get("init") else ""),
         f"- Losses on what the node delivers (pass-through reproduced): L1 + {losses['gradientDifference']} x image-gradient difference + {losses['noisePowerSpectrum']} x noise-power-spectrum match (L1 of the log radial power of the high-passed output and target, 16 bins) + {losses['adversarial']} x least-squares adversarial (patch discriminator, from 25 % of the time budget).",
         "- PyTorch check at the end of training, on the training halves (seen in training; PSNR and MAE on [-1150, 350]):",
         *[f"  - {c}" for c in checks],
@@ -277,7 +280,8 @@ def v3_card(model_id, manifest, splits, eval_command):
         "## Architecture",
         f"- 2.5D residual network: slices z-1, z, z+1 of the {'blind Gaussian' if blind else 'kernel transfer'}'s output as 3 channels -> conv3x3 to 16 -> 5 x (conv3x3, ReLU, conv3x3, x0.1, + skip) -> conv3x3 + long skip -> ReLU -> conv3x3 to 1 channel (zero at initialisation), added to the centre slice: an untrained v3 is its input step exactly.",
         f"- Input `input`: N x 3 x H x W, HU clipped to [{window[0]:.0f}, {window[1]:.0f}] and mapped to [-1, 1]; output `output`: N x 1 x H x W, same scale.",
-        "- Outside that window the step passes its input through (manifest outsideWindow `pass-through`, src/inference/outside-window.ts), blended over 100 HU at each edge: nothing is clipped at a window edge.",
+        "- Outside that window the step passes its input through (manifest outsideWindow `pass-through`, src/inference/outside-window.ts), blended over 100 HU at each edge: nothing is clipped at a window edge."
+        + (f" It does so from {manifest['normalization']['outsideWindow']['aboveHu']:.0f} HU up as well (`aboveHu`): bone and dense contrast are the transfer's, the correction is used below." if "aboveHu" in manifest["normalization"]["outsideWindow"] else ""),
         f"- Receptive-field radius: {manifest['receptiveField']['inPlane']} input pixels. Parameters: {metrics['parameters']}; FLOPs per output voxel: {metrics['flopsPerOutputVoxel']}; ONNX opset 17, {size / 1024:.0f} KiB.",
         "",
         f"## Evaluation by the node (`{eval_command}`)",

@@ -3,8 +3,9 @@
  * each calibrated on one half of its slices and evaluated on the other, 6 slices per half. The
  * targets that hold are checked here, so that a change that breaks them fails; those not met yet
  * are named in docs/models.md and guarded at their measured values. Generator v3 runs after the
- * kernel transfer (harmonize-v3-<calibration half>, trained on the calibration halves only), v3_blind
- * after the blind Gaussian.
+ * kernel transfer: v3 is the one trained for the split's calibration (harmonize-v3-<pair>-<half>,
+ * that pair's calibration half only), v3_shared the one trained on the calibration halves of all
+ * three pairs (harmonize-v3-<half>); v3_blind runs after the blind Gaussian.
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -20,7 +21,7 @@ beforeAll(async () => {
   splits = report.harmonize.splits;
 }, 600_000);
 
-const METHODS = ['input', 'gaussian_calibration', 'gaussian_oracle', 'kernel_transfer', 'v2', 'v3', 'v3_blind'];
+const METHODS = ['input', 'gaussian_calibration', 'gaussian_oracle', 'kernel_transfer', 'v2', 'v3', 'v3_blind', 'v3_shared'];
 const get = (split: Split, method: string) => split.methods[method] as Method;
 
 it('reports each pair calibrated on each half, with every method and every figure', () => {
@@ -64,30 +65,41 @@ it('guards the blind generator v2 where it misses its targets against the calibr
   }
 });
 
-const LUNG = (split: Split) => get(split, 'kernel_transfer').laa950_diff !== null;
-
-it('generator v3 beats the calibrated transfer in PSNR (by more than 0.5 dB) and MAE on the Philips pair, both splits, where the transfer leaves most to correct', () => {
-  for (const split of splits.filter((s) => s.pair.startsWith('A0001'))) {
+it('generator v3, trained for the calibration, beats the calibrated transfer in PSNR on every split, and keeps its bone MAE (within 1.1x)', () => {
+  for (const split of splits) {
     const [v3, transfer] = [get(split, 'v3'), get(split, 'kernel_transfer')];
-    expect([split.calibrated_on, v3.psnr > transfer.psnr + 0.5, v3.mae_hu < transfer.mae_hu]).toEqual([split.calibrated_on, true, true]);
+    expect([split.pair, split.calibrated_on, v3.psnr > transfer.psnr, v3.mae_bone_hu <= 1.1 * transfer.mae_bone_hu]).toEqual([split.pair, split.calibrated_on, true, true]);
   }
 });
+
+it('v3 beats the transfer in MAE where it was measured to (both Philips splits, Siemens calibrated on cranial, the phantom calibrated on caudal), and by more than 2 dB on the Philips pair', () => {
+  const met = ['A0001 Philips L->B / cranial', 'A0001 Philips L->B / caudal', 'A0002 Siemens B70f->B40f / cranial', 'Toshiba phantom FC51->FC13 / caudal'];
+  for (const split of splits.filter((s) => met.includes(`${s.pair} / ${s.calibrated_on}`))) {
+    const [v3, transfer] = [get(split, 'v3'), get(split, 'kernel_transfer')];
+    expect([split.pair, split.calibrated_on, v3.mae_hu < transfer.mae_hu]).toEqual([split.pair, split.calibrated_on, true]);
+    if (split.pair.startsWith('A0001')) expect(v3.psnr).toBeGreaterThan(transfer.psnr + 2);
+  }
+});
+
+const LUNG = (split: Split) => get(split, 'kernel_transfer').laa950_diff !== null;
 
 it('guards v3 where it misses its targets against the calibrated transfer (docs/models.md)', () => {
   for (const split of splits) {
     const [v3, transfer] = [get(split, 'v3'), get(split, 'kernel_transfer')];
-    // Target: v3 above the transfer in PSNR and MAE on every split. Not met on the Siemens pair
-    // calibrated on its cranial half (1.5 dB below) nor on the Toshiba phantom (0.3-0.6 dB below):
-    // guarded at 2 dB and 1.2x MAE.
-    expect([split.pair, split.calibrated_on, v3.psnr > transfer.psnr - 2, v3.mae_hu < 1.2 * transfer.mae_hu]).toEqual([split.pair, split.calibrated_on, true, true]);
-    // Target: bone MAE <= 1.1x the transfer's; measured up to 1.11x (Toshiba, 2 slices). Guarded at 1.2x.
-    expect(v3.mae_bone_hu).toBeLessThanOrEqual(1.2 * transfer.mae_bone_hu);
-    // Outside its window v3 hands the transfer's output on: the full-range error stays near the transfer's.
+    // Target: v3 below the transfer in MAE on every split. Missed on the Siemens pair calibrated on
+    // caudal (1.01x here) and the phantom calibrated on cranial (1.08x, 2 training slices). Guarded at 1.1x.
+    expect([split.pair, split.calibrated_on, v3.mae_hu < 1.1 * transfer.mae_hu]).toEqual([split.pair, split.calibrated_on, true]);
+    // Outside its window, and from 500 HU up, v3 hands the transfer's output on: the full-range error stays near the transfer's.
     expect(v3.mae_full_hu).toBeLessThan(1.25 * transfer.mae_full_hu);
-    // Target: |LAA-950 difference| below the transfer's and <= 0.3 pp. Measured below on 4 of 5 lung
-    // splits (by 0.002 pp on one), 0.03 pp above on one; 0.66 pp on the Siemens caudal split. Guarded at the transfer's + 0.3.
-    if (split.methods.kernel_transfer!.laa950_diff !== null) expect(Math.abs(v3.laa950_diff!)).toBeLessThan(Math.abs(transfer.laa950_diff!) + 0.3);
+    // Target: |LAA-950 difference| below the transfer's and <= 0.3 pp. Below it on 4 of 5 lung splits
+    // here; on the phantom calibrated on cranial 0.51 against 0.19 pp. Guarded at the transfer's + 0.4.
+    if (LUNG(split)) expect(Math.abs(v3.laa950_diff!)).toBeLessThan(Math.abs(transfer.laa950_diff!) + 0.4);
   }
+});
+
+it('one v3 for every scanner (v3_shared) does worse than v3 per calibration: below it in PSNR on 5 of 6 splits (0.02 dB above on one)', () => {
+  const below = splits.filter((split) => get(split, 'v3_shared').psnr < get(split, 'v3').psnr);
+  expect(below.length).toBeGreaterThanOrEqual(5);
 });
 
 it('v3_blind (no calibration at inference) beats the calibration-tuned Gaussian in PSNR on the Philips pair, and its misses are guarded (docs/models.md)', () => {
