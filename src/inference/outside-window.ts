@@ -24,8 +24,9 @@ import { scaledGeometry } from './output-geometry.js';
  * 0 at the upper edge (bone, where the model saw only a plateau) and where C(e) goes below -marginHu
  * (padding): there the output is the counterpart's. A pass-through counterpart is the identity: a
  * model that refines the step before it (v3 after kernel-transfer) hands that step's output on
- * unchanged beyond its window, or from its aboveHu up (bone left to that step). So the output is the model's alone away from
- * the edges, the counterpart's beyond them, blended in between; nothing is clipped at an edge.
+ * unchanged beyond its window, and from its aboveHu up when it has one (bone left to that step).
+ * So the output is the model's alone away from the edges, the counterpart's beyond them, blended
+ * in between; nothing is clipped at an edge.
  */
 export type OutsideWindowCounterpart = ModelManifest['normalization']['outsideWindow'];
 

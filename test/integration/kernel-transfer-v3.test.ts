@@ -124,4 +124,12 @@ it('refine "per-calibration" runs the v3 trained for the series\' own calibratio
   expect(philips).toMatch(/Kernel transfer Philips Brilliance16 L->B .*then refined: Kernel harmonization by model harmonize-v3-philips-site@/);
   expect(siemens).toMatch(/Kernel transfer SIEMENS Sensation 10 B70f->B40f .*not a trained model; no generator v3 trained for this calibration is installed/);
   expect(siemens).not.toContain('harmonize-v3');
+
+  // A series the installed model does not accept (here: it says it takes 1024 x 1024 only) gets the transfer alone, and says why.
+  await writeFile(path.join(models, id, 'manifest.json'), JSON.stringify({ ...manifest, id, calibration, accepts: { ...manifest.accepts, matrixSizes: [[1024, 1024]] } }));
+  const refused = await ctprep(['process', path.join(work, 'in', 'philips'), path.join(work, 'out-refused'), '--config', config]);
+  expect(refused.code).toBe(0);
+  const folder = (await readdir(path.join(work, 'out-refused'))).find((name) => name.endsWith('.h'))!;
+  const [image] = await readImageHeaders(path.join(work, 'out-refused', folder, (await readdir(path.join(work, 'out-refused', folder)))[0]!));
+  expect(String(image!.header.DerivationDescription)).toMatch(/not a trained model; the generator v3 of this calibration, harmonize-v3-philips-site, does not accept this series: .*512/);
 }, 120_000);

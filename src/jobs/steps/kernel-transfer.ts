@@ -3,6 +3,7 @@ import type { Calibration } from '../../calibrate/calibration.js';
 import { describeCalibration, NO_CALIBRATION } from '../../calibrate/calibration.js';
 import { InvalidInputError } from '../../errors.js';
 import { applyRadialResponse } from '../../imaging/radial-response.js';
+import { refusalReason } from '../../inference/accepts.js';
 import { stepSpecSchema, type StepSpec } from '../../route/rule.js';
 import type { SeriesData, Step, StepContext, StepKind } from './step.js';
 
@@ -28,7 +29,8 @@ const options = z.strictObject({
   refine: z.union([stepSpecSchema, z.literal(PER_CALIBRATION)]).optional(),
 });
 
-type Used = { calibration: Calibration; refine?: Step; noCalibratedModel?: boolean } | { fallback: Step };
+/** unrefined: why "per-calibration" ran no model on this series. */
+type Used = { calibration: Calibration; refine?: Step; unrefined?: string } | { fallback: Step };
 
 /**
  * Kernel harmonization by the site's own measured kernel transfer (calibrate/): the calibration of
@@ -69,8 +71,7 @@ export const kernelTransferStep: StepKind<KernelTransferStepOptions> = {
         if (!calibration) return 'Kernel transfer (calibrated linear filter)';
         const transfer = `Kernel transfer ${describeCalibration(calibration)}, measured on a natural pair`;
         if (used?.refine) return `${transfer}, then refined: ${used.refine.derivation}`;
-        const noModel = used?.noCalibratedModel ? '; no generator v3 trained for this calibration is installed' : '';
-        return `${transfer} (calibrated linear filter, not a trained model${noModel})`;
+        return `${transfer} (calibrated linear filter, not a trained model${used?.unrefined ? `; ${used.unrefined}` : ''})`;
       },
       get generated() {
         if (!used) return false;
@@ -101,13 +102,13 @@ export const kernelTransferStep: StepKind<KernelTransferStepOptions> = {
           source: applyRadialResponse(input.source, calibration.response),
           series: { ...series, convolutionKernel: calibration.targetKernel.split('\\'), kernelFamily: 'soft' },
         };
-        const refineSpec = settings.refine === PER_CALIBRATION ? modelTrainedFor(calibration, context) : settings.refine;
-        if (!refineSpec) {
-          used = { calibration, noCalibratedModel: settings.refine === PER_CALIBRATION };
+        const chosen = settings.refine === PER_CALIBRATION ? modelForCalibration(calibration, transferred, context) : { spec: settings.refine, none: undefined };
+        if (!chosen.spec) {
+          used = { calibration, unrefined: chosen.none };
           return transferred;
         }
         if (!context.createStep) throw new InvalidInputError('kernel-transfer: this node cannot create the refinement step');
-        const refine = await context.createStep(refineSpec);
+        const refine = await context.createStep(chosen.spec);
         used = { calibration, refine };
         return refine.apply(transferred);
       },
@@ -130,9 +131,15 @@ function isSpec(refine: KernelTransferStepOptions['refine']): refine is StepSpec
   return typeof refine === 'object';
 }
 
-/** The model step of the generator v3 installed for this calibration, if there is one. */
-function modelTrainedFor(calibration: Calibration, context: StepContext): StepSpec | undefined {
+/**
+ * The generator v3 installed for this calibration, as a model step; or, where there is none or it
+ * does not accept the transferred series (another matrix, say), why the transfer stands alone.
+ */
+function modelForCalibration(calibration: Calibration, transferred: SeriesData, context: StepContext): { spec: StepSpec; none?: undefined } | { spec?: undefined; none: string } {
   const { scanner, sourceKernel, targetKernel } = calibration;
   const entry = context.inference?.registry.forCalibration({ ...scanner, sourceKernel, targetKernel });
-  return entry ? { kind: 'model', options: { model: entry.manifest.id } } : undefined;
+  if (!entry) return { none: 'no generator v3 trained for this calibration is installed' };
+  const reason = refusalReason(entry.manifest, transferred.series, transferred.source.geometry);
+  if (reason) return { none: `the generator v3 of this calibration, ${entry.manifest.id}, does not accept this series: ${reason}` };
+  return { spec: { kind: 'model', options: { model: entry.manifest.id } } };
 }
