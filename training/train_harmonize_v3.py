@@ -12,6 +12,11 @@ untrained v3 is the transfer exactly). --split names the calibration half (eval.
 the model trains on that half of each real pair (A0001 Philips L->B, A0002 Siemens B70f->B40f,
 Toshiba FC51->FC13) and never sees the other half, which npm run eval evaluates. --input blind gives
 it the shipped blind classical step (Gaussian 0.6 mm) instead of the transfer: v3_blind.
+--pairs KEY trains on one pair only (the v3 of that pair's calibration, npm run eval's v3), best
+fine-tuned from the three-pair model of the same half (--init harmonize-v3-<half>); --split whole
+trains a site's own v3 on its whole natural pair (export-v3-training-data.ts --calibration, read
+with --data), and the manifest then names that calibration, so that kernel-transfer's refine
+"per-calibration" runs it on that scanner's series. --pass-above-hu 500 leaves bone to the transfer.
 
 Each batch mixes real pairs (--real-fraction) with simulated ones: soft slices (the calibration
 halves' soft reconstructions and the TCGA B30f series) made sharp by one of the kernel pairs fitted on
