@@ -27,12 +27,14 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readCalibrationFile } from '../src/calibrate/catalog.js';
-import type { Calibration } from '../src/calibrate/calibration.js';
+import { calibrationKeyOf, type Calibration, type CalibrationKey } from '../src/calibrate/calibration.js';
 import { TransferFitter } from '../src/calibrate/fit-transfer.js';
 import { readImageHeaders } from '../src/dicom/file/image-headers.js';
 import type { SeriesGeometry } from '../src/imaging/geometry.js';
 import type { RadialResponse } from '../src/imaging/radial-response.js';
 import { gaussianSoften } from '../src/imaging/gaussian-soften.js';
+import { describeSeries } from '../src/inference/accepts.js';
+import { seriesTagsFromHeader } from '../src/route/series-tags.js';
 import { memorySource } from '../src/imaging/memory-source.js';
 import { radialFilter } from '../src/imaging/radial-response.js';
 import { openFolder, pairByPosition, readAll, withSlices } from './eval-models.js';
@@ -111,22 +113,21 @@ async function evalSplits() {
   return { pairs: entries, simulationSources };
 }
 
-/** What the calibration is keyed by, as one series' headers say it (the node's kernel-transfer key). */
-async function scannerOf(folder: string) {
+/** The calibration key one series asks for, from the headers of its first file, as the node's kernel-transfer step reads it. */
+async function keyOf(folder: string): Promise<CalibrationKey> {
   const first = (await readdir(folder)).filter((name) => name.endsWith('.dcm')).sort()[0];
   if (!first) throw new Error(`${folder} holds no .dcm file`);
   const [image] = await readImageHeaders(path.join(folder, first));
-  const text = (value: unknown) => (Array.isArray(value) ? value.join('\\') : String(value ?? '')).trim();
-  return { manufacturer: text(image?.header.Manufacturer), modelName: text(image?.header.ManufacturerModelName), kernel: text(image?.header.ConvolutionKernel) };
+  return calibrationKeyOf(describeSeries(seriesTagsFromHeader(image!.header, undefined, false)));
 }
 
 /** A site's own natural pair, whole, through its stored calibration: the training data of that calibration's v3. */
 async function wholePair(calibration: Calibration, sharpFolder: string, softFolder: string, key: string) {
-  const [sharpScanner, softScanner] = [await scannerOf(sharpFolder), await scannerOf(softFolder)];
+  const [sharpKey, softKey] = [await keyOf(sharpFolder), await keyOf(softFolder)];
   const { scanner, sourceKernel, targetKernel } = calibration;
   const expected = `${scanner.manufacturer} ${scanner.modelName} ${sourceKernel}->${targetKernel}`;
-  const found = `${sharpScanner.manufacturer} ${sharpScanner.modelName} ${sharpScanner.kernel}->${softScanner.kernel}`;
-  if (sharpScanner.manufacturer !== scanner.manufacturer || sharpScanner.modelName !== scanner.modelName || sharpScanner.kernel !== sourceKernel || softScanner.kernel !== targetKernel) {
+  const found = `${sharpKey.manufacturer} ${sharpKey.modelName} ${sharpKey.sourceKernel}->${softKey.sourceKernel}`;
+  if (sharpKey.manufacturer !== scanner.manufacturer || sharpKey.modelName !== scanner.modelName || sharpKey.sourceKernel !== sourceKernel || softKey.sourceKernel !== targetKernel) {
     throw new Error(`the calibration is ${expected}, the two folders are ${found}: give the natural pair of that scanner and those kernels`);
   }
   const { sharp, soft, shared } = await openPair(sharpFolder, softFolder);

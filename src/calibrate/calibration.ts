@@ -67,6 +67,14 @@ export interface CalibrationKey {
   readonly targetKernel?: string;
 }
 
+/** The key a series asks for: its scanner and its kernel (ConvolutionKernel values joined by \\). */
+export function calibrationKeyOf(
+  series: { readonly manufacturer?: string; readonly modelName?: string; readonly convolutionKernel: readonly string[] },
+  targetKernel?: string,
+): CalibrationKey {
+  return { manufacturer: series.manufacturer?.trim() ?? '', modelName: series.modelName?.trim() ?? '', sourceKernel: series.convolutionKernel.join('\\'), targetKernel };
+}
+
 export function describeCalibration(calibration: Calibration): string {
   const { scanner, sourceKernel, targetKernel, provenance } = calibration;
   return `${scanner.manufacturer} ${scanner.modelName} ${sourceKernel}->${targetKernel} (calibration ${calibration.id.slice(0, 8)}, ${provenance.slicesUsed} slices, ${provenance.fittedAt.slice(0, 10)})`;

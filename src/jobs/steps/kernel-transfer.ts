@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Calibration } from '../../calibrate/calibration.js';
-import { describeCalibration, NO_CALIBRATION } from '../../calibrate/calibration.js';
+import { calibrationKeyOf, describeCalibration, NO_CALIBRATION } from '../../calibrate/calibration.js';
 import { InvalidInputError } from '../../errors.js';
 import { applyRadialResponse } from '../../imaging/radial-response.js';
 import { refusalReason } from '../../inference/accepts.js';
@@ -79,12 +79,7 @@ export const kernelTransferStep: StepKind<KernelTransferStepOptions> = {
       },
       async apply(input: SeriesData): Promise<SeriesData> {
         const { series } = input;
-        const key = {
-          manufacturer: series.manufacturer?.trim() ?? '',
-          modelName: series.modelName?.trim() ?? '',
-          sourceKernel: series.convolutionKernel.join('\\'),
-          targetKernel: settings.targetKernel,
-        };
+        const key = calibrationKeyOf(series, settings.targetKernel);
         const found = await catalog.find(key);
         if (found.length !== 1) {
           const scanner = `${key.manufacturer} ${key.modelName} ${key.sourceKernel || '(no kernel)'}`;
