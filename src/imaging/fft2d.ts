@@ -1,9 +1,17 @@
 import FFT from 'fft.js';
 
 /**
- * 2D discrete Fourier transform of a square power-of-two grid, row-major, as interleaved complex
- * values [re, im, ...] (fft.js's radix-4 transform along rows, then along columns). Plans and work
- * buffers are made once per size and reused: a slice is 2 x size transforms each way.
+ * A size x size grid of complex values, row-major, interleaved [re, im, ...]: float64 where the
+ * figures are summed (fitting a calibration), float32 where slices are only filtered (the output is
+ * stored as integers, and half the bytes is half the memory traffic, which two workers on two cores
+ * share).
+ */
+export type ComplexGrid = Float32Array | Float64Array;
+
+/**
+ * 2D discrete Fourier transform of a square power-of-two grid, in place (fft.js's radix-4
+ * transform along rows, then along columns, each line in float64). The plan and line buffers are
+ * made once per size and reused: a grid is 2 x size line transforms each way.
  */
 export class Fft2d {
   private readonly fft: FFT;
@@ -16,49 +24,17 @@ export class Fft2d {
     this.lineOut = new Float64Array(2 * size);
   }
 
-  /** The spectrum of a real size x size image. */
+  /** The spectrum of a real size x size image, in float64. */
   forward(image: ArrayLike<number>): Float64Array {
     const { size } = this;
     const spectrum = new Float64Array(2 * size * size);
     for (let i = 0; i < size * size; i++) spectrum[2 * i] = image[i];
-    this.pass(spectrum, false);
+    this.transform(spectrum);
     return spectrum;
   }
 
-  /**
-   * The spectrum of the complex image re + i im (two real images in one transform), into
-   * `spectrum` when given (a caller filtering slice after slice reuses one, sparing the garbage
-   * collector 4 MiB per 512 x 512 pair).
-   */
-  forwardComplex(re: ArrayLike<number>, im: ArrayLike<number>, spectrum = new Float64Array(2 * this.size * this.size)): Float64Array {
-    const { size } = this;
-    for (let i = 0; i < size * size; i++) {
-      spectrum[2 * i] = re[i];
-      spectrum[2 * i + 1] = im[i];
-    }
-    this.pass(spectrum, false);
-    return spectrum;
-  }
-
-  /** The real part of the inverse transform (the spectrum is overwritten). */
-  inverseReal(spectrum: Float64Array): Float32Array {
-    return this.inverseComplex(spectrum).re;
-  }
-
-  /** The inverse transform as its real and imaginary parts (the spectrum is overwritten), into `into` when given. */
-  inverseComplex(spectrum: Float64Array, into?: { re: Float32Array; im: Float32Array }): { re: Float32Array; im: Float32Array } {
-    const { size } = this;
-    this.pass(spectrum, true);
-    const re = into?.re ?? new Float32Array(size * size);
-    const im = into?.im ?? new Float32Array(size * size);
-    for (let i = 0; i < size * size; i++) {
-      re[i] = spectrum[2 * i];
-      im[i] = spectrum[2 * i + 1];
-    }
-    return { re, im };
-  }
-
-  private pass(data: Float64Array, inverse: boolean): void {
+  /** Transforms the grid in place; the inverse is scaled by 1 / size^2, so it undoes the forward one. */
+  transform(data: ComplexGrid, inverse = false): void {
     const { size, line, lineOut } = this;
     const run = (out: Float64Array, input: Float64Array) => (inverse ? this.fft.inverseTransform(out, input) : this.fft.transform(out, input));
     for (let r = 0; r < size; r++) {

@@ -1,18 +1,22 @@
 import FFT from 'fft.js';
+import type { ComplexGrid } from './fft2d.js';
 
 /**
- * An FFT filters as if the image wrapped around: the bottom rows (the table, say) would bleed into
- * the top ones. Moisan's periodic-plus-smooth decomposition (J Math Imaging Vis 2011) avoids it: the
- * image is u = p + s with p periodic and s smooth (the solution of a Poisson equation whose source
- * V is the jumps across the image's borders); p is filtered and s, smooth, is kept. With
+ * A radially symmetric filter H applied in the frequency domain without wrap-around. An FFT filters
+ * as if the image wrapped around: the bottom rows (the table, say) would bleed into the top ones.
+ * Moisan's periodic-plus-smooth decomposition (J Math Imaging Vis 2011) avoids it: the image is
+ * u = p + s with p periodic and s smooth (the solution of a Poisson equation whose source V is the
+ * jumps across the image's borders); p is filtered and s, smooth, is kept. With
  * S = V / (2cos(2 pi k/n) + 2cos(2 pi l/n) - 4), the filtered image is H P + S = H U + (1 - H) S.
  * The border jumps lie on four lines, so V is two 1D transforms away (not one more 2D transform):
  * V(k, l) = D(l) (1 - w^k) + E(k) (1 - w^l), w = e^(2 pi i / n), D and E the transforms of the jumps
  * across the top/bottom and left/right borders.
  */
-export class PeriodicSmooth {
+export class PeriodicSmoothFilter {
+  /** H per frequency. */
+  private readonly gains: Float32Array;
   /** (1 - H) / laplacian per frequency, 0 at the origin. */
-  private readonly smoothGains: Float64Array;
+  private readonly smoothGains: Float32Array;
   private readonly fft: FFT;
   /** 1 - w^k, interleaved. */
   private readonly oneMinusW: Float64Array;
@@ -21,8 +25,9 @@ export class PeriodicSmooth {
   private readonly rowSpectrum: Float64Array;
   private readonly columnSpectrum: Float64Array;
 
-  constructor(private readonly size: number, gains: Float64Array) {
-    this.smoothGains = new Float64Array(size * size);
+  constructor(private readonly size: number, gains: ArrayLike<number>) {
+    this.gains = Float32Array.from(gains);
+    this.smoothGains = new Float32Array(size * size);
     for (let r = 0; r < size; r++) {
       for (let c = 0; c < size; c++) {
         const i = r * size + c;
@@ -39,19 +44,21 @@ export class PeriodicSmooth {
     [this.rowJumps, this.columnJumps, this.rowSpectrum, this.columnSpectrum] = [0, 1, 2, 3].map(() => new Float64Array(2 * size));
   }
 
-  /**
-   * Adds (1 - H) S to a filtered spectrum H U of the complex image a + i b (two real images of
-   * size x size, row-major), so that its inverse is the filtered image without wrap-around.
-   */
-  addSmoothPart(spectrum: Float64Array, a: Float64Array, b: Float64Array): void {
-    const { size, rowJumps, columnJumps, rowSpectrum, columnSpectrum, oneMinusW, smoothGains } = this;
+  /** Keeps the jumps across the borders of the complex image (two real images a + i b), before it is transformed. */
+  measureJumps(image: ComplexGrid): void {
+    const { size, rowJumps, columnJumps } = this;
     const last = size - 1;
     for (let k = 0; k < size; k++) {
-      rowJumps[2 * k] = a[last * size + k] - a[k];
-      rowJumps[2 * k + 1] = b[last * size + k] - b[k];
-      columnJumps[2 * k] = a[k * size + last] - a[k * size];
-      columnJumps[2 * k + 1] = b[k * size + last] - b[k * size];
+      for (let part = 0; part < 2; part++) {
+        rowJumps[2 * k + part] = image[2 * (last * size + k) + part] - image[2 * k + part];
+        columnJumps[2 * k + part] = image[2 * (k * size + last) + part] - image[2 * k * size + part];
+      }
     }
+  }
+
+  /** Turns the spectrum U of the image last measured into H U + (1 - H) S: its inverse is the filtered image without wrap-around. */
+  filter(spectrum: ComplexGrid): void {
+    const { size, rowJumps, columnJumps, rowSpectrum, columnSpectrum, oneMinusW, gains, smoothGains } = this;
     this.fft.transform(rowSpectrum, rowJumps);
     this.fft.transform(columnSpectrum, columnJumps);
     // Plain locals in the inner loop: it runs size^2 times per pair of slices.
@@ -62,13 +69,15 @@ export class PeriodicSmooth {
       const ei = columnSpectrum[2 * k + 1];
       const row = k * size;
       for (let l = 0; l < size; l++) {
+        const h = gains[row + l];
         const g = smoothGains[row + l];
         const dr = rowSpectrum[2 * l];
         const di = rowSpectrum[2 * l + 1];
         const wlr = oneMinusW[2 * l];
         const wli = oneMinusW[2 * l + 1];
-        spectrum[2 * (row + l)] += g * (dr * wkr - di * wki + er * wlr - ei * wli);
-        spectrum[2 * (row + l) + 1] += g * (dr * wki + di * wkr + er * wli + ei * wlr);
+        const i = 2 * (row + l);
+        spectrum[i] = h * spectrum[i] + g * (dr * wkr - di * wki + er * wlr - ei * wli);
+        spectrum[i + 1] = h * spectrum[i + 1] + g * (dr * wki + di * wkr + er * wli + ei * wlr);
       }
     }
   }

@@ -1,7 +1,7 @@
 import { InvalidInputError } from '../errors.js';
-import { Fft2d, nextPowerOfTwo, radialFrequencies } from './fft2d.js';
+import { Fft2d, nextPowerOfTwo, radialFrequencies, type ComplexGrid } from './fft2d.js';
 import { LruCache } from './lru-cache.js';
-import { PeriodicSmooth } from './periodic-smooth.js';
+import { PeriodicSmoothFilter } from './periodic-smooth.js';
 import { paddingValue } from './reconstruction-circle.js';
 import type { SliceSource } from './slice-source.js';
 
@@ -86,49 +86,44 @@ export function radialFilter(grid: { rows: number; columns: number; pixelSpacing
   const size = nextPowerOfTwo(Math.max(rows, columns));
   const fft = new Fft2d(size);
   const frequencies = radialFrequencies(size, pixelSpacing);
-  const gains = new Float64Array(size * size);
-  for (let i = 0; i < gains.length; i++) gains[i] = gainAt(response, frequencies[i]);
-  const edges = new PeriodicSmooth(size, gains);
-  // Work buffers of one pair, reused by the next (pair() runs to its end before another starts):
-  // only the two output slices are new, so a series does not churn the garbage collector.
-  const [sa, sb] = [new Float64Array(size * size), new Float64Array(size * size)];
-  const spectrum = new Float64Array(2 * size * size);
-  const inverse = { re: new Float32Array(size * size), im: new Float32Array(size * size) };
+  const filter = new PeriodicSmoothFilter(size, Float64Array.from(frequencies, (f) => gainAt(response, f)));
+  // One work grid, reused by the next pair (pair() runs to its end before another starts): only the
+  // two output slices are new, so a series does not churn the garbage collector.
+  const work = new Float32Array(2 * size * size);
   const pair = (a: Float32Array, b: Float32Array): [Float32Array, Float32Array] => {
     const [pa, pb] = [a, b].map((slice) => paddingValue(slice, rows, columns));
-    fillSquare(sa, a, pa, rows, columns, size);
-    fillSquare(sb, b, pb, rows, columns, size);
-    fft.forwardComplex(sa, sb, spectrum);
-    for (let i = 0; i < gains.length; i++) {
-      spectrum[2 * i] *= gains[i];
-      spectrum[2 * i + 1] *= gains[i];
-    }
-    edges.addSmoothPart(spectrum, sa, sb);
-    const { re, im } = fft.inverseComplex(spectrum, inverse);
-    return [restored(a, re, pa, rows, columns, size), restored(b, im, pb, rows, columns, size)];
+    fillSquare(work, 0, a, pa, rows, columns, size);
+    fillSquare(work, 1, b, pb, rows, columns, size);
+    filter.measureJumps(work);
+    fft.transform(work);
+    filter.filter(work);
+    fft.transform(work, true);
+    return [restored(a, work, 0, pa, rows, columns, size), restored(b, work, 1, pb, rows, columns, size)];
   };
   const single = (slice: Float32Array) => pair(slice, slice)[0];
   return Object.assign(single, { pair });
 }
 
-/** Writes into `square` the slice in the top-left of a size x size square of air, its padding replaced by air. */
-function fillSquare(square: Float64Array, slice: Float32Array, padding: number | undefined, rows: number, columns: number, size: number): void {
-  square.fill(FILL_HU);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < columns; c++) {
-      const value = slice[r * columns + c];
-      square[r * size + c] = value === padding ? FILL_HU : value;
+/**
+ * Writes the slice into one part (0 real, 1 imaginary) of the complex square: in its top-left, its
+ * padding replaced by air, air around it.
+ */
+function fillSquare(square: ComplexGrid, part: 0 | 1, slice: Float32Array, padding: number | undefined, rows: number, columns: number, size: number): void {
+  for (let r = 0; r < size; r++) {
+    for (let c = 0; c < size; c++) {
+      const value = r < rows && c < columns ? slice[r * columns + c] : FILL_HU;
+      square[2 * (r * size + c) + part] = value === padding ? FILL_HU : value;
     }
   }
 }
 
-/** The filtered square cut back to the slice, its padding put back. */
-function restored(slice: Float32Array, filtered: Float32Array, padding: number | undefined, rows: number, columns: number, size: number): Float32Array {
+/** One part of the filtered square cut back to the slice, its padding put back. */
+function restored(slice: Float32Array, filtered: ComplexGrid, part: 0 | 1, padding: number | undefined, rows: number, columns: number, size: number): Float32Array {
   const out = new Float32Array(rows * columns);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < columns; c++) {
       const i = r * columns + c;
-      out[i] = slice[i] === padding ? slice[i] : filtered[r * size + c];
+      out[i] = slice[i] === padding ? slice[i] : filtered[2 * (r * size + c) + part];
     }
   }
   return out;
