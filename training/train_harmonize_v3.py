@@ -25,10 +25,12 @@ then brought back by the least-squares (Wiener) linear filter of that simulated 
 input looks like a calibrated transfer's output (or by the blind Gaussian, for v3_blind).
 
 Losses: L1 + image-gradient difference + noise-power-spectrum match (log radial power of the
-high-passed output against the target's) + least-squares adversarial (patch discriminator, after a
-warm-up), all on what the node delivers: the network sees its input clipped to the HU window as the
-node's tiler does, and outside the window the output passes the input through (outsideWindow
-"pass-through", src/inference/outside-window.ts), reproduced here before the loss.
+high-passed output against the target's) + with --laa-weight, an LAA-950 match (the batch's lung
+voxels below -950 HU, output against target, soft step; the per-calibration models use 0.3) +
+least-squares adversarial (patch discriminator, after a warm-up), all on what the node delivers:
+the network sees its input clipped to the HU window as the node's tiler does, and outside the
+window the output passes the input through (outsideWindow "pass-through",
+src/inference/outside-window.ts), reproduced here before the loss.
 """
 import argparse
 import json
@@ -73,6 +75,7 @@ def parse_args():
     p.add_argument("--gdl-weight", type=float, default=0.5)
     p.add_argument("--nps-weight", type=float, default=0.01)
     p.add_argument("--adv-weight", type=float, default=0.002)
+    p.add_argument("--laa-weight", type=float, default=0.0, help="weight of the LAA-950 match (laa_loss, a fraction: 0.01 = 1 pp)")
     p.add_argument("--pairs", default="a0001,a0002,toshiba", help="real pairs to train on (index.json keys)")
     p.add_argument("--check-slices", type=int, default=0, help="slices per pair of the final check on the training halves (0: all)")
     p.add_argument("--pass-above-hu", type=float, default=None, help="the input passes through from this HU up (manifest aboveHu): bone left to the transfer")
@@ -207,6 +210,25 @@ def nps_loss(y_hu, t_hu, bins):
     return (torch.log(radial_power(y_hu, bins) + 1e-3) - torch.log(radial_power(t_hu, bins) + 1e-3)).abs().mean()
 
 
+LAA_HU = -950.0
+LAA_STEP_HU = 10.0  # width of the soft step that stands for "below -950 HU"
+LUNG_BELOW_HU = -500.0  # target voxels counted as lung parenchyma
+
+
+def laa_loss(y_hu, t_hu):
+    """The output's LAA-950 against the target's, over the lung voxels of the whole batch (target
+    below LUNG_BELOW_HU), with a soft step so that it has a gradient: the noise a filter keeps or
+    erases moves how many lung voxels fall below -950 HU, and that bias is what LAA-950 reports.
+    A batch-wide fraction, not per patch: the noise itself cannot be matched voxel by voxel."""
+    lung = (t_hu < LUNG_BELOW_HU).float()
+    count = lung.sum()
+    if count < 1:
+        return torch.zeros(())
+    below_y = (torch.sigmoid((LAA_HU - y_hu) / LAA_STEP_HU) * lung).sum() / count
+    below_t = (torch.sigmoid((LAA_HU - t_hu) / LAA_STEP_HU) * lung).sum() / count
+    return (below_y - below_t).abs()
+
+
 def discriminator_view(hu):
     """The discriminator sees the lung/soft-tissue range at unit scale (not clipped)."""
     return (hu + 400.0) / 750.0
@@ -277,7 +299,8 @@ def main():
         l1 = (y - t).abs().mean()
         gdl = gradient_difference(y, t)
         nps = nps_loss(y_hu, t_hu, bins)
-        loss = l1 + args.gdl_weight * gdl + args.nps_weight * nps
+        laa = laa_loss(y_hu, t_hu)
+        loss = l1 + args.gdl_weight * gdl + args.nps_weight * nps + args.laa_weight * laa
         adv = torch.zeros(())
         adversarial = progress > 0.25
         if adversarial:
@@ -293,7 +316,7 @@ def main():
             d_loss.backward()
             opt_d.step()
         identity_l1 = float((x_hu[:, 1:2] - t_hu).abs().mean())
-        for key, value in (("l1_hu", float(l1) * hu_scale), ("input_l1_hu", identity_l1), ("gdl", float(gdl)), ("nps", float(nps)), ("adv", float(adv)), ("d", float(d_loss))):
+        for key, value in (("l1_hu", float(l1) * hu_scale), ("input_l1_hu", identity_l1), ("gdl", float(gdl)), ("nps", float(nps)), ("laa_pp", 100 * float(laa)), ("adv", float(adv)), ("d", float(d_loss))):
             running[key] = running.get(key, 0.0) + value
         if step % 100 == 0:
             log(f"step {step}: " + ", ".join(f"{k} {v / 100:.4f}" for k, v in running.items()))
@@ -382,7 +405,7 @@ def manifest(args, model_id, model, pairs, calibrations, steps, train_seconds, f
                 "flopsPerOutputVoxel": round(flops),
                 "parameters": parameter_count(model),
                 "realFraction": args.real_fraction,
-                "losses": {"l1": 1, "gradientDifference": args.gdl_weight, "noisePowerSpectrum": args.nps_weight, "adversarial": args.adv_weight},
+                "losses": {"l1": 1, "gradientDifference": args.gdl_weight, "noisePowerSpectrum": args.nps_weight, "laa950": args.laa_weight, "adversarial": args.adv_weight},
                 "trainingHalfCheck": training_check,
             },
         },

@@ -220,7 +220,8 @@ def v3_training_lines(folder):
     done = [line for line in lines if line.startswith("done in")][-1]
     last_step = [line for line in lines if line.startswith("step ")][-1]
     checks = [line for line in lines if line.startswith("training half")]
-    return command, trained, done, last_step, checks
+    renamed = [line.split("renamed: ", 1)[1] for line in lines if line.startswith("renamed: ")]
+    return command, trained, done, last_step, checks, renamed
 
 
 def v3_card(model_id, manifest, splits, eval_command):
@@ -231,7 +232,7 @@ def v3_card(model_id, manifest, splits, eval_command):
     own_pair = re.fullmatch(r"harmonize-v3-(a0001|a0002|toshiba)-(cranial|caudal)", model_id)
     method = "v3_blind" if blind else ("v3" if own_pair else "v3_shared")
     classical = "gaussian_calibration" if blind else "kernel_transfer"
-    command, trained, done, last_step, checks = v3_training_lines(folder)
+    command, trained, done, last_step, checks, renamed = v3_training_lines(folder)
     size = os.path.getsize(os.path.join(folder, "model.onnx"))
     losses = metrics["losses"]
     window = manifest["normalization"]["huWindow"]
@@ -269,11 +270,11 @@ def v3_card(model_id, manifest, splits, eval_command):
     lines += [
         "",
         "## Training",
-        f"- Command (from the repository root, after `npx tsx scripts/export-v3-training-data.ts`): `{command}`",
+        f"- Command (from the repository root, after `npx tsx scripts/export-v3-training-data.ts`): `{command}`" + "".join(f" Then {line}." for line in renamed),
         f"- {trained}; {done} (the rest is the check below and the export), on this project's shared 2-core CPU machine, 1 thread, beside the other split's run.",
         f"- Seed {metrics['seed']}, Adam, cosine learning-rate decay over the time budget; last logged: {last_step}."
         + (f" Fine-tuned from the weights of {metrics['init']} (the three-pair v3 of the same split, which never saw an evaluated half either)." if metrics.get("init") else ""),
-        f"- Losses on what the node delivers (pass-through reproduced): L1 + {losses['gradientDifference']} x image-gradient difference + {losses['noisePowerSpectrum']} x noise-power-spectrum match (L1 of the log radial power of the high-passed output and target, 16 bins) + {losses['adversarial']} x least-squares adversarial (patch discriminator, from 25 % of the time budget).",
+        f"- Losses on what the node delivers (pass-through reproduced): L1 + {losses['gradientDifference']} x image-gradient difference + {losses['noisePowerSpectrum']} x noise-power-spectrum match (L1 of the log radial power of the high-passed output and target, 16 bins)" + (f" + {losses['laa950']} x LAA-950 match (the batch's lung voxels below -950 HU, output against target, soft step)" if losses.get("laa950") else "") + f" + {losses['adversarial']} x least-squares adversarial (patch discriminator, from 25 % of the time budget).",
         "- PyTorch check at the end of training, on the training halves (seen in training; PSNR and MAE on [-1150, 350]):",
         *[f"  - {c}" for c in checks],
         "",
