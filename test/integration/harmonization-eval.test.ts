@@ -87,17 +87,24 @@ it('guards v3 where it misses its targets against the calibrated transfer (docs/
   for (const split of splits) {
     const [v3, transfer] = [get(split, 'v3'), get(split, 'kernel_transfer')];
     // Target: v3 below the transfer in MAE on every split. Missed on the Siemens pair calibrated on
-    // caudal (1.01x here) and the phantom calibrated on cranial (1.08x, 2 training slices). Guarded at 1.1x.
+    // caudal (1.04x here) and the phantom calibrated on cranial (1.05x, 2 training slices). Guarded at 1.1x.
     expect([split.pair, split.calibrated_on, v3.mae_hu < 1.1 * transfer.mae_hu]).toEqual([split.pair, split.calibrated_on, true]);
     // Outside its window, and from 500 HU up, v3 hands the transfer's output on: the full-range error stays near the transfer's.
     expect(v3.mae_full_hu).toBeLessThan(1.25 * transfer.mae_full_hu);
-    // Target: |LAA-950 difference| below the transfer's and <= 0.3 pp. Below it on 4 of 5 lung splits
-    // here; on the phantom calibrated on cranial 0.51 against 0.19 pp. Guarded at the transfer's + 0.4.
-    if (LUNG(split)) expect(Math.abs(v3.laa950_diff!)).toBeLessThan(Math.abs(transfer.laa950_diff!) + 0.4);
+    // Target: |LAA-950 difference| <= 0.3 pp. Missed on the Siemens pair calibrated on caudal (0.85 pp
+    // on these 6 slices, 0.37 on all 15). Guarded at the transfer's + 0.1.
+    if (LUNG(split)) expect(Math.abs(v3.laa950_diff!)).toBeLessThan(Math.abs(transfer.laa950_diff!) + 0.1);
   }
 });
 
-it('one v3 for every scanner (v3_shared) does worse than v3 per calibration: below it in PSNR on 5 of 6 splits (0.02 dB above on one)', () => {
+it('v3 (trained with the LAA-950 term) is below the transfer in |LAA-950 difference| on at least 4 of 5 lung splits (5 of 5 on all slices)', () => {
+  const lung = splits.filter(LUNG);
+  const below = lung.filter((split) => Math.abs(get(split, 'v3').laa950_diff!) < Math.abs(get(split, 'kernel_transfer').laa950_diff!));
+  expect(lung.length).toBe(5);
+  expect(below.length).toBeGreaterThanOrEqual(4);
+});
+
+it('one v3 for every scanner (v3_shared) does worse than v3 per calibration: below it in PSNR on 5 of 6 splits (0.1 dB above on one)', () => {
   const below = splits.filter((split) => get(split, 'v3_shared').psnr < get(split, 'v3').psnr);
   expect(below.length).toBeGreaterThanOrEqual(5);
 });
