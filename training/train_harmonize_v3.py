@@ -79,6 +79,7 @@ def parse_args():
     p.add_argument("--pairs", default="a0001,a0002,toshiba", help="real pairs to train on (index.json keys)")
     p.add_argument("--check-slices", type=int, default=0, help="slices per pair of the final check on the training halves (0: all)")
     p.add_argument("--pass-above-hu", type=float, default=None, help="the input passes through from this HU up (manifest aboveHu): bone left to the transfer")
+    p.add_argument("--body-only", action="store_true", help="the manifest's bodyOnly: the node uses the correction inside the patient's body only (a whole-slice mask, which 64-px training patches cannot reproduce; the loss sees the correction everywhere)")
     p.add_argument("--init", default=None, help="start from this model's weights (models/<id>/model.onnx, same network): fine-tuning, e.g. a per-calibration v3 from the three-pair one of its split")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
@@ -389,6 +390,7 @@ def manifest(args, model_id, model, pairs, calibrations, steps, train_seconds, f
         receptive_field=model.receptive_field,
         hu_window=HU_WINDOW,
         pass_above_hu=args.pass_above_hu,
+        body_only=args.body_only,
         accepts_families=family,
         calibration=None if calibration is None else {k: calibration[k] for k in ("manufacturer", "modelName", "sourceKernel", "targetKernel")},
         training={

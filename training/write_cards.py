@@ -221,7 +221,8 @@ def v3_training_lines(folder):
     last_step = [line for line in lines if line.startswith("step ")][-1]
     checks = [line for line in lines if line.startswith("training half")]
     renamed = [line.split("renamed: ", 1)[1] for line in lines if line.startswith("renamed: ")]
-    return command, trained, done, last_step, checks, renamed
+    body_checks = [line for line in lines if line.startswith("bodyOnly check")]
+    return command, trained, done, last_step, checks, renamed, body_checks
 
 
 def v3_card(model_id, manifest, splits, eval_command):
@@ -232,7 +233,7 @@ def v3_card(model_id, manifest, splits, eval_command):
     own_pair = re.fullmatch(r"harmonize-v3-(a0001|a0002|toshiba)-(cranial|caudal)", model_id)
     method = "v3_blind" if blind else ("v3" if own_pair else "v3_shared")
     classical = "gaussian_calibration" if blind else "kernel_transfer"
-    command, trained, done, last_step, checks, renamed = v3_training_lines(folder)
+    command, trained, done, last_step, checks, renamed, body_checks = v3_training_lines(folder)
     size = os.path.getsize(os.path.join(folder, "model.onnx"))
     losses = metrics["losses"]
     window = manifest["normalization"]["huWindow"]
@@ -282,7 +283,9 @@ def v3_card(model_id, manifest, splits, eval_command):
         f"- 2.5D residual network: slices z-1, z, z+1 of the {'blind Gaussian' if blind else 'kernel transfer'}'s output as 3 channels -> conv3x3 to 16 -> 5 x (conv3x3, ReLU, conv3x3, x0.1, + skip) -> conv3x3 + long skip -> ReLU -> conv3x3 to 1 channel (zero at initialisation), added to the centre slice: an untrained v3 is its input step exactly.",
         f"- Input `input`: N x 3 x H x W, HU clipped to [{window[0]:.0f}, {window[1]:.0f}] and mapped to [-1, 1]; output `output`: N x 1 x H x W, same scale.",
         "- Outside that window the step passes its input through (manifest outsideWindow `pass-through`, src/inference/outside-window.ts), blended over 100 HU at each edge: nothing is clipped at a window edge."
-        + (f" It does so from {manifest['normalization']['outsideWindow']['aboveHu']:.0f} HU up as well (`aboveHu`): bone and dense contrast are the transfer's, the correction is used below." if "aboveHu" in manifest["normalization"]["outsideWindow"] else ""),
+        + (f" It does so from {manifest['normalization']['outsideWindow']['aboveHu']:.0f} HU up as well (`aboveHu`): bone and dense contrast are the transfer's, the correction is used below." if "aboveHu" in manifest["normalization"]["outsideWindow"] else "")
+        + (" Outside the patient's body (`bodyOnly`: the largest region above -500 HU with its holes filled, 2 px more, faded out over 4) the input passes through too." if manifest["normalization"]["outsideWindow"].get("bodyOnly") else " The correction is used outside the patient's body too.")
+        + "".join(f" The {line} (set after training; the weights are unchanged)." for line in body_checks[-1:]),
         f"- Receptive-field radius: {manifest['receptiveField']['inPlane']} input pixels. Parameters: {metrics['parameters']}; FLOPs per output voxel: {metrics['flopsPerOutputVoxel']}; ONNX opset 17, {size / 1024:.0f} KiB.",
         "",
         f"## Evaluation by the node (`{eval_command}`)",

@@ -14,6 +14,38 @@ export function bodyMask(huSlices: readonly Float32Array[], rows: number, column
   });
 }
 
+/**
+ * Per pixel, how much of a slice is the body's: 1 on the mask and up to marginPx beyond it, then
+ * falling linearly to 0 over rampPx more (Chebyshev distance), so that what is switched off outside
+ * the body fades out in the air next to the skin, not at the skin itself.
+ */
+export function bodyWeight(mask: Uint8Array, rows: number, columns: number, marginPx = 2, rampPx = 4): Float32Array {
+  const weight = new Float32Array(mask.length);
+  let reached: Uint8Array = Uint8Array.from(mask);
+  for (let i = 0; i < mask.length; i++) weight[i] = mask[i];
+  for (let step = 1; step <= marginPx + rampPx; step++) {
+    reached = dilate3x3(reached, rows, columns);
+    const value = step <= marginPx ? 1 : 1 - (step - marginPx) / (rampPx + 1);
+    for (let i = 0; i < mask.length; i++) if (reached[i] && weight[i] === 0) weight[i] = value;
+  }
+  return weight;
+}
+
+function dilate3x3(mask: Uint8Array, rows: number, columns: number): Uint8Array {
+  const horizontal = new Uint8Array(mask.length);
+  for (let r = 0; r < rows; r++) {
+    const row = r * columns;
+    for (let c = 0; c < columns; c++) {
+      horizontal[row + c] = mask[row + c] | (c > 0 ? mask[row + c - 1] : 0) | (c < columns - 1 ? mask[row + c + 1] : 0);
+    }
+  }
+  const out = new Uint8Array(mask.length);
+  for (let i = 0; i < mask.length; i++) {
+    out[i] = horizontal[i] | (i >= columns ? horizontal[i - columns] : 0) | (i < mask.length - columns ? horizontal[i + columns] : 0);
+  }
+  return out;
+}
+
 function keepLargestRegion(mask: Uint8Array, rows: number, columns: number): void {
   const label = new Int32Array(mask.length);
   const stack: number[] = [];

@@ -76,6 +76,12 @@ export const manifestSchema = z
            * contrast stay the step before's. Absent: the window's upper edge.
            */
           aboveHu: z.number().finite().optional(),
+          /**
+           * The correction is used inside the patient's body only (imaging/body-mask.ts: the largest
+           * region above -500 HU with its holes filled, plus a few pixels, faded out over a few more):
+           * the air around the patient, the table and the padding stay the step before's.
+           */
+          bodyOnly: z.boolean().optional(),
         }),
       ]),
     }),

@@ -1,5 +1,6 @@
 import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { bicubicUpsample2x } from '../imaging/bicubic-upsample.js';
+import { bodyMask, bodyWeight } from '../imaging/body-mask.js';
 import { gaussianSoften } from '../imaging/gaussian-soften.js';
 import { mapSlices } from '../imaging/mapped-source.js';
 import { memorySource } from '../imaging/memory-source.js';
@@ -26,7 +27,9 @@ import { scaledGeometry } from './output-geometry.js';
  * model that refines the step before it (v3 after kernel-transfer) hands that step's output on
  * unchanged beyond its window, and from its aboveHu up when it has one (bone left to that step).
  * So the output is the model's alone away from the edges, the counterpart's beyond them, blended
- * in between; nothing is clipped at an edge.
+ * in between; nothing is clipped at an edge. A pass-through with bodyOnly also hands the input on
+ * outside the patient's body (w times the body's weight): a small network cannot tell the air
+ * around the patient from the air in the lung, and shifts both alike when it corrects the lung.
  */
 export type OutsideWindowCounterpart = ModelManifest['normalization']['outsideWindow'];
 
@@ -60,6 +63,7 @@ export function withOutsideWindow(input: SliceSource, modelOutput: SliceSource, 
   // Where the output is the counterpart's from, at the top: the window's edge, or lower for a
   // pass-through that leaves bone to the step before (C is the identity there, so e adds nothing).
   const top = counterpart.method === 'pass-through' && counterpart.aboveHu !== undefined ? Math.min(counterpart.aboveHu, high) : high;
+  const bodyOnly = counterpart.method === 'pass-through' && counterpart.bodyOnly === true;
   const { rows, columns } = input.geometry;
   const excess = mapSlices(input, input.geometry, (slice) => outsidePart(slice, rows, columns, low, high));
   const matchedSigmasMm = new Map<number, number>();
@@ -76,11 +80,13 @@ export function withOutsideWindow(input: SliceSource, modelOutput: SliceSource, 
       const [model, carried] = await Promise.all([modelOutput.readSlice(index), carry(index)]);
       if (model.length !== carried.full.length) throw new RangeError(`counterpart and model differ in shape: ${shape(modelOutput)}`);
       const out = new Float32Array(model.length);
+      // A pass-through keeps the geometry, so carried.full is the input slice itself.
+      const body = bodyOnly ? bodyWeight(bodyMask([carried.full], rows, columns)[0], rows, columns) : undefined;
       for (let i = 0; i < out.length; i++) {
         const full = carried.full[i];
         const wHigh = (top - full) / margin;
         const wLow = 1 + carried.below[i] / margin;
-        const w = Math.max(0, Math.min(1, wHigh, wLow));
+        const w = Math.max(0, Math.min(1, wHigh, wLow)) * (body ? body[i] : 1);
         out[i] = w === 1 ? model[i] + carried.excess[i] : w * (model[i] + carried.excess[i]) + (1 - w) * full;
       }
       return out;

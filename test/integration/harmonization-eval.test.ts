@@ -72,8 +72,8 @@ it('generator v3, trained for the calibration, beats the calibrated transfer in 
   }
 });
 
-it('v3 beats the transfer in MAE where it was measured to (both Philips splits, Siemens calibrated on cranial, the phantom calibrated on caudal), and by more than 2 dB on the Philips pair', () => {
-  const met = ['A0001 Philips L->B / cranial', 'A0001 Philips L->B / caudal', 'A0002 Siemens B70f->B40f / cranial', 'Toshiba phantom FC51->FC13 / caudal'];
+it('v3 beats the transfer in MAE where it was measured to (every split but the phantom calibrated on cranial), and by more than 2 dB on the Philips pair', () => {
+  const met = ['A0001 Philips L->B / cranial', 'A0001 Philips L->B / caudal', 'A0002 Siemens B70f->B40f / cranial', 'A0002 Siemens B70f->B40f / caudal', 'Toshiba phantom FC51->FC13 / caudal'];
   for (const split of splits.filter((s) => met.includes(`${s.pair} / ${s.calibrated_on}`))) {
     const [v3, transfer] = [get(split, 'v3'), get(split, 'kernel_transfer')];
     expect([split.pair, split.calibrated_on, v3.mae_hu < transfer.mae_hu]).toEqual([split.pair, split.calibrated_on, true]);
@@ -86,8 +86,8 @@ const LUNG = (split: Split) => get(split, 'kernel_transfer').laa950_diff !== nul
 it('guards v3 where it misses its targets against the calibrated transfer (docs/models.md)', () => {
   for (const split of splits) {
     const [v3, transfer] = [get(split, 'v3'), get(split, 'kernel_transfer')];
-    // Target: v3 below the transfer in MAE on every split. Missed on the Siemens pair calibrated on
-    // caudal (1.04x here) and the phantom calibrated on cranial (1.05x, 2 training slices). Guarded at 1.1x.
+    // Target: v3 below the transfer in MAE on every split. Missed on the phantom calibrated on
+    // cranial (1.05x, 2 training slices). Guarded at 1.1x.
     expect([split.pair, split.calibrated_on, v3.mae_hu < 1.1 * transfer.mae_hu]).toEqual([split.pair, split.calibrated_on, true]);
     // Outside its window, and from 500 HU up, v3 hands the transfer's output on: the full-range error stays near the transfer's.
     expect(v3.mae_full_hu).toBeLessThan(1.25 * transfer.mae_full_hu);
@@ -104,9 +104,9 @@ it('v3 (trained with the LAA-950 term) is below the transfer in |LAA-950 differe
   expect(below.length).toBeGreaterThanOrEqual(4);
 });
 
-it('one v3 for every scanner (v3_shared) does worse than v3 per calibration: below it in PSNR on 5 of 6 splits (0.1 dB above on one)', () => {
+it('one v3 for every scanner (v3_shared) does worse than v3 per calibration: below it in PSNR on every split', () => {
   const below = splits.filter((split) => get(split, 'v3_shared').psnr < get(split, 'v3').psnr);
-  expect(below.length).toBeGreaterThanOrEqual(5);
+  expect(below.length).toBe(6);
 });
 
 it('v3_blind (no calibration at inference) beats the calibration-tuned Gaussian in PSNR on the Philips pair, and its misses are guarded (docs/models.md)', () => {

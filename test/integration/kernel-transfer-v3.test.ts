@@ -8,6 +8,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { readImageHeaders } from '../../src/dicom/file/image-headers.js';
+import { bodyMask, bodyWeight } from '../../src/imaging/body-mask.js';
 import { openSeries } from '../../src/imaging/load-series.js';
 import { ctprep } from '../helpers/ctprep.js';
 
@@ -23,12 +24,16 @@ async function derivedSlices(folder: string): Promise<Float32Array[]> {
   return Promise.all(Array.from({ length: source.sliceCount }, (_, i) => source.readSlice(i)));
 }
 
-it('runs kernel-transfer then v3 where a calibration exists, names both in the derived series, and keeps HU outside the model window', async () => {
+/**
+ * Runs `ctprep process` on four slices of `series` with two rules, the transfer alone (`kt`) and the
+ * transfer refined by `model` (`v3`); returns the output folder of each derived series.
+ */
+async function transferAndRefined(series: string, model: string, transferOptions: object) {
   const work = await mkdtemp(path.join(os.tmpdir(), 'ctprep-v3-'));
   const input = path.join(work, 'in', 'sharp');
-  for (const name of SLICES) await cp(path.join(dataDir, SERIES, name), path.join(input, name));
-  const transfer = { kind: 'kernel-transfer', options: { targetKernel: 'B' } };
-  const refined = { kind: 'kernel-transfer', options: { targetKernel: 'B', refine: { kind: 'model', options: { model: V3 } } } };
+  for (const name of SLICES) await cp(path.join(dataDir, series, name), path.join(input, name));
+  const transfer = { kind: 'kernel-transfer', options: transferOptions };
+  const refined = { kind: 'kernel-transfer', options: { ...transferOptions, refine: { kind: 'model', options: { model } } } };
   const rule = (id: string, step: object) => ({ id, name: id, match: { modality: 'CT' }, steps: [step], destinations: ['pacs'] });
   const rules = path.join(work, 'rules.json');
   await writeFile(rules, JSON.stringify({ rules: [rule('kt', transfer), rule('v3', refined)] }));
@@ -39,7 +44,12 @@ it('runs kernel-transfer then v3 where a calibration exists, names both in the d
   expect(processed.code).toBe(0);
   expect(processed.stdout).toMatch(/rule v3 -> 4 files/);
   const folderOf = async (suffix: string) => path.join(output, (await readdir(output)).find((name) => name.endsWith(suffix))!);
-  const v3Folder = await folderOf('.v3');
+  return { kt: await folderOf('.kt'), v3: await folderOf('.v3') };
+}
+
+it('runs kernel-transfer then v3 where a calibration exists, names both in the derived series, and keeps HU outside the model window', async () => {
+  const folders = await transferAndRefined(SERIES, V3, { targetKernel: 'B' });
+  const v3Folder = folders.v3;
   const [image] = await readImageHeaders(path.join(v3Folder, (await readdir(v3Folder))[0]!));
   const provenance = String(image!.header.DerivationDescription);
   expect(provenance).toMatch(/Kernel transfer Philips .* L->B .*then refined: Kernel harmonization by model harmonize-v3-cranial@3\.\d+\.\d+/);
@@ -47,7 +57,7 @@ it('runs kernel-transfer then v3 where a calibration exists, names both in the d
   expect(String(image!.header.SeriesDescription)).toContain('SOFT-V3');
 
   // v3 changes the transfer's output a little inside its window, and above it hands the transfer's on.
-  const [kt, v3] = [await derivedSlices(await folderOf('.kt')), await derivedSlices(v3Folder)];
+  const [kt, v3] = [await derivedSlices(folders.kt), await derivedSlices(v3Folder)];
   let changed = 0;
   let inside = 0;
   let aboveWindowDiff = 0;
@@ -132,4 +142,31 @@ it('refine "per-calibration" runs the v3 trained for the series\' own calibratio
   const folder = (await readdir(path.join(work, 'out-refused'))).find((name) => name.endsWith('.h'))!;
   const [image] = await readImageHeaders(path.join(work, 'out-refused', folder, (await readdir(path.join(work, 'out-refused', folder)))[0]!));
   expect(String(image!.header.DerivationDescription)).toMatch(/not a trained model; the generator v3 of this calibration, harmonize-v3-philips-site, does not accept this series: .*512/);
+}, 120_000);
+
+it('a v3 with bodyOnly corrects inside the patient only: the air around the patient is the transfer\'s, and the derived series says so', async () => {
+  const model = 'harmonize-v3-a0002-caudal'; // bodyOnly: training/body_only_check.py chose it on its calibration half
+  const folders = await transferAndRefined('lung-pet-ct-dx-A0002-siemens-B70f', model, {});
+  const v3Folder = folders.v3;
+  const [image] = await readImageHeaders(path.join(v3Folder, (await readdir(v3Folder))[0]!));
+  expect(String(image!.header.DerivationDescription)).toContain(`${model}@`);
+  expect(String(image!.header.DerivationDescription)).toContain('outside the body too');
+
+  const [kt, v3] = [await derivedSlices(folders.kt), await derivedSlices(v3Folder)];
+  const { rows, columns } = (await openSeries((await readdir(v3Folder)).map((name) => path.join(v3Folder, name)))).source.geometry;
+  let outsideChanged = 0;
+  let outside = 0;
+  let insideChanged = 0;
+  let inside = 0;
+  kt.forEach((slice, s) => {
+    const weight = bodyWeight(bodyMask([slice], rows, columns)[0], rows, columns);
+    slice.forEach((value, i) => {
+      const changed = Math.abs(v3[s][i] - value) > 1; // stored as whole HU
+      if (weight[i] === 0) [outside, outsideChanged] = [outside + 1, outsideChanged + (changed ? 1 : 0)];
+      if (weight[i] === 1 && value > -1000 && value < 400) [inside, insideChanged] = [inside + 1, insideChanged + (changed ? 1 : 0)];
+    });
+  });
+  expect(outside).toBeGreaterThan(0.2 * kt.length * rows * columns);
+  expect(outsideChanged).toBe(0);
+  expect(insideChanged / inside).toBeGreaterThan(0.05);
 }, 120_000);

@@ -52,7 +52,10 @@ function outsideWindowLabel(manifest: ModelManifest): string {
   const counterpart = manifest.normalization.outsideWindow;
   if (counterpart.method === 'matched-gaussian') return 'the Gaussian matched to the model per slice';
   if (counterpart.method === 'gaussian') return `Gaussian ${counterpart.sigmaMm} mm`;
-  if (counterpart.method === 'pass-through') return counterpart.aboveHu === undefined ? 'its input unchanged' : `and from ${counterpart.aboveHu} HU up its input unchanged`;
+  if (counterpart.method === 'pass-through') {
+    const above = counterpart.aboveHu === undefined ? 'its input unchanged' : `and from ${counterpart.aboveHu} HU up its input unchanged`;
+    return counterpart.bodyOnly ? `${above}, outside the body too` : above;
+  }
   return manifest.output.scale.inPlane === 1 && manifest.output.scale.z === 1 ? 'unchanged' : 'bicubic';
 }
 

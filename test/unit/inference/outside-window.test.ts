@@ -142,6 +142,27 @@ describe('a model step outside its HU window', () => {
     expect(blended).toBeGreaterThan(0);
   });
 
+  it('with bodyOnly, hands the input on outside the body too: the air around the patient is the step before\'s', async () => {
+    // The phantom with air between the body (radius 34) and the reconstruction circle (44).
+    const withAir = memorySource(
+      phantom(3).map((slice) => slice.map((v, i) => (Math.hypot(Math.floor(i / COLUMNS) - 48, (i % COLUMNS) - 48) > 34 && v > -2000 ? -1000 + (v - 40) / 8 : v))),
+      geometry,
+    );
+    const refined = mapSlices(withAir, withAir.geometry, (slice) => slice.map((v) => Math.min(WINDOW[1], Math.max(WINDOW[0], v)) + 5));
+    const options = { window: WINDOW, scale: { inPlane: 1, z: 1 } };
+    const bodyOnly = withOutsideWindow(withAir, refined, { ...options, counterpart: { method: 'pass-through', bodyOnly: true } });
+    const everywhere = withOutsideWindow(withAir, refined, { ...options, counterpart: { method: 'pass-through' } });
+    const [x, full, unmasked] = await Promise.all([withAir.readSlice(1), bodyOnly.readSlice(1), everywhere.readSlice(1)]);
+    expect(unmasked[at(48, 88)]).toBeCloseTo(x[at(48, 88)] + 5, 4); // without it, the air around the patient is shifted too
+    expect(full[at(48, 90)]).toBe(x[at(48, 90)]); // 8 px beyond the skin, past the margin and the ramp: the input
+    expect(full[at(48, 30)]).toBeCloseTo(x[at(48, 30)] + 5, 4); // soft tissue
+    expect(full[at(40, 30)]).toBeCloseTo(x[at(40, 30)] + 5, 4); // lung, air inside the body
+    expect(full[at(48, 83)]).toBeCloseTo(x[at(48, 83)] + 5, 4); // the first 2 px of air beyond the skin: still the model's
+    const fading = full[at(48, 85)] - x[at(48, 85)];
+    expect(fading).toBeGreaterThan(0.5);
+    expect(fading).toBeLessThan(4.5);
+  });
+
   it('refuses a pass-through counterpart for a model that changes the scale', () => {
     expect(() => withOutsideWindow(input, input, { window: WINDOW, counterpart: { method: 'pass-through' }, scale: { inPlane: 2, z: 1 } })).toThrow(/keeps the geometry/);
   });
