@@ -9,6 +9,8 @@
  *  - input: the sharp kernel untouched;
  *  - gaussian_calibration: the Gaussian whose sigma was tuned on the calibration half;
  *  - gaussian_oracle: the Gaussian tuned on the evaluated half itself (an upper bound for it);
+ *  - gaussian_blind: the shipped blind classical step, the Gaussian of BLIND_SIGMA_MM whatever the
+ *    scanner (v3_blind's input);
  *  - kernel_transfer: the radial response fitted on the calibration half (the node's calibrate/);
  *  - v2: the trained blind generator harmonize-v2, the fold that held this patient out (the
  *    Toshiba phantom is unseen by both folds), run through the node's engine;
@@ -22,7 +24,10 @@
  *    BLIND_SIGMA_MM): no calibration at inference (it did see the calibration halves of these
  *    scanners in training);
  *  - v3_shared: the same network trained on the calibration halves of all three pairs after their
- *    transfers (harmonize-v3-<calibrated_on>): one v3 for every scanner, for comparison.
+ *    transfers (harmonize-v3-<calibrated_on>): one v3 for every scanner, for comparison;
+ *  - v3_blind_unseen: v3_blind trained without this pair's scanner at all (the cranial halves of
+ *    the other two pairs: harmonize-v3-blind-cranial-without-<pair>), so both halves are unseen:
+ *    what a site without a calibration of a scanner the network never saw gets, as v2 is.
  *  A v3 model that is not in models/ is reported as null.
  * Super-resolution: sr2x-v1 on the patient each fold held out (scripts/eval-models.ts), bicubic beside.
  * Each method M: psnr, ssim, mae_hu (lung window [-1150, 350]), mae_full_hu (body, -1024..3071),
@@ -153,6 +158,7 @@ async function harmonizeSplits(engine: InferenceEngine, log: (line: string) => v
         input: ev.sharp,
         gaussian_calibration: await blur(sigmaCalibration),
         gaussian_oracle: await blur(sigmaOracle),
+        gaussian_blind: await blur(BLIND_SIGMA_MM),
         kernel_transfer: ev.sharp.map((slice) => transfer(slice)),
         v2: await readAll(v2Output, evaluation.map(([i]) => i)),
       };
@@ -165,8 +171,10 @@ async function harmonizeSplits(engine: InferenceEngine, log: (line: string) => v
       };
       const transferred = allSharp.map((slice) => transfer(slice));
       methods.v3 = await refinedBy(`harmonize-v3-${pair.key}-${calibratedOn}`, transferred);
-      methods.v3_blind = await refinedBy(`harmonize-v3-blind-${calibratedOn}`, await readAll(blindStep(sharp), allSharp.map((_, i) => i)));
+      const blind = await readAll(blindStep(sharp), allSharp.map((_, i) => i));
+      methods.v3_blind = await refinedBy(`harmonize-v3-blind-${calibratedOn}`, blind);
       methods.v3_shared = await refinedBy(`harmonize-v3-${calibratedOn}`, transferred);
+      methods.v3_blind_unseen = await refinedBy(`harmonize-v3-blind-cranial-without-${pair.key}`, blind);
       const referenceNoise = globalNoiseIndex(ev.soft, ev.geometry.rows, ev.geometry.columns);
       log(table(`${pair.name}, calibrated on the ${calibratedOn} half (${calibration.length} slices), evaluated on ${evaluation.length}; ` +
         `Gaussian sigma ${sigmaCalibration} mm (oracle ${sigmaOracle} mm), v2 = ${v2.manifest.id}, reference noise ${referenceNoise?.toFixed(1)} HU, ${((Date.now() - started) / 1000).toFixed(0)} s`, methods));

@@ -18,6 +18,7 @@ lung's), and which one differs by scanner: the calibration half shows which.
 import argparse
 import json
 import os
+import re
 import sys
 
 import numpy as np
@@ -28,6 +29,20 @@ from common import REPO, write_json  # noqa: E402
 from nets import Harmonizer  # noqa: E402
 from node_filters import body_weight  # noqa: E402
 from train_harmonize_v3 import DATA, load, lung_window_quality, onnx_weights, run_volume  # noqa: E402
+
+
+def trained_pairs(model_id, metrics, index):
+    """The keys of the pairs a model trained on: as its manifest records them, or by its id (a
+    per-calibration model of the evaluation names its pair, -without-<pair> leaves one out); else
+    (v3_shared, v3_blind, a site's own model) every pair of its half in --data."""
+    if metrics.get("pairs"):
+        return metrics["pairs"].split(",")
+    everything = sorted({e["key"] for e in index["pairs"]})
+    own = re.fullmatch(r"harmonize-v3-(a0001|a0002|toshiba)-(cranial|caudal)", model_id)
+    if own:
+        return [own.group(1)]
+    left_out = re.search(r"-without-(a0001|a0002|toshiba)$", model_id)
+    return [k for k in everything if not left_out or k != left_out.group(1)]
 
 
 def main():
@@ -46,9 +61,7 @@ def main():
         metrics = manifest["training"]["metrics"]
         through = manifest["normalization"]["outsideWindow"]
         top = min(through.get("aboveHu", 1850.0), 1850.0)
-        # A per-calibration model of the evaluation names its pair; v3_shared, v3_blind and a site's
-        # own model (--split whole) trained on every pair of their half in --data.
-        keys = [k for k in ("a0001", "a0002", "toshiba") if f"-{k}-" in model_id] or sorted({e["key"] for e in index["pairs"]})
+        keys = trained_pairs(model_id, metrics, index)
         model = Harmonizer(16, 5)
         model.load_state_dict(onnx_weights(os.path.join(folder, "model.onnx"), model))
         model.eval()

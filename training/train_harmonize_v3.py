@@ -267,6 +267,7 @@ def main():
         log(f"real pair {entry['pair']}, {args.split} half: {entry['slices']} slices (z {min(entry['z']):.1f}..{max(entry['z']):.1f}); kernel model fitted on it: residual noise {fit['noise_std_hu']:.1f} HU")
     if not pairs:
         sys.exit(f"{args.data}/index.json has no {args.split} pair named {args.pairs}")
+    unseen = sorted({e["pair"] for e in index["pairs"] if e["key"] not in args.pairs.split(",")})
     for source in index["simulationSources"]:
         hu = load(args.data, source["file"], source["slices"], source["rows"], source["columns"])
         sources.append({"hu": hu, "strides": [2, 3], "spacing": source["pixelSpacingMm"][1]})
@@ -338,7 +339,7 @@ def main():
     ops = export_onnx(model, 3, os.path.join(folder, "model.onnx"))
     flops = conv_flops_per_output_voxel(model, (1, 3, 128, 128))
     log(f"exported ONNX ops {ops}; {flops:.0f} FLOPs per output voxel")
-    write_json(os.path.join(folder, "manifest.json"), manifest(args, model_id, model, pairs, calibrations, step, train_seconds, flops, training_check))
+    write_json(os.path.join(folder, "manifest.json"), manifest(args, model_id, model, pairs, calibrations, step, train_seconds, flops, training_check, unseen))
     log(f"done in {log.elapsed():.0f} s")
 
 
@@ -370,7 +371,7 @@ def run_volume(model, input_hu, top):
     return torch.stack(out)
 
 
-def manifest(args, model_id, model, pairs, calibrations, steps, train_seconds, flops, training_check):
+def manifest(args, model_id, model, pairs, calibrations, steps, train_seconds, flops, training_check, unseen):
     other = "caudal" if args.split == "cranial" else "cranial"
     names = ", ".join(p["name"] for p in pairs)
     whole = args.split == "whole"
@@ -398,8 +399,9 @@ def manifest(args, model_id, model, pairs, calibrations, steps, train_seconds, f
             "metrics": {
                 "split": args.split,
                 "calibratedOn": args.split,
-                "heldOut": "none: the whole pair (npm run eval measures the same training on one half, evaluated on the other)" if whole else f"{other} halves of {names}",
+                "heldOut": "none: the whole pair (npm run eval measures the same training on one half, evaluated on the other)" if whole else f"{other} halves of {names}" + (f"; all of {', '.join(unseen)}" if unseen else ""),
                 "input": args.input,
+                "pairs": args.pairs,
                 "seed": args.seed,
                 "init": args.init,
                 "steps": steps,

@@ -208,7 +208,7 @@ def card(model_id, manifest, fold, eval_command):
     return "\n".join(lines)
 
 
-V3_METHODS = ("input", "gaussian_calibration", "kernel_transfer", "v3", "v3_blind", "v3_shared")
+V3_METHODS = ("input", "gaussian_calibration", "gaussian_blind", "kernel_transfer", "v2", "v3", "v3_blind", "v3_shared", "v3_blind_unseen")
 PAIR_PREFIXES = {"a0001": "A0001", "a0002": "A0002", "toshiba": "Toshiba"}
 
 
@@ -225,19 +225,30 @@ def v3_training_lines(folder):
     return command, trained, done, last_step, checks, renamed, body_checks
 
 
+def batch_shares(left_out):
+    """train_harmonize_v3.py's pair weights (A0001 0.4, A0002 0.4, Toshiba 0.2) over the pairs trained on."""
+    weights = {k: w for k, w in (("a0001", 0.4), ("a0002", 0.4), ("toshiba", 0.2)) if k != left_out}
+    total = sum(weights.values())
+    return ", ".join(f"{PAIR_PREFIXES[k]} {w / total:.2f}" for k, w in weights.items())
+
+
 def v3_card(model_id, manifest, splits, eval_command):
     """Card of a v3 model (npm run eval's JSON): its split on every pair, against its classical step."""
     folder = os.path.join(REPO, "models", model_id)
     metrics = manifest["training"]["metrics"]
     blind = metrics["input"] == "blind"
     own_pair = re.fullmatch(r"harmonize-v3-(a0001|a0002|toshiba)-(cranial|caudal)", model_id)
-    method = "v3_blind" if blind else ("v3" if own_pair else "v3_shared")
+    unseen = re.fullmatch(r"harmonize-v3-blind-(cranial|caudal)-without-(a0001|a0002|toshiba)", model_id)
+    method = "v3_blind_unseen" if unseen else "v3_blind" if blind else ("v3" if own_pair else "v3_shared")
     classical = "gaussian_calibration" if blind else "kernel_transfer"
     command, trained, done, last_step, checks, renamed, body_checks = v3_training_lines(folder)
     size = os.path.getsize(os.path.join(folder, "model.onnx"))
     losses = metrics["losses"]
     window = manifest["normalization"]["huWindow"]
-    mine = [s for s in splits if s["calibrated_on"] == metrics["calibratedOn"] and (not own_pair or s["pair"].startswith(PAIR_PREFIXES[own_pair.group(1)]))]
+    if unseen:  # never saw that scanner: both of its halves are evaluated
+        mine = [s for s in splits if s["pair"].startswith(PAIR_PREFIXES[unseen.group(2)])]
+    else:
+        mine = [s for s in splits if s["calibrated_on"] == metrics["calibratedOn"] and (not own_pair or s["pair"].startswith(PAIR_PREFIXES[own_pair.group(1)]))]
     rows = ["| pair (evaluated half) | method | PSNR dB | SSIM | MAE HU | full HU | bone HU | LAA-950 diff pp | noise HU |", "|---|---|---|---|---|---|---|---|---|"]
     for split in mine:
         for name in V3_METHODS:
@@ -263,16 +274,19 @@ def v3_card(model_id, manifest, splits, eval_command):
         "",
         "## Data and split",
         f"- Training: {manifest['training']['data']}.",
-        f"- Held out (never seen in training, also not for model selection): the {metrics['heldOut']}, which `npm run eval` evaluates this model on (split calibrated_on = {metrics['calibratedOn']}).",
-        f"- Batches: {round(100 * metrics['realFraction'])} % real pairs ({'all of them this pair' if own_pair else 'A0001 0.4, A0002 0.4, Toshiba 0.2 of them'}), the rest simulated.",
+        f"- Held out (never seen in training, also not for model selection): the {metrics['heldOut']}, "
+        + (f"and `npm run eval` evaluates this model on both halves of {mine[0]['pair'] if mine else 'the pair it never saw'} (method v3_blind_unseen)." if unseen else f"which `npm run eval` evaluates this model on (split calibrated_on = {metrics['calibratedOn']})."),
+        f"- Batches: {round(100 * metrics['realFraction'])} % real pairs ({'all of them this pair' if own_pair else batch_shares(unseen.group(2) if unseen else None)} of them), the rest simulated.",
     ]
-    if blind:
+    if unseen:
+        lines.append("- Blind and unseen: no calibration of the scanner at inference (the input is the Gaussian 0.6 mm, the shipped blind classical step), and the network never saw a slice of the evaluated scanner's pair: what a site gets from the blind generator on a scanner it was not trained on.")
+    elif blind:
         lines.append("- Blind means: no calibration of the scanner at inference (the input is the Gaussian 0.6 mm, the shipped blind classical step). The network itself did see the calibration halves of these three scanners' pairs in training, so this is not a model that has never seen the scanner.")
     lines += [
         "",
         "## Training",
         f"- Command (from the repository root, after `npx tsx scripts/export-v3-training-data.ts`): `{command}`" + "".join(f" Then {line}." for line in renamed),
-        f"- {trained}; {done} (the rest is the check below and the export), on this project's shared 2-core CPU machine, 1 thread, beside the other split's run.",
+        f"- {trained}; {done} (the rest is the check below and the export), on this project's shared 2-core CPU machine, 1 thread, beside another run.",
         f"- Seed {metrics['seed']}, Adam, cosine learning-rate decay over the time budget; last logged: {last_step}."
         + (f" Fine-tuned from the weights of {metrics['init']} (the three-pair v3 of the same split, which never saw an evaluated half either)." if metrics.get("init") else ""),
         f"- Losses on what the node delivers (pass-through reproduced): L1 + {losses['gradientDifference']} x image-gradient difference + {losses['noisePowerSpectrum']} x noise-power-spectrum match (L1 of the log radial power of the high-passed output and target, 16 bins)" + (f" + {losses['laa950']} x LAA-950 match (the batch's lung voxels below -950 HU, output against target, soft step)" if losses.get("laa950") else "") + f" + {losses['adversarial']} x least-squares adversarial (patch discriminator, from 25 % of the time budget).",
