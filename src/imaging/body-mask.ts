@@ -1,8 +1,9 @@
 import { fillHoles2d } from './fill-holes.js';
 
 /**
- * The patient's body on each slice, for full-range quality figures: pixels above -500 HU, the
- * largest 4-connected region (the table and cables are smaller and apart), holes filled (lungs).
+ * The patient's body on each slice (full-range quality figures; where a refinement with bodyOnly
+ * applies its correction): pixels above -500 HU, the largest 4-connected region (the table and
+ * cables are smaller and apart), holes filled (lungs).
  */
 export function bodyMask(huSlices: readonly Float32Array[], rows: number, columns: number, thresholdHu = -500): Uint8Array[] {
   return huSlices.map((slice) => {
