@@ -26,16 +26,18 @@ def harmonizer_manifest(*, target_kernel, **common):
     }, outside_window={"method": "matched-gaussian", "sigmaRangeMm": [0.2, 3.0]})
 
 
-def calibrated_harmonizer_manifest(*, hu_window, accepts_families, calibration=None, pass_above_hu=None, body_only=False, **common):
+def calibrated_harmonizer_manifest(*, hu_window, accepts_families, refines, calibration=None, pass_above_hu=None, body_only=False, **common):
     """Generator v3: a 2.5D refinement of a classical harmonizer's output (the calibrated kernel
     transfer's, or for v3_blind the blind Gaussian's), run after that step. It keeps the kernel the
     step before it made (no targetKernel), and outside its HU window passes its input through.
     calibration: the scanner and kernel pair it was trained for ({manufacturer, modelName,
     sourceKernel, targetKernel}), which kernel-transfer's refine "per-calibration" matches.
     pass_above_hu: the input passes through from this HU up (bone left to the step before).
-    body_only: the input passes through outside the patient's body too (the node's body mask)."""
+    body_only: the input passes through outside the patient's body too (the node's body mask).
+    refines: the step whose output it corrects ("kernel-transfer", or "gaussian-soften" for v3_blind):
+    the node runs it only as that step's refine."""
     through = {"method": "pass-through"} | ({} if pass_above_hu is None else {"aboveHu": pass_above_hu}) | ({"bodyOnly": True} if body_only else {})
-    claim = {} if calibration is None else {"calibration": calibration}
+    claim = {"refines": refines} | ({} if calibration is None else {"calibration": calibration})
     return _manifest(common, {
         "task": "harmonize",
         "seriesLabel": "SOFT-V3",
@@ -85,7 +87,7 @@ def main():
     training = {"data": "example", "metrics": {"fold": 1}}
     if task == "harmonize-v3":
         calibration = {"manufacturer": "Philips", "modelName": "Brilliance16", "sourceKernel": "L", "targetKernel": "B"}
-        manifest = calibrated_harmonizer_manifest(model_id="example-v3", version="0.0.1", description="example", receptive_field=13, hu_window=(-1150.0, 1850.0), accepts_families=["soft"], calibration=calibration, pass_above_hu=500.0, body_only=True, training=training)
+        manifest = calibrated_harmonizer_manifest(model_id="example-v3", version="0.0.1", description="example", receptive_field=13, hu_window=(-1150.0, 1850.0), accepts_families=["soft"], refines="kernel-transfer", calibration=calibration, pass_above_hu=500.0, body_only=True, training=training)
     elif task == "harmonize":
         manifest = harmonizer_manifest(model_id="example-harmonizer", version="0.0.1", description="example", receptive_field=22, target_kernel="B30f-like", training=training)
     else:

@@ -393,6 +393,7 @@ def manifest(args, model_id, model, pairs, calibrations, steps, train_seconds, f
         pass_above_hu=args.pass_above_hu,
         body_only=args.body_only,
         accepts_families=family,
+        refines="kernel-transfer" if args.input == "transfer" else "gaussian-soften",
         calibration=None if calibration is None else {k: calibration[k] for k in ("manufacturer", "modelName", "sourceKernel", "targetKernel")},
         training={
             "data": f"real pairs: {real} ({args.input} output -> soft reconstruction, paired by position); simulated pairs from those soft slices" + ("" if whole else " and TCGA-DE-A4MA B30f") + ", sharpened by kernels drawn around the fitted ones and brought back by their least-squares linear filter" + ("" if args.input == "transfer" else f" (v3_blind: by the Gaussian {BLIND_SIGMA_MM} mm instead)"),

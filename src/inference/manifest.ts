@@ -106,6 +106,12 @@ export const manifestSchema = z
      * pair, after that calibration's transfer): kernel-transfer's refine "per-calibration" runs it
      * on the series that calibration harmonizes, and on no other.
      */
+    /**
+     * The step whose output this model was trained to correct (generator v3: the kernel transfer;
+     * v3_blind: the blind Gaussian): the node runs it only as that step's refine, never on a series
+     * straight, which it has never seen.
+     */
+    refines: z.enum(['kernel-transfer', 'gaussian-soften']).optional(),
     calibration: z
       .strictObject({ manufacturer: z.string(), modelName: z.string(), sourceKernel: z.string().min(1), targetKernel: z.string().min(1) })
       .optional(),
@@ -132,6 +138,9 @@ export const manifestSchema = z
     if (counterpart.method === 'pass-through' && counterpart.aboveHu !== undefined) {
       const [low, high] = m.normalization.huWindow;
       if (!(counterpart.aboveHu > low && counterpart.aboveHu <= high)) issue(['normalization', 'outsideWindow', 'aboveHu'], `aboveHu ${counterpart.aboveHu} must lie in the HU window (${low}, ${high}]`);
+    }
+    if (m.calibration && m.refines !== undefined && m.refines !== 'kernel-transfer') {
+      issue(['refines'], 'a model trained for a calibration refines that calibration\'s kernel-transfer');
     }
     if (m.calibration && (m.task !== 'harmonize' || m.normalization.outsideWindow.method !== 'pass-through')) {
       issue(['calibration'], 'only a harmonizer that refines a transfer (outsideWindow pass-through) is trained for a calibration');

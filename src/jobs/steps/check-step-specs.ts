@@ -18,6 +18,6 @@ export function stepSpecProblems(spec: StepSpec, path: (string | number)[], regi
   const found = kind.check?.(parsed.data, known) ?? {};
   return [
     ...(found.problems ?? []).map((problem) => `${where(['options', ...problem.path])}: ${problem.message}`),
-    ...(found.nested ?? []).flatMap((inner) => stepSpecProblems(inner.spec, [...path, 'options', ...inner.path], registry, known)),
+    ...(found.nested ?? []).flatMap((inner) => stepSpecProblems(inner.spec, [...path, 'options', ...inner.path], registry, { ...known, refining: inner.refining })),
   ];
 }

@@ -27,12 +27,12 @@ export const gaussianSoftenStep: StepKind<GaussianSoftenStepOptions> = {
   check: ({ refine }) => {
     if (!refine) return {};
     if (refine.kind === 'gaussian-soften') return { problems: [{ path: ['refine', 'kind'], message: 'the refinement must be another kind of step' }] };
-    return { nested: [{ path: ['refine'], spec: refine }] };
+    return { nested: [{ path: ['refine'], spec: refine, refining: 'gaussian-soften' }] };
   },
   async create({ sigmaMm, refine: refineSpec }, context): Promise<Step> {
     if (refineSpec?.kind === 'gaussian-soften') throw new InvalidInputError('gaussian-soften: the refinement must be another kind of step');
     if (refineSpec && !context.createStep) throw new InvalidInputError('gaussian-soften: this node cannot create the refinement step');
-    const refine = refineSpec ? await context.createStep!(refineSpec) : undefined;
+    const refine = refineSpec ? await context.createStep!(refineSpec, { refining: 'gaussian-soften' }) : undefined;
     const label = `GAUSS-SOFT${formatMm(sigmaMm)}`;
     const derivation = `Gaussian smoothing baseline, sigma ${formatMm(sigmaMm)} mm`;
     return {

@@ -32,6 +32,10 @@ async function createStep(spec: StepSpec, at: (string | number)[], registry: Ste
   if (!parsed.success) {
     throw new InvalidInputError(describeIssues(parsed.error, [...at, 'options']).join('; '));
   }
-  const fallbackContext: StepContext = { ...context, createStep: (fallback) => createStep(fallback, [...at, 'options', 'fallback'], registry, context) };
-  return kind.create(parsed.data, fallbackContext);
+  // context.refining is this step's role (set by its parent); a nested step gets its own.
+  const nestedContext: StepContext = {
+    ...context,
+    createStep: (nested, role) => createStep(nested, [...at, 'options', role ? 'refine' : 'fallback'], registry, { ...context, refining: role?.refining }),
+  };
+  return kind.create(parsed.data, nestedContext);
 }

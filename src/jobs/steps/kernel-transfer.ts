@@ -49,7 +49,7 @@ export const kernelTransferStep: StepKind<KernelTransferStepOptions> = {
     return {
       nested: [
         ...(fallback ? [{ path: ['fallback'], spec: fallback }] : []),
-        ...(isSpec(refine) ? [{ path: ['refine'], spec: refine }] : []),
+        ...(isSpec(refine) ? [{ path: ['refine'], spec: refine, refining: 'kernel-transfer' }] : []),
       ],
     };
   },
@@ -103,7 +103,7 @@ export const kernelTransferStep: StepKind<KernelTransferStepOptions> = {
           return transferred;
         }
         if (!context.createStep) throw new InvalidInputError('kernel-transfer: this node cannot create the refinement step');
-        const refine = await context.createStep(chosen.spec);
+        const refine = await context.createStep(chosen.spec, { refining: 'kernel-transfer' });
         used = { calibration, refine };
         return refine.apply(transferred);
       },

@@ -120,6 +120,10 @@ function usable(status: string, options: ModelStepOptions): boolean {
   return status !== 'untrained-random-weights' || options.allowUntrained === true;
 }
 
+function refinesOnly(id: string, refines: string): string {
+  return `model '${id}' was trained to correct the output of ${refines}: name it as the refine of a ${refines} step, not on its own`;
+}
+
 export const modelStep: StepKind<ModelStepOptions> = {
   kind: 'model',
   options,
@@ -131,6 +135,8 @@ export const modelStep: StepKind<ModelStepOptions> = {
         `model ${model.manifest.id} has untrained random weights (a benchmark stand-in); a rule may name it only with allowUntrained: true`,
       );
     }
+    const refines = model.manifest.refines;
+    if (refines && context.refining !== refines) throw new ConfigError(refinesOnly(model.manifest.id, refines));
     return new ModelStep(model, engine, stepOptions.backend ?? engine.provider);
   },
   check(stepOptions, known) {
@@ -138,6 +144,7 @@ export const modelStep: StepKind<ModelStepOptions> = {
     const model = known.models.get(stepOptions.model);
     if (!model) return { problems: [{ path: ['model'], message: `no model '${stepOptions.model}' in the registry (known: ${[...known.models.keys()].sort().join(', ') || 'none'})` }] };
     if (!usable(model.status, stepOptions)) return { problems: [{ path: ['model'], message: `model '${stepOptions.model}' is ${model.status}: set allowUntrained to use it` }] };
+    if (model.refines && known.refining !== model.refines) return { problems: [{ path: ['model'], message: refinesOnly(stepOptions.model, model.refines) }] };
     return {};
   },
 };

@@ -14,8 +14,10 @@ export interface StepContext {
   readonly inference?: InferenceEngine;
   /** Where kernel-transfer steps find the site's calibrations (the database, or config/calibrations/ offline). */
   readonly calibrations?: CalibrationCatalog;
-  /** Creates another step from its spec (a step that falls back on one); set by createSteps. */
-  readonly createStep?: (spec: StepSpec) => Promise<Step>;
+  /** Creates another step from its spec (a fallback, or with `refining` a refinement); set by createSteps. */
+  readonly createStep?: (spec: StepSpec, role?: { readonly refining: string }) => Promise<Step>;
+  /** The kind of the step whose output this step refines, when it was created as a refinement. */
+  readonly refining?: string;
 }
 
 /** A series on its way through the steps: its slices, and what it is (kernel, vendor) after the steps so far. */
@@ -53,10 +55,12 @@ export interface StepKind<Options> {
    * every series (a model the registry lacks, say), each with the option path it concerns, and the
    * steps it holds (a fallback), checked the same way.
    */
-  check?(options: Options, known: KnownReferences): { problems?: { path: string[]; message: string }[]; nested?: { path: string[]; spec: StepSpec }[] };
+  check?(options: Options, known: KnownReferences): { problems?: { path: string[]; message: string }[]; nested?: { path: string[]; spec: StepSpec; refining?: string }[] };
 }
 
 /** What a saved rule's steps may name: the registry's models and their status (absent: not checked). */
 export interface KnownReferences {
-  readonly models?: ReadonlyMap<string, { readonly status: string }>;
+  readonly models?: ReadonlyMap<string, { readonly status: string; readonly refines?: string }>;
+  /** The kind of the step whose refinement is being checked (see StepContext.refining). */
+  readonly refining?: string;
 }

@@ -107,6 +107,8 @@ describe('a refinement trained for one calibration', () => {
     const json = await fixtureManifest('test-25d-rf3');
     expect(() => parseManifest({ ...json, calibration: philips }, 'm.json')).toThrow(/calibration: only a harmonizer that refines a transfer/);
     expect(() => parseManifest({ ...json, ...refinement, calibration: { ...philips, sourceKernel: '' } }, 'm.json')).toThrow(/calibration\.sourceKernel/);
+    expect(() => parseManifest({ ...json, ...refinement, refines: 'gaussian-soften', calibration: philips }, 'm.json')).toThrow(/refines: a model trained for a calibration refines/);
+    expect(() => parseManifest({ ...json, ...refinement, refines: 'kernel-transfer', calibration: philips }, 'm.json')).not.toThrow();
   });
 
   it('passes its input through from aboveHu up only where that lies in its window', async () => {

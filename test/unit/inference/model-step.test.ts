@@ -10,6 +10,7 @@ import { modelOutputSource } from '../../../src/inference/model-source.js';
 import { tilingSpec } from '../../../src/inference/tiler.js';
 import type { SeriesDescriptor } from '../../../src/inference/accepts.js';
 import { modelStep } from '../../../src/jobs/steps/model.js';
+import { defaultStepKinds, stepSpecProblems } from '../../../src/jobs/steps/index.js';
 import { FIXTURE_MODELS, maxNormalizedDifference, memorySource, readAll, syntheticGeometry, syntheticVolume } from './helpers.js';
 import { applyStep } from '../../helpers/apply-step.js';
 
@@ -170,6 +171,29 @@ describe('untrained random-weight generators', () => {
       const step = await modelStep.create({ model: 'sr2x-edsr2d-random', allowUntrained: true }, context);
       expect(step.label).toBe('SR2X-GAN-UNTRAINED');
       expect(step.derivation).toContain('UNTRAINED-RANDOM-WEIGHTS, NOT A TRAINED MODEL');
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('runs a model trained to correct another step only as that step\'s refine (v3_blind after its Gaussian, v3 after the transfer)', async () => {
+    const engine = await engineWith([path.resolve(process.cwd(), 'models')]);
+    try {
+      const blind = 'harmonize-v3-blind-cranial';
+      await expect(modelStep.create({ model: blind }, { inference: engine })).rejects.toThrow(/trained to correct the output of gaussian-soften/);
+      await expect(modelStep.create({ model: blind }, { inference: engine, refining: 'kernel-transfer' })).rejects.toThrow(/gaussian-soften/);
+      expect((await modelStep.create({ model: blind }, { inference: engine, refining: 'gaussian-soften' })).derivation).toContain(blind);
+      // The same, found when a rule is saved.
+      const models = new Map(engine.registry.ids().map((id) => [id, engine.registry.getModel(id).manifest]));
+      const kinds = defaultStepKinds();
+      expect(stepSpecProblems({ kind: 'model', options: { model: blind } }, ['steps', 0], kinds, { models })).toEqual([
+        expect.stringMatching(/^steps\[0\]\.options\.model: model 'harmonize-v3-blind-cranial' was trained to correct the output of gaussian-soften/),
+      ]);
+      expect(stepSpecProblems({ kind: 'gaussian-soften', options: { sigmaMm: 0.6, refine: { kind: 'model', options: { model: blind } } } }, ['steps', 0], kinds, { models })).toEqual([]);
+      expect(stepSpecProblems({ kind: 'kernel-transfer', options: { refine: { kind: 'model', options: { model: blind } } } }, ['steps', 0], kinds, { models })).toEqual([
+        expect.stringMatching(/^steps\[0\]\.options\.refine\.options\.model: .*gaussian-soften/),
+      ]);
+      expect(stepSpecProblems({ kind: 'kernel-transfer', options: { refine: { kind: 'model', options: { model: 'harmonize-v3-cranial' } } } }, ['steps', 0], kinds, { models })).toEqual([]);
     } finally {
       await engine.close();
     }
