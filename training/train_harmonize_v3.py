@@ -17,6 +17,8 @@ fine-tuned from the three-pair model of the same half (--init harmonize-v3-<half
 trains a site's own v3 on its whole natural pair (export-v3-training-data.ts --calibration, read
 with --data), and the manifest then names that calibration, so that kernel-transfer's refine
 "per-calibration" runs it on that scanner's series. --pass-above-hu 500 leaves bone to the transfer.
+Afterwards, training/body_only_check.py --write <id> decides on the training half whether the node
+uses the correction inside the patient's body only (manifest bodyOnly).
 
 Each batch mixes real pairs (--real-fraction) with simulated ones: soft slices (the calibration
 halves' soft reconstructions and the TCGA B30f series) made sharp by one of the kernel pairs fitted on
@@ -79,7 +81,6 @@ def parse_args():
     p.add_argument("--pairs", default="a0001,a0002,toshiba", help="real pairs to train on (index.json keys)")
     p.add_argument("--check-slices", type=int, default=0, help="slices per pair of the final check on the training halves (0: all)")
     p.add_argument("--pass-above-hu", type=float, default=None, help="the input passes through from this HU up (manifest aboveHu): bone left to the transfer")
-    p.add_argument("--body-only", action="store_true", help="the manifest's bodyOnly: the node uses the correction inside the patient's body only (a whole-slice mask, which 64-px training patches cannot reproduce; the loss sees the correction everywhere)")
     p.add_argument("--init", default=None, help="start from this model's weights (models/<id>/model.onnx, same network): fine-tuning, e.g. a per-calibration v3 from the three-pair one of its split")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
@@ -391,7 +392,6 @@ def manifest(args, model_id, model, pairs, calibrations, steps, train_seconds, f
         receptive_field=model.receptive_field,
         hu_window=HU_WINDOW,
         pass_above_hu=args.pass_above_hu,
-        body_only=args.body_only,
         accepts_families=family,
         refines="kernel-transfer" if args.input == "transfer" else "gaussian-soften",
         calibration=None if calibration is None else {k: calibration[k] for k in ("manufacturer", "modelName", "sourceKernel", "targetKernel")},
