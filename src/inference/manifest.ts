@@ -102,16 +102,16 @@ export const manifestSchema = z
       .object({ data: z.string().optional(), metrics: z.record(z.string(), z.unknown()).optional() })
       .optional(),
     /**
-     * The calibration a refinement was trained for (generator v3 trained on one scanner's natural
-     * pair, after that calibration's transfer): kernel-transfer's refine "per-calibration" runs it
-     * on the series that calibration harmonizes, and on no other.
-     */
-    /**
      * The step whose output this model was trained to correct (generator v3: the kernel transfer;
      * v3_blind: the blind Gaussian): the node runs it only as that step's refine, never on a series
      * straight, which it has never seen.
      */
     refines: z.enum(['kernel-transfer', 'gaussian-soften']).optional(),
+    /**
+     * The calibration a refinement was trained for (generator v3 trained on one scanner's natural
+     * pair, after that calibration's transfer): kernel-transfer's refine "per-calibration" runs it
+     * on the series that calibration harmonizes, and on no other.
+     */
     calibration: z
       .strictObject({ manufacturer: z.string(), modelName: z.string(), sourceKernel: z.string().min(1), targetKernel: z.string().min(1) })
       .optional(),
