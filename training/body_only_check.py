@@ -62,7 +62,7 @@ def main():
         through = manifest["normalization"]["outsideWindow"]
         top = min(through.get("aboveHu", 1850.0), 1850.0)
         keys = trained_pairs(model_id, metrics, index)
-        model = Harmonizer(16, 5)
+        model = Harmonizer(metrics.get("channels", 16), metrics.get("blocks", 5))
         model.load_state_dict(onnx_weights(os.path.join(folder, "model.onnx"), model))
         model.eval()
         sums = {"everywhere": 0.0, "body only": 0.0}

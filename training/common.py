@@ -1,4 +1,5 @@
 """Shared pieces of the training commands: seeds, the node's Gaussian and SSIM, ONNX export, model cards."""
+import inspect
 import json
 import math
 import os
@@ -47,6 +48,7 @@ def node_gaussian_kernel(sigma_px):
 def separable_blur(images, kernel):
     """Separable blur of N x C x H x W images with edge replication (as the node's applySeparable)."""
     r = (kernel.numel() - 1) // 2
+    kernel = kernel.to(images.device)
     n, c, h, w = images.shape
     x = images.reshape(n * c, 1, h, w)
     x = F.conv2d(F.pad(x, (r, r, 0, 0), mode="replicate"), kernel.view(1, 1, 1, -1))
@@ -115,10 +117,13 @@ def export_onnx(model, channels, path, opset=17):
 
     model.eval()
     dummy = torch.zeros(1, channels, 64, 64)
+    # PyTorch 2.9 made the dynamo exporter the default; the TorchScript one keeps the graph (and the
+    # initializer names that --init reads back) as every model here was exported.
+    legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     torch.onnx.export(
         model, dummy, path, input_names=["input"], output_names=["output"], opset_version=opset,
         dynamic_axes={"input": {0: "batch", 2: "height", 3: "width"}, "output": {0: "batch", 2: "out_height", 3: "out_width"}},
-        do_constant_folding=True,
+        do_constant_folding=True, **legacy,
     )
     graph = onnx.load(path)
     kept = []

@@ -40,6 +40,7 @@ import math
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -84,13 +85,23 @@ def parse_args():
     p.add_argument("--init", default=None, help="start from this model's weights (models/<id>/model.onnx, same network): fine-tuning, e.g. a per-calibration v3 from the three-pair one of its split")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--device", default="cpu", help="where the networks train: cpu, or cuda (batches are still drawn on the CPU, one ahead)")
     p.add_argument("--version", default="3.0.0")
     p.add_argument("--id", default=None)
     return p.parse_args()
 
 
-def load(folder, name, slices, rows, columns):
-    return torch.from_numpy(np.fromfile(os.path.join(folder, name), dtype="<f4").reshape(slices, rows, columns).copy())
+def load(folder, name, slices, rows, columns, encodings=None):
+    """One volume of the index, float32 HU; `encodings` (pack_device_data.py) names int16 xz files and their HU scale."""
+    encoding = (encodings or {}).get(name)
+    if encoding is None:
+        values = np.fromfile(os.path.join(folder, name), dtype="<f4")
+    else:
+        import lzma
+
+        with open(os.path.join(folder, name), "rb") as handle:
+            values = np.frombuffer(lzma.decompress(handle.read()), dtype=encoding["dtype"]).astype(np.float32) / np.float32(encoding["scale"])
+    return torch.from_numpy(values.reshape(slices, rows, columns).copy())
 
 
 def radial_bins(h, w, bins):
@@ -204,7 +215,7 @@ def radial_power(hu, bins):
     x = hu / 10.0
     x = x - separable_blur(x, HIGH_PASS)
     power = torch.fft.fft2(x).abs() ** 2
-    sums = torch.zeros(NPS_BINS).index_add(0, bins.ravel(), power.mean(dim=(0, 1)).ravel())
+    sums = torch.zeros(NPS_BINS, device=power.device).index_add(0, bins.ravel(), power.mean(dim=(0, 1)).ravel())
     return sums / torch.bincount(bins.ravel(), minlength=NPS_BINS)
 
 
@@ -225,7 +236,7 @@ def laa_loss(y_hu, t_hu):
     lung = (t_hu < LUNG_BELOW_HU).float()
     count = lung.sum()
     if count < 1:
-        return torch.zeros(())
+        return torch.zeros((), device=y_hu.device)
     below_y = (torch.sigmoid((LAA_HU - y_hu) / LAA_STEP_HU) * lung).sum() / count
     below_t = (torch.sigmoid((LAA_HU - t_hu) / LAA_STEP_HU) * lung).sum() / count
     return (below_y - below_t).abs()
@@ -258,21 +269,24 @@ def main():
         if entry["calibratedOn"] != args.split or entry["key"] not in args.pairs.split(","):
             continue
         shape = (entry["slices"], entry["rows"], entry["columns"])
-        sharp, soft = load(args.data, entry["files"]["sharp"], *shape), load(args.data, entry["files"]["soft"], *shape)
-        model_input = load(args.data, entry["files"][args.input], *shape)
-        pairs.append({"name": entry["pair"], "input": model_input, "soft": soft, "sharp": sharp, "weight": weights.get(entry["key"], 1.0)})
+        encodings = entry.get("encodings")
+        soft = load(args.data, entry["files"]["soft"], *shape, encodings)
+        model_input = load(args.data, entry["files"][args.input], *shape, encodings)
+        pairs.append({"name": entry["pair"], "input": model_input, "soft": soft, "weight": weights.get(entry["key"], 1.0)})
         calibrations.append(entry.get("calibration"))
         sources.append({"hu": soft, "strides": [1], "spacing": entry["pixelSpacingMm"][1]})
-        fit = fit_kernel_pair(sharp.numpy(), soft.numpy())
+        fit = entry.get("fit") or fit_kernel_pair(load(args.data, entry["files"]["sharp"], *shape).numpy(), soft.numpy())
         fits.append(fit)
-        log(f"real pair {entry['pair']}, {args.split} half: {entry['slices']} slices (z {min(entry['z']):.1f}..{max(entry['z']):.1f}); kernel model fitted on it: residual noise {fit['noise_std_hu']:.1f} HU")
+        cropped = f", cropped to rows {entry['crop'][0]}..{entry['crop'][1] - 1}, columns {entry['crop'][2]}..{entry['crop'][3] - 1}" if "crop" in entry else ""
+        log(f"real pair {entry['pair']}, {args.split} half: {entry['slices']} slices (z {min(entry['z']):.1f}..{max(entry['z']):.1f}){cropped}; kernel model fitted on it: residual noise {fit['noise_std_hu']:.1f} HU")
     if not pairs:
         sys.exit(f"{args.data}/index.json has no {args.split} pair named {args.pairs}")
     unseen = sorted({e["pair"] for e in index["pairs"] if e["key"] not in args.pairs.split(",")})
     for source in index["simulationSources"]:
-        hu = load(args.data, source["file"], source["slices"], source["rows"], source["columns"])
+        hu = load(args.data, source["file"], source["slices"], source["rows"], source["columns"], source.get("encodings"))
         sources.append({"hu": hu, "strides": [2, 3], "spacing": source["pixelSpacingMm"][1]})
-        log(f"simulation source {source['name']}: {source['slices']} slices")
+        kept = f" (slices {source['keptSlices'][0]}..{source['keptSlices'][1] - 1} of {source['of']})" if "keptSlices" in source else ""
+        log(f"simulation source {source['name']}: {source['slices']} slices{kept}")
 
     generator = torch.Generator().manual_seed(args.seed)
     sampler = Sampler(pairs, sources, fits, args.input, args.patch, generator)
@@ -280,15 +294,19 @@ def main():
     if args.init:
         model.load_state_dict(onnx_weights(os.path.join(REPO, "models", args.init, "model.onnx"), model))
         log(f"weights from models/{args.init}/model.onnx")
-    disc = PatchDiscriminator()
+    device = torch.device(args.device)
+    model.to(device)
+    disc = PatchDiscriminator().to(device)
     opt_g = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.99))
     opt_d = torch.optim.Adam(disc.parameters(), lr=2e-4, betas=(0.5, 0.99))
-    bins = radial_bins(args.patch, args.patch, NPS_BINS)
+    bins = radial_bins(args.patch, args.patch, NPS_BINS).to(device)
     budget = args.minutes * 60
-    log(f"generator: {parameter_count(model)} parameters, receptive field {model.receptive_field} px; discriminator {parameter_count(disc)}; input {args.input}; budget {args.minutes} min")
+    log(f"generator: {parameter_count(model)} parameters, receptive field {model.receptive_field} px; discriminator {parameter_count(disc)}; input {args.input}; budget {args.minutes} min on {device_name(device)}")
 
     start = time.time()
     step, running, hu_scale = 0, {}, (HIGH - LOW) / 2
+    drawing = ThreadPoolExecutor(1)
+    next_batch = drawing.submit(sampler.batch, args.batch, args.real_fraction)
     while step < args.max_steps:
         progress = (time.time() - start) / budget
         if progress >= 1:
@@ -296,7 +314,8 @@ def main():
         step += 1
         for group in opt_g.param_groups:
             group["lr"] = args.lr * 0.5 * (1 + math.cos(math.pi * progress))
-        x_hu, t_hu = sampler.batch(args.batch, args.real_fraction)
+        x_hu, t_hu = (t.to(device) for t in next_batch.result())
+        next_batch = drawing.submit(sampler.batch, args.batch, args.real_fraction)
         y_hu = pass_through(denorm(model(norm(x_hu))), x_hu[:, 1:2], top)
         y, t = y_hu / hu_scale, t_hu / hu_scale
         l1 = (y - t).abs().mean()
@@ -325,6 +344,7 @@ def main():
             log(f"step {step}: " + ", ".join(f"{k} {v / 100:.4f}" for k, v in running.items()))
             running = {}
     train_seconds = time.time() - start
+    drawing.shutdown(cancel_futures=True)
     log(f"trained {step} steps in {train_seconds:.0f} s")
 
     model.eval()
@@ -337,10 +357,11 @@ def main():
         training_check[pair["name"]] = {"input": {k: round(v, 4) for k, v in q_in.items()}, "v3": {k: round(v, 4) for k, v in q_out.items()}}
         log(f"training half {pair['name']} (PyTorch, whole slices, seen in training): {args.input} PSNR {q_in['psnr']:.2f} MAE {q_in['mae_hu']:.2f}; v3 PSNR {q_out['psnr']:.2f} MAE {q_out['mae_hu']:.2f}")
 
+    model.cpu()
     ops = export_onnx(model, 3, os.path.join(folder, "model.onnx"))
     flops = conv_flops_per_output_voxel(model, (1, 3, 128, 128))
     log(f"exported ONNX ops {ops}; {flops:.0f} FLOPs per output voxel")
-    write_json(os.path.join(folder, "manifest.json"), manifest(args, model_id, model, pairs, calibrations, step, train_seconds, flops, training_check, unseen))
+    write_json(os.path.join(folder, "manifest.json"), manifest(args, model_id, model, pairs, calibrations, step, train_seconds, flops, training_check, unseen, device_name(device)))
     log(f"done in {log.elapsed():.0f} s")
 
 
@@ -364,15 +385,20 @@ def lung_window_quality(reference_hu, test_hu, window=(-1150.0, 350.0)):
 
 
 def run_volume(model, input_hu, top):
+    device = next(model.parameters()).device
     out = []
     with torch.no_grad():
         for k in range(input_hu.shape[0]):
-            x = neighbour_stack(input_hu, k)[None]
-            out.append(pass_through(denorm(model(norm(x))), x[:, 1:2], top)[0, 0])
+            x = neighbour_stack(input_hu, k)[None].to(device)
+            out.append(pass_through(denorm(model(norm(x))), x[:, 1:2], top)[0, 0].cpu())
     return torch.stack(out)
 
 
-def manifest(args, model_id, model, pairs, calibrations, steps, train_seconds, flops, training_check, unseen):
+def device_name(device):
+    return f"{torch.cuda.get_device_name(device)} (CUDA)" if device.type == "cuda" else f"CPU, {torch.get_num_threads()} thread(s)"
+
+
+def manifest(args, model_id, model, pairs, calibrations, steps, train_seconds, flops, training_check, unseen, trained_on_device):
     other = "caudal" if args.split == "cranial" else "cranial"
     names = ", ".join(p["name"] for p in pairs)
     whole = args.split == "whole"
@@ -406,7 +432,11 @@ def manifest(args, model_id, model, pairs, calibrations, steps, train_seconds, f
                 "seed": args.seed,
                 "init": args.init,
                 "steps": steps,
+                "batch": args.batch,
                 "trainSeconds": round(train_seconds),
+                "trainedOn": trained_on_device,
+                "channels": args.channels,
+                "blocks": args.blocks,
                 "flopsPerOutputVoxel": round(flops),
                 "parameters": parameter_count(model),
                 "realFraction": args.real_fraction,
