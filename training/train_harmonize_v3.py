@@ -281,7 +281,9 @@ def main():
         log(f"real pair {entry['pair']}, {args.split} half: {entry['slices']} slices (z {min(entry['z']):.1f}..{max(entry['z']):.1f}){cropped}; kernel model fitted on it: residual noise {fit['noise_std_hu']:.1f} HU")
     if not pairs:
         sys.exit(f"{args.data}/index.json has no {args.split} pair named {args.pairs}")
-    unseen = sorted({e["pair"] for e in index["pairs"] if e["key"] not in args.pairs.split(",")})
+    seen = set(args.pairs.split(",")) | (pairs_of(args.init, index) if args.init else set())
+    seen_names = sorted({e["pair"] for e in index["pairs"] if e["key"] in seen})
+    unseen = sorted({e["pair"] for e in index["pairs"] if e["key"] not in seen})
     for source in index["simulationSources"]:
         hu = load(args.data, source["file"], source["slices"], source["rows"], source["columns"], source.get("encodings"))
         sources.append({"hu": hu, "strides": [2, 3], "spacing": source["pixelSpacingMm"][1]})
@@ -361,7 +363,7 @@ def main():
     ops = export_onnx(model, 3, os.path.join(folder, "model.onnx"))
     flops = conv_flops_per_output_voxel(model, (1, 3, 128, 128))
     log(f"exported ONNX ops {ops}; {flops:.0f} FLOPs per output voxel")
-    write_json(os.path.join(folder, "manifest.json"), manifest(args, model_id, model, pairs, calibrations, step, train_seconds, flops, training_check, unseen, device_name(device)))
+    write_json(os.path.join(folder, "manifest.json"), manifest(args, model_id, model, pairs, calibrations, step, train_seconds, flops, training_check, seen_names, unseen, device_name(device)))
     log(f"done in {log.elapsed():.0f} s")
 
 
@@ -398,9 +400,17 @@ def device_name(device):
     return f"{torch.cuda.get_device_name(device)} (CUDA)" if device.type == "cuda" else f"CPU, {torch.get_num_threads()} thread(s)"
 
 
-def manifest(args, model_id, model, pairs, calibrations, steps, train_seconds, flops, training_check, unseen, trained_on_device):
+def pairs_of(model_id, index):
+    """The pair keys a model's training saw (its manifest's pairs; every pair of the index for a model that does not record them)."""
+    with open(os.path.join(REPO, "models", model_id, "manifest.json")) as handle:
+        recorded = json.load(handle)["training"]["metrics"].get("pairs")
+    return set(recorded.split(",")) if recorded else {e["key"] for e in index["pairs"]}
+
+
+def manifest(args, model_id, model, pairs, calibrations, steps, train_seconds, flops, training_check, seen_names, unseen, trained_on_device):
     other = "caudal" if args.split == "cranial" else "cranial"
     names = ", ".join(p["name"] for p in pairs)
+    via_init = [n for n in seen_names if n not in {p["name"] for p in pairs}]
     whole = args.split == "whole"
     calibration = calibrations[0] if whole else None
     trained_on = f"the whole natural pair {names}, for its calibration (the transfer it corrects)" if whole else f"the {args.split} halves of {names}; the {other} halves held out"
@@ -426,7 +436,7 @@ def manifest(args, model_id, model, pairs, calibrations, steps, train_seconds, f
             "metrics": {
                 "split": args.split,
                 "calibratedOn": args.split,
-                "heldOut": "none: the whole pair (npm run eval measures the same training on one half, evaluated on the other)" if whole else f"{other} halves of {names}" + (f"; all of {', '.join(unseen)}" if unseen else ""),
+                "heldOut": "none: the whole pair (npm run eval measures the same training on one half, evaluated on the other)" if whole else f"{other} halves of {', '.join(seen_names)}" + (f"; all of {', '.join(unseen)}" if unseen else "") + (f" (the {args.split} halves of {', '.join(via_init)} were seen through --init {args.init})" if via_init else ""),
                 "input": args.input,
                 "pairs": args.pairs,
                 "seed": args.seed,
