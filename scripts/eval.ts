@@ -27,7 +27,10 @@
  *    transfers (harmonize-v3-<calibrated_on>): one v3 for every scanner, for comparison;
  *  - v3_blind_unseen: v3_blind trained without this pair's scanner at all (the cranial halves of
  *    the other two pairs: harmonize-v3-blind-cranial-without-<pair>), so both halves are unseen:
- *    what a site without a calibration of a scanner the network never saw gets, as v2 is.
+ *    what a site without a calibration of a scanner the network never saw gets, as v2 is;
+ *  - v3_full, v3_full_shared: v3 and v3_shared at full size (64 channels, 8 residual blocks, 24x the
+ *    FLOPs), trained by the same recipe on a GPU (training/gpu_v3_full.sh): harmonize-v3-full-<pair>-
+ *    <calibrated_on> and harmonize-v3-full-<calibrated_on>.
  *  A v3 model that is not in models/ is reported as null.
  * Super-resolution: sr2x-v1 on the patient each fold held out (scripts/eval-models.ts), bicubic beside.
  * Each method M: psnr, ssim, mae_hu (lung window [-1150, 350]), mae_full_hu (body, -1024..3071),
@@ -175,6 +178,8 @@ async function harmonizeSplits(engine: InferenceEngine, log: (line: string) => v
       methods.v3_blind = await refinedBy(`harmonize-v3-blind-${calibratedOn}`, blind);
       methods.v3_shared = await refinedBy(`harmonize-v3-${calibratedOn}`, transferred);
       methods.v3_blind_unseen = await refinedBy(`harmonize-v3-blind-cranial-without-${pair.key}`, blind);
+      methods.v3_full = await refinedBy(`harmonize-v3-full-${pair.key}-${calibratedOn}`, transferred);
+      methods.v3_full_shared = await refinedBy(`harmonize-v3-full-${calibratedOn}`, transferred);
       const referenceNoise = globalNoiseIndex(ev.soft, ev.geometry.rows, ev.geometry.columns);
       log(table(`${pair.name}, calibrated on the ${calibratedOn} half (${calibration.length} slices), evaluated on ${evaluation.length}; ` +
         `Gaussian sigma ${sigmaCalibration} mm (oracle ${sigmaOracle} mm), v2 = ${v2.manifest.id}, reference noise ${referenceNoise?.toFixed(1)} HU, ${((Date.now() - started) / 1000).toFixed(0)} s`, methods));

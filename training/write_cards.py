@@ -208,7 +208,7 @@ def card(model_id, manifest, fold, eval_command):
     return "\n".join(lines)
 
 
-V3_METHODS = ("input", "gaussian_calibration", "gaussian_blind", "kernel_transfer", "v2", "v3", "v3_blind", "v3_shared", "v3_blind_unseen")
+V3_METHODS = ("input", "gaussian_calibration", "gaussian_blind", "kernel_transfer", "v2", "v3", "v3_blind", "v3_shared", "v3_blind_unseen", "v3_full", "v3_full_shared")
 PAIR_PREFIXES = {"a0001": "A0001", "a0002": "A0002", "toshiba": "Toshiba"}
 
 
@@ -237,9 +237,15 @@ def v3_card(model_id, manifest, splits, eval_command):
     folder = os.path.join(REPO, "models", model_id)
     metrics = manifest["training"]["metrics"]
     blind = metrics["input"] == "blind"
-    own_pair = re.fullmatch(r"harmonize-v3-(a0001|a0002|toshiba)-(cranial|caudal)", model_id)
+    full = model_id.startswith("harmonize-v3-full-")
+    own_pair = re.fullmatch(r"harmonize-v3-(?:full-)?(a0001|a0002|toshiba)-(cranial|caudal)", model_id)
     unseen = re.fullmatch(r"harmonize-v3-blind-(cranial|caudal)-without-(a0001|a0002|toshiba)", model_id)
     method = "v3_blind_unseen" if unseen else "v3_blind" if blind else ("v3" if own_pair else "v3_shared")
+    if full:
+        method += "_full" if method == "v3" else "_full_shared"
+    channels, blocks = metrics.get("channels", 16), metrics.get("blocks", 5)
+    trained_on = metrics.get("trainedOn", "CPU, 1 thread(s)")
+    on_gpu = "CUDA" in trained_on
     classical = "gaussian_calibration" if blind else "kernel_transfer"
     command, trained, done, last_step, checks, renamed, body_checks = v3_training_lines(folder)
     size = os.path.getsize(os.path.join(folder, "model.onnx"))
@@ -270,13 +276,13 @@ def v3_card(model_id, manifest, splits, eval_command):
     lines = [
         f"# {model_id}",
         "",
-        f"{manifest['description']} Status: trained (short CPU training, see below). Output is for automated analysis, not for primary diagnosis.",
+        f"{manifest['description']} Status: trained ({'full size, on a GPU' if on_gpu else 'short CPU training'}, see below). Output is for automated analysis, not for primary diagnosis.",
         "",
         "## Data and split",
         f"- Training: {manifest['training']['data']}.",
         f"- Held out (never seen in training, also not for model selection): the {metrics['heldOut']}, "
         + (f"and `npm run eval` evaluates this model on both halves of {mine[0]['pair'] if mine else 'the pair it never saw'} (method v3_blind_unseen)." if unseen else f"which `npm run eval` evaluates this model on (split calibrated_on = {metrics['calibratedOn']})."),
-        f"- Batches: {round(100 * metrics['realFraction'])} % real pairs ({'all of them this pair' if own_pair else batch_shares(unseen.group(2) if unseen else None)} of them), the rest simulated.",
+        f"- Batches: {round(100 * metrics['realFraction'])} % real pairs ({'all from this pair' if own_pair else batch_shares(unseen.group(2) if unseen else None) + ' of them'}), the rest simulated.",
     ]
     if unseen:
         lines.append("- Blind and unseen: no calibration of the scanner at inference (the input is the Gaussian 0.6 mm, the shipped blind classical step), and the network never saw a slice of the evaluated scanner's pair: what a site gets from the blind generator on a scanner it was not trained on.")
@@ -285,16 +291,17 @@ def v3_card(model_id, manifest, splits, eval_command):
     lines += [
         "",
         "## Training",
-        f"- Command (from the repository root, after `npx tsx scripts/export-v3-training-data.ts`): `{command}`" + "".join(f" Then {line}." for line in renamed),
-        f"- {trained}; {done} (the rest is the check below and the export), on this project's shared 2-core CPU machine, 1 thread, beside another run.",
+        (f"- Command (on a CUDA machine, from the repository root, after `npx tsx scripts/export-v3-training-data.ts` and `/usr/bin/python3 training/pack_device_data.py` here; run by `bash training/gpu_v3_full.sh`): `{command}`" if on_gpu else f"- Command (from the repository root, after `npx tsx scripts/export-v3-training-data.ts`): `{command}`") + "".join(f" Then {line}." for line in renamed),
+        f"- {trained}; {done} (the rest is the check below and the export), "
+        + (f"on {trained_on}, batch {metrics.get('batch', 12)}, beside the other runs of training/gpu_v3_full.sh (the batches drawn on the CPU). The training data is pack_device_data.py's: the same slices, the transfer's output rounded to whole HU, cropped to the body's box, and the middle 130 of the 269 TCGA B30f slices, so that it travels to the GPU machine; the check below is on those cropped slices." if on_gpu else "on this project's shared 2-core CPU machine, 1 thread, beside another run."),
         f"- Seed {metrics['seed']}, Adam, cosine learning-rate decay over the time budget; last logged: {last_step}."
-        + (f" Fine-tuned from the weights of {metrics['init']} (the three-pair v3 of the same split, which never saw an evaluated half either)." if metrics.get("init") else ""),
+        + (f" Fine-tuned from the weights of {metrics['init']} (the three-pair v3 of the same split and size, which never saw an evaluated half either)." if metrics.get("init") else ""),
         f"- Losses on what the node delivers (pass-through reproduced): L1 + {losses['gradientDifference']} x image-gradient difference + {losses['noisePowerSpectrum']} x noise-power-spectrum match (L1 of the log radial power of the high-passed output and target, 16 bins)" + (f" + {losses['laa950']} x LAA-950 match (the batch's lung voxels below -950 HU, output against target, soft step)" if losses.get("laa950") else "") + f" + {losses['adversarial']} x least-squares adversarial (patch discriminator, from 25 % of the time budget).",
         "- PyTorch check at the end of training, on the training halves (seen in training; PSNR and MAE on [-1150, 350]):",
         *[f"  - {c}" for c in checks],
         "",
         "## Architecture",
-        f"- 2.5D residual network: slices z-1, z, z+1 of the {'blind Gaussian' if blind else 'kernel transfer'}'s output as 3 channels -> conv3x3 to 16 -> 5 x (conv3x3, ReLU, conv3x3, x0.1, + skip) -> conv3x3 + long skip -> ReLU -> conv3x3 to 1 channel (zero at initialisation), added to the centre slice: an untrained v3 is its input step exactly.",
+        f"- 2.5D residual network: slices z-1, z, z+1 of the {'blind Gaussian' if blind else 'kernel transfer'}'s output as 3 channels -> conv3x3 to {channels} -> {blocks} x (conv3x3, ReLU, conv3x3, x0.1, + skip) -> conv3x3 + long skip -> ReLU -> conv3x3 to 1 channel (zero at initialisation), added to the centre slice: an untrained v3 is its input step exactly.",
         f"- Input `input`: N x 3 x H x W, HU clipped to [{window[0]:.0f}, {window[1]:.0f}] and mapped to [-1, 1]; output `output`: N x 1 x H x W, same scale.",
         "- Outside that window the step passes its input through (manifest outsideWindow `pass-through`, src/inference/outside-window.ts), blended over 100 HU at each edge: nothing is clipped at a window edge."
         + (f" It does so from {manifest['normalization']['outsideWindow']['aboveHu']:.0f} HU up as well (`aboveHu`): bone and dense contrast are the transfer's, the correction is used below." if "aboveHu" in manifest["normalization"]["outsideWindow"] else "")
