@@ -69,8 +69,6 @@ async function main(): Promise<void> {
       const refined = modelOutputSource(entry.manifest, transferred, (slab) => engine.runSlab(entry, 'cpu', spec, slab));
       const grey = async (source: SliceSource, k: number): Promise<GreyImage> => ({ rows: source.geometry.rows, columns: source.geometry.columns, hu: await source.readSlice(k) });
       const panels = [await grey(sharp, index), await grey(transferred, index), await grey(refined, index), await grey(soft, softIndex)];
-      // The tiled source computes the next slice ahead: let it finish before the engine closes.
-      if (index + 1 < sharp.sliceCount) await refined.readSlice(index + 1);
       await writePanels(panels, path.join(outDir, `${modelId}-after-kernel-transfer-${sharpFolder}-${index}`), `input | kernel transfer (calibration ${calibration.id.slice(0, 8)}) | ${modelId} | soft reference`);
       return;
     }

@@ -31,7 +31,12 @@ interface Task {
 interface Slot {
   readonly worker: Worker;
   task?: Task & { id: number };
+  /** Resolves when the slot's running task settles (close() waits for it). */
+  settled?: { promise: Promise<void>; resolve(): void };
 }
+
+/** How long close() lets running slabs finish before it terminates their workers anyway. */
+const CLOSE_DRAIN_MS = 60_000;
 
 /**
  * Runs slabs in worker threads so that inference never blocks the event loop that serves DICOM
@@ -61,9 +66,19 @@ export class InferenceWorkerPool {
     return { running: this.slots.filter((s) => s.task).length, waiting: this.waiting.length };
   }
 
+  /**
+   * Rejects the waiting slabs, lets the running ones finish, then ends the workers. Terminating a
+   * worker while onnxruntime runs in it aborts the whole process (a C++ exception in the addon's
+   * teardown), and a tiled source's read-ahead can leave a slab running that nobody awaits.
+   */
   async close(): Promise<void> {
     this.closed = true;
     for (const task of this.waiting.splice(0)) task.reject(new UnavailableError('inference worker pool closed'));
+    const running = this.slots.flatMap((slot) => (slot.settled ? [slot.settled.promise] : []));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_DRAIN_MS)));
+    await Promise.race([Promise.all(running), deadline]);
+    clearTimeout(timer);
     await Promise.all(this.slots.splice(0).map((slot) => slot.worker.terminate()));
   }
 
@@ -73,6 +88,8 @@ export class InferenceWorkerPool {
       if (!slot) return;
       const task = this.waiting.shift()!;
       slot.task = { ...task, id: this.nextId++ };
+      let resolve!: () => void;
+      slot.settled = { promise: new Promise<void>((r) => (resolve = r)), resolve };
       slot.worker.postMessage({ ...task.request, id: slot.task.id } satisfies SlabRequest);
     }
   }
@@ -95,7 +112,7 @@ export class InferenceWorkerPool {
     }
     const task = slot.task;
     if (!task || task.id !== reply.id) return;
-    slot.task = undefined;
+    this.release(slot);
     if (reply.type === 'done') {
       task.resolve({ slices: reply.slices, tiles: reply.tiles, backend: reply.backend, seconds: reply.seconds });
     } else {
@@ -110,7 +127,13 @@ export class InferenceWorkerPool {
     if (index < 0) return;
     this.slots.splice(index, 1);
     slot.task?.reject(error);
-    slot.task = undefined;
+    this.release(slot);
     if (!this.closed) this.dispatch();
+  }
+
+  private release(slot: Slot): void {
+    slot.task = undefined;
+    slot.settled?.resolve();
+    slot.settled = undefined;
   }
 }

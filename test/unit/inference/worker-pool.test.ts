@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { ConfigError } from '../../../src/errors.js';
 import { loadModelFolder } from '../../../src/inference/registry.js';
 import { tilingSpec } from '../../../src/inference/tiler.js';
@@ -37,4 +39,11 @@ describe('inference worker pool', () => {
     // The worker survives a failed slab.
     expect((await pool.runSlab(model, 'cpu', spec, slab)).tiles).toBe(4);
   });
+
+  it('close() lets a running slab finish and rejects the waiting ones; it never ends a worker inside onnxruntime (that aborts the process)', async () => {
+    pool = new InferenceWorkerPool({ size: 1, threads: 1 });
+    const child = path.join(process.cwd(), 'test/unit/inference/close-mid-run.child.ts');
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child], { cwd: process.cwd() });
+    expect(JSON.parse(stdout)).toEqual({ running: `resolved ${2048 * 2048}`, waiting: 'rejected inference worker pool closed' });
+  }, 60_000);
 });
