@@ -222,7 +222,8 @@ def v3_training_lines(folder):
     checks = [line for line in lines if line.startswith("training half")]
     renamed = [line.split("renamed: ", 1)[1] for line in lines if line.startswith("renamed: ")]
     body_checks = [line for line in lines if line.startswith("bodyOnly check")]
-    return command, trained, done, last_step, checks, renamed, body_checks
+    set_after = [line for line in lines if line.startswith("aboveHu ")]
+    return command, trained, done, last_step, checks, renamed, body_checks, set_after
 
 
 def batch_shares(left_out):
@@ -247,7 +248,7 @@ def v3_card(model_id, manifest, splits, eval_command):
     trained_on = metrics.get("trainedOn", "CPU, 1 thread(s)")
     on_gpu = "CUDA" in trained_on
     classical = "gaussian_calibration" if blind else "kernel_transfer"
-    command, trained, done, last_step, checks, renamed, body_checks = v3_training_lines(folder)
+    command, trained, done, last_step, checks, renamed, body_checks, set_after = v3_training_lines(folder)
     size = os.path.getsize(os.path.join(folder, "model.onnx"))
     losses = metrics["losses"]
     window = manifest["normalization"]["huWindow"]
@@ -305,6 +306,7 @@ def v3_card(model_id, manifest, splits, eval_command):
         f"- Input `input`: N x 3 x H x W, HU clipped to [{window[0]:.0f}, {window[1]:.0f}] and mapped to [-1, 1]; output `output`: N x 1 x H x W, same scale.",
         "- Outside that window the step passes its input through (manifest outsideWindow `pass-through`, src/inference/outside-window.ts), blended over 100 HU at each edge: nothing is clipped at a window edge."
         + (f" It does so from {manifest['normalization']['outsideWindow']['aboveHu']:.0f} HU up as well (`aboveHu`): bone and dense contrast are the transfer's, the correction is used below." if "aboveHu" in manifest["normalization"]["outsideWindow"] else "")
+        + "".join(f" {line}." for line in set_after)
         + (" Outside the patient's body (`bodyOnly`: the largest region above -500 HU with its holes filled, 2 px more, faded out over 4) the input passes through too." if manifest["normalization"]["outsideWindow"].get("bodyOnly") else " The correction is used outside the patient's body too.")
         + "".join(f" The {line} (set after training; the weights are unchanged)." for line in body_checks[-1:]),
         f"- Receptive-field radius: {manifest['receptiveField']['inPlane']} input pixels. Parameters: {metrics['parameters']}; FLOPs per output voxel: {metrics['flopsPerOutputVoxel']}; ONNX opset 17, {size / 1024:.0f} KiB.",
