@@ -5,6 +5,7 @@ train-log.txt).
     npx tsx scripts/export-v3-training-data.ts           # once: var/v3-training/, made by the node's code
     /usr/bin/python3 training/train_harmonize_v3.py --split cranial --minutes 25
     /usr/bin/python3 training/train_harmonize_v3.py --split cranial --input blind --minutes 25   # v3_blind
+    bash training/gpu_v3_full.sh OUT 3 1.5    # full size on a CUDA machine (--device cuda; pack_device_data.py's data)
 
 v3 starts from the calibrated kernel transfer: its input is the transfer's output (slices z-1, z, z+1),
 its output that centre slice plus a learned correction (the last convolution starts at zero, so an
@@ -162,9 +163,8 @@ class Sampler:
 
     def batch(self, n, real_fraction):
         n_real = round(n * real_fraction)
-        ri, rt = self.real(n_real)
-        si, st = self.simulated(n - n_real)
-        return random_dihedral(torch.cat([ri, si]), torch.cat([rt, st]), self._int)
+        parts = [draw(k) for draw, k in ((self.real, n_real), (self.simulated, n - n_real)) if k > 0]
+        return random_dihedral(torch.cat([x for x, _ in parts]), torch.cat([t for _, t in parts]), self._int)
 
 
 BLIND_SIGMA_MM = 0.6
