@@ -53,10 +53,10 @@ it('runs kernel-transfer then v3 where a calibration exists, names both in the d
   const [image] = await readImageHeaders(path.join(v3Folder, (await readdir(v3Folder))[0]!));
   const provenance = String(image!.header.DerivationDescription);
   expect(provenance).toMatch(/Kernel transfer Philips .* L->B .*then refined: Kernel harmonization by model harmonize-v3-cranial@3\.\d+\.\d+/);
-  expect(provenance).toContain('outside it its input unchanged');
+  expect(provenance).toContain('outside it and from 500 HU up its input unchanged');
   expect(String(image!.header.SeriesDescription)).toContain('SOFT-V3');
 
-  // v3 changes the transfer's output a little inside its window, and above it hands the transfer's on.
+  // v3 changes the transfer's output a little inside its window, and above 500 HU hands the transfer's on.
   const [kt, v3] = [await derivedSlices(folders.kt), await derivedSlices(v3Folder)];
   let changed = 0;
   let inside = 0;
