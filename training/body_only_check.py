@@ -26,9 +26,8 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import REPO, write_json  # noqa: E402
-from nets import Harmonizer  # noqa: E402
 from node_filters import body_weight  # noqa: E402
-from train_harmonize_v3 import DATA, load, lung_window_quality, onnx_weights, run_volume  # noqa: E402
+from train_harmonize_v3 import DATA, load, lung_window_quality, run_volume, trained_v3  # noqa: E402
 
 
 def trained_pairs(model_id, metrics, index):
@@ -56,15 +55,11 @@ def main():
         index = json.load(handle)
     for model_id in args.models:
         folder = os.path.join(REPO, "models", model_id)
-        with open(os.path.join(folder, "manifest.json")) as handle:
-            manifest = json.load(handle)
+        model, manifest = trained_v3(model_id)
         metrics = manifest["training"]["metrics"]
         through = manifest["normalization"]["outsideWindow"]
         top = min(through.get("aboveHu", 1850.0), 1850.0)
         keys = trained_pairs(model_id, metrics, index)
-        model = Harmonizer(metrics.get("channels", 16), metrics.get("blocks", 5))
-        model.load_state_dict(onnx_weights(os.path.join(folder, "model.onnx"), model))
-        model.eval()
         sums = {"everywhere": 0.0, "body only": 0.0}
         voxels = 0
         air = {"input": 0.0, "v3": 0.0, "voxels": 0}

@@ -17,8 +17,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import REPO  # noqa: E402
-from nets import Harmonizer  # noqa: E402
-from train_harmonize_v3 import onnx_weights  # noqa: E402
+from train_harmonize_v3 import trained_v3  # noqa: E402
 
 
 def timed(run, repeats, sync=lambda: None):
@@ -45,11 +44,8 @@ def main():
     results = []
     for model_id in args.models:
         path = os.path.join(REPO, "models", model_id, "model.onnx")
-        with open(os.path.join(REPO, "models", model_id, "manifest.json")) as handle:
-            metrics = json.load(handle)["training"]["metrics"]
-        model = Harmonizer(metrics.get("channels", 16), metrics.get("blocks", 5))
-        model.load_state_dict(onnx_weights(path, model))
-        model.eval()
+        model, manifest = trained_v3(model_id)
+        metrics = manifest["training"]["metrics"]
         row = {"model": model_id, "channels": metrics.get("channels", 16), "blocks": metrics.get("blocks", 5)}
         with torch.no_grad():
             if torch.cuda.is_available():

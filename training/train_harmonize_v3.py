@@ -379,6 +379,18 @@ def onnx_weights(path, model):
     return {k: stored[k] for k in model.state_dict()}
 
 
+def trained_v3(model_id):
+    """A v3 model of models/ as a PyTorch network in eval mode (its size from the manifest: 16 x 5
+    where it does not say), and its manifest."""
+    folder = os.path.join(REPO, "models", model_id)
+    with open(os.path.join(folder, "manifest.json")) as handle:
+        manifest = json.load(handle)
+    metrics = manifest["training"]["metrics"]
+    model = Harmonizer(metrics.get("channels", 16), metrics.get("blocks", 5))
+    model.load_state_dict(onnx_weights(os.path.join(folder, "model.onnx"), model))
+    return model.eval(), manifest
+
+
 def lung_window_quality(reference_hu, test_hu, window=(-1150.0, 350.0)):
     """PSNR and MAE on the lung window, as the node's compareSeries (no SSIM: it is slow here)."""
     low, high = window
