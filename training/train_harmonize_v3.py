@@ -29,8 +29,7 @@ input looks like a calibrated transfer's output (or by the blind Gaussian, for v
 
 Losses: L1 + image-gradient difference + noise-power-spectrum match (log radial power of the
 high-passed output against the target's) + with --laa-weight, an LAA-950 match (the batch's lung
-voxels below -950 HU, output against target, soft step; the per-calibration models use 0.3; with
---laa-running over the real patches of a running window of batches, RunningLaa) +
+voxels below -950 HU, output against target, soft step; the per-calibration models use 0.3) +
 least-squares adversarial (patch discriminator, after a warm-up), all on what the node delivers:
 the network sees its input clipped to the HU window as the node's tiler does, and outside the
 window the output passes the input through (outsideWindow "pass-through",
@@ -81,7 +80,6 @@ def parse_args():
     p.add_argument("--nps-weight", type=float, default=0.01)
     p.add_argument("--adv-weight", type=float, default=0.002)
     p.add_argument("--laa-weight", type=float, default=0.0, help="weight of the LAA-950 match (laa_loss, a fraction: 0.01 = 1 pp)")
-    p.add_argument("--laa-running", action="store_true", help="match LAA-950 over a running window of batches (RunningLaa), not batch by batch")
     p.add_argument("--pairs", default="a0001,a0002,toshiba", help="real pairs to train on (index.json keys)")
     p.add_argument("--check-slices", type=int, default=0, help="slices per pair of the final check on the training halves (0: all)")
     p.add_argument("--pass-above-hu", type=float, default=None, help="the input passes through from this HU up (manifest aboveHu): bone left to the transfer")
@@ -244,36 +242,6 @@ def laa_loss(y_hu, t_hu):
     return (below_y - below_t).abs()
 
 
-class RunningLaa:
-    """The LAA-950 match over a running window of batches (--laa-running): the signed difference
-    of the fraction of lung voxels below -950 HU, output against target, over the real pairs' patches
-    of about `window` batches. LAA-950 is one fraction over a whole series, so what must go is its
-    bias; laa_loss's per-batch |difference| is mostly each batch's chance, which leaves a bias
-    standing (v3 +0.38 pp on its own training half, Siemens calibrated on cranial), and over the
-    simulated patches too the bias it drives to zero is not the real series' one. Each batch is pushed
-    towards lowering the running difference, in proportion up to SCALE. Measured: a window of 100
-    batches and a SCALE of 0.1 pp oscillated (+-1 pp) and tore L1 up; this one does not."""
-
-    SCALE = 0.01  # 1 pp
-
-    def __init__(self, window=20):
-        self.decay = 1 - 1 / window
-        self.difference, self.count, self.weight = 0.0, 0.0, 0.0
-
-    def __call__(self, y_hu, t_hu, n_real):
-        y_hu, t_hu = y_hu[:n_real], t_hu[:n_real]
-        lung = (t_hu < LUNG_BELOW_HU).float()
-        difference = ((torch.sigmoid((LAA_HU - y_hu) / LAA_STEP_HU) - torch.sigmoid((LAA_HU - t_hu) / LAA_STEP_HU)) * lung).sum()
-        self.difference = self.decay * self.difference + (1 - self.decay) * float(difference)
-        self.count = self.decay * self.count + (1 - self.decay) * float(lung.sum())
-        self.weight = self.decay * self.weight + (1 - self.decay)
-        count = self.count / self.weight  # lung voxels per batch, the average's start corrected as Adam's is
-        if count < 1:
-            return torch.zeros((), device=y_hu.device), 0.0
-        bias = self.difference / self.count
-        return math.tanh(bias / self.SCALE) * difference / count, bias
-
-
 def discriminator_view(hu):
     """The discriminator sees the lung/soft-tissue range at unit scale (not clipped)."""
     return (hu + 400.0) / 750.0
@@ -339,7 +307,6 @@ def main():
 
     start = time.time()
     step, running, hu_scale = 0, {}, (HIGH - LOW) / 2
-    running_laa = RunningLaa()
     drawing = ThreadPoolExecutor(1)
     next_batch = drawing.submit(sampler.batch, args.batch, args.real_fraction)
     while step < args.max_steps:
@@ -356,11 +323,7 @@ def main():
         l1 = (y - t).abs().mean()
         gdl = gradient_difference(y, t)
         nps = nps_loss(y_hu, t_hu, bins)
-        if args.laa_running:
-            laa, laa_reported = running_laa(y_hu, t_hu, round(args.batch * args.real_fraction))
-        else:
-            laa = laa_loss(y_hu, t_hu)
-            laa_reported = float(laa)
+        laa = laa_loss(y_hu, t_hu)
         loss = l1 + args.gdl_weight * gdl + args.nps_weight * nps + args.laa_weight * laa
         adv = torch.zeros(())
         adversarial = progress > 0.25
@@ -377,7 +340,7 @@ def main():
             d_loss.backward()
             opt_d.step()
         identity_l1 = float((x_hu[:, 1:2] - t_hu).abs().mean())
-        for key, value in (("l1_hu", float(l1) * hu_scale), ("input_l1_hu", identity_l1), ("gdl", float(gdl)), ("nps", float(nps)), ("laa_bias_pp" if args.laa_running else "laa_pp", 100 * laa_reported), ("adv", float(adv)), ("d", float(d_loss))):
+        for key, value in (("l1_hu", float(l1) * hu_scale), ("input_l1_hu", identity_l1), ("gdl", float(gdl)), ("nps", float(nps)), ("laa_pp", 100 * float(laa)), ("adv", float(adv)), ("d", float(d_loss))):
             running[key] = running.get(key, 0.0) + value
         if step % 100 == 0:
             log(f"step {step}: " + ", ".join(f"{k} {v / 100:.4f}" for k, v in running.items()))
@@ -499,7 +462,7 @@ def manifest(args, model_id, model, pairs, calibrations, steps, train_seconds, f
                 "flopsPerOutputVoxel": round(flops),
                 "parameters": parameter_count(model),
                 "realFraction": args.real_fraction,
-                "losses": {"l1": 1, "gradientDifference": args.gdl_weight, "noisePowerSpectrum": args.nps_weight, "laa950": args.laa_weight, "laa950Over": "the real patches of a running window of 20 batches, signed" if args.laa_running else "each batch, absolute", "adversarial": args.adv_weight},
+                "losses": {"l1": 1, "gradientDifference": args.gdl_weight, "noisePowerSpectrum": args.nps_weight, "laa950": args.laa_weight, "adversarial": args.adv_weight},
                 "trainingHalfCheck": training_check,
             },
         },
