@@ -1,6 +1,7 @@
 -- Orthanc forwards every stable CT series to the preprocessing node (modality "ctprep" in
--- orthanc.json). Series the node derived itself are not sent back: their DerivationDescription
--- names the node. The node refuses to route its own output anyway; this only saves the traffic.
+-- orthanc.json). Series the node derived itself are not sent back: their Manufacturer,
+-- SoftwareVersions and DerivationDescription name the node. The node refuses to route its own
+-- output anyway; this only saves the traffic.
 
 NODE_MODALITY = 'ctprep'
 NODE_MARKER = 'ct-preprocessing-node'
@@ -10,9 +11,16 @@ local function IsNodeOutput(seriesId)
   if #instances == 0 then
     return false
   end
+  -- Not DerivationDescription alone: Orthanc's JSON gives null for a value over 256 characters,
+  -- and the node's often is one (a model step's line); the other two are 64 at most.
   local tags = ParseJson(RestApiGet('/instances/' .. instances[1]['ID'] .. '/simplified-tags'))
-  local derivation = tags['DerivationDescription']
-  return derivation ~= nil and string.find(derivation, NODE_MARKER, 1, true) ~= nil
+  for _, name in ipairs({ 'Manufacturer', 'SoftwareVersions', 'DerivationDescription' }) do
+    local value = tags[name]
+    if type(value) == 'string' and string.find(value, NODE_MARKER, 1, true) ~= nil then
+      return true
+    end
+  end
+  return false
 end
 
 function OnStableSeries(seriesId, tags, metadata)

@@ -12,6 +12,8 @@ export interface OrthancProcess {
   readonly httpPort: number;
   readonly dir: string;
   get<T = unknown>(route: string): Promise<T>;
+  /** One tag's whole value (`/instances/{id}/content/gggg-eeee`): Orthanc's JSON routes give null for a value over 256 characters. */
+  tagValue(instanceId: string, tag: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -69,6 +71,11 @@ export async function startOrthanc(options: { nodeAeTitle: string; nodePort: num
     httpPort,
     dir,
     get,
+    async tagValue(instanceId, tag) {
+      const response = await fetch(`${baseUrl}/instances/${instanceId}/content/${tag}`);
+      if (!response.ok) throw new Error(`Orthanc GET /instances/${instanceId}/content/${tag}: HTTP ${response.status}`);
+      return (await response.text()).replace(/[\0 ]+$/, '');
+    },
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       // A new Orthanc must not start before this one has let go of its SQLite index.
