@@ -136,7 +136,7 @@ async function wholePair(calibration: Calibration, sharpFolder: string, softFold
   const written = await writeEntry(`${key}-whole`, withSlices(sharp.geometry, shared.map(([i]) => i)), sharpSlices, softSlices, calibration.response);
   console.log(`${key}: ${sharpSlices.length} shared slices of ${expected} through calibration ${calibration.id}`);
   const claim = { manufacturer: scanner.manufacturer, modelName: scanner.modelName, sourceKernel, targetKernel, id: calibration.id };
-  return { pairs: [{ pair: `${key} ${sourceKernel}->${targetKernel}`, key, calibratedOn: 'whole', ...written, calibration: claim, response: calibration.response }], simulationSources: [] };
+  return { pairs: [{ pair: `${expected} (${key})`, key, calibratedOn: 'whole', ...written, calibration: claim, response: calibration.response }], simulationSources: [] };
 }
 
 let index;

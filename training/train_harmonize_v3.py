@@ -278,7 +278,7 @@ def main():
         fit = entry.get("fit") or fit_kernel_pair(load(args.data, entry["files"]["sharp"], *shape).numpy(), soft.numpy())
         fits.append(fit)
         cropped = f", cropped to rows {entry['crop'][0]}..{entry['crop'][1] - 1}, columns {entry['crop'][2]}..{entry['crop'][3] - 1}" if "crop" in entry else ""
-        log(f"real pair {entry['pair']}, {args.split} half: {entry['slices']} slices (z {min(entry['z']):.1f}..{max(entry['z']):.1f}){cropped}; kernel model fitted on it: residual noise {fit['noise_std_hu']:.1f} HU")
+        log(f"real pair {entry['pair']}, {'whole pair' if args.split == 'whole' else args.split + ' half'}: {entry['slices']} slices (z {min(entry['z']):.1f}..{max(entry['z']):.1f}){cropped}; kernel model fitted on it: residual noise {fit['noise_std_hu']:.1f} HU")
     if not pairs:
         sys.exit(f"{args.data}/index.json has no {args.split} pair named {args.pairs}")
     seen = set(args.pairs.split(",")) | (pairs_of(args.init, index) if args.init else set())

@@ -212,6 +212,27 @@ V3_METHODS = ("input", "gaussian_calibration", "gaussian_blind", "kernel_transfe
 PAIR_PREFIXES = {"a0001": "A0001", "a0002": "A0002", "toshiba": "Toshiba"}
 
 
+SHARED_PAIR_FOLDERS = {
+    "a0001": ("lung-pet-ct-dx-A0001-philips-L", "lung-pet-ct-dx-A0001-philips-B"),
+    "a0002": ("lung-pet-ct-dx-A0002-siemens-B70f", "lung-pet-ct-dx-A0002-siemens-B40f"),
+    "toshiba": ("toshiba-phantom-FC51", "toshiba-phantom-FC13"),
+}
+
+
+def whole_pair_export(manifest, key, command):
+    """The export a whole-pair v3 was trained from: its pair in ../shared through its shipped calibration."""
+    claim = manifest["calibration"]
+    folder = os.path.join(REPO, "config", "calibrations")
+    for name in sorted(os.listdir(folder)):
+        with open(os.path.join(folder, name)) as handle:
+            c = json.load(handle)
+        if (c["scanner"]["manufacturer"], c["scanner"]["modelName"], c["sourceKernel"], c["targetKernel"]) == (claim["manufacturer"], claim["modelName"], claim["sourceKernel"], claim["targetKernel"]):
+            sharp, soft = SHARED_PAIR_FOLDERS[key]
+            data = re.search(r"--data (\S+)", command).group(1)
+            return f"npx tsx scripts/export-v3-training-data.ts --calibration config/calibrations/{name} --sharp ../shared/data/ct/{sharp} --soft ../shared/data/ct/{soft} --key {key} --out {data}"
+    raise SystemExit(f"no calibration in config/calibrations/ for {claim}")
+
+
 def v3_training_lines(folder):
     with open(os.path.join(folder, "train-log.txt")) as handle:
         lines = [re.sub(r"^\[[^\]]*\] ", "", line) for line in handle.read().splitlines()]
@@ -240,6 +261,9 @@ def v3_card(model_id, manifest, splits, eval_command):
     blind = metrics["input"] == "blind"
     full = model_id.startswith("harmonize-v3-full-")
     own_pair = re.fullmatch(r"harmonize-v3-(?:full-)?(a0001|a0002|toshiba)-(cranial|caudal)", model_id)
+    whole = metrics["calibratedOn"] == "whole"  # a shipped calibration's own v3, trained on its whole natural pair
+    if whole:
+        own_pair = re.fullmatch(r"(a0001|a0002|toshiba)", metrics["pairs"])
     unseen = re.fullmatch(r"harmonize-v3-blind-(cranial|caudal)-without-(a0001|a0002|toshiba)", model_id)
     method = "v3_blind_unseen" if unseen else "v3_blind" if blind else ("v3" if own_pair else "v3_shared")
     if full:
@@ -252,7 +276,9 @@ def v3_card(model_id, manifest, splits, eval_command):
     size = os.path.getsize(os.path.join(folder, "model.onnx"))
     losses = metrics["losses"]
     window = manifest["normalization"]["huWindow"]
-    if unseen:  # never saw that scanner: both of its halves are evaluated
+    if whole:  # nothing of its pair is held out: the same recipe on one half, evaluated on the other, says what to expect
+        mine = [s for s in splits if s["pair"].startswith(PAIR_PREFIXES[own_pair.group(1)])]
+    elif unseen:  # never saw that scanner: both of its halves are evaluated
         mine = [s for s in splits if s["pair"].startswith(PAIR_PREFIXES[unseen.group(2)])]
     else:
         mine = [s for s in splits if s["calibrated_on"] == metrics["calibratedOn"] and (not own_pair or s["pair"].startswith(PAIR_PREFIXES[own_pair.group(1)]))]
@@ -263,14 +289,14 @@ def v3_card(model_id, manifest, splits, eval_command):
             if m is None:
                 continue
             laa = "n/a" if m["laa950_diff"] is None else f"{m['laa950_diff']:+.2f}"
-            rows.append(f"| {split['pair']}, {split['slices']} slices | {name} | {m['psnr']:.2f} | {m['ssim']:.4f} | {m['mae_hu']:.2f} | {m['mae_full_hu']:.2f} | {m['mae_bone_hu']:.1f} | {laa} | {m['noise_hu']:.1f} |")
+            rows.append(f"| {split['pair']}{', calibrated on ' + split['calibrated_on'] if whole else ''}, {split['slices']} slices | {name} | {m['psnr']:.2f} | {m['ssim']:.4f} | {m['mae_hu']:.2f} | {m['mae_full_hu']:.2f} | {m['mae_bone_hu']:.1f} | {laa} | {m['noise_hu']:.1f} |")
     targets = []
     for split in mine:
         m, c = split["methods"].get(method), split["methods"][classical]
         if m is None:
             continue
         bone = m["mae_bone_hu"] <= 1.1 * c["mae_bone_hu"]
-        line = f"- {split['pair']}: PSNR {m['psnr']:.2f} vs {c['psnr']:.2f}, MAE {m['mae_hu']:.2f} vs {c['mae_hu']:.2f} HU, bone MAE {m['mae_bone_hu']:.1f} vs {c['mae_bone_hu']:.1f} HU ({'within' if bone else 'NOT within'} 1.1x)"
+        line = f"- {split['pair']}{', calibrated on ' + split['calibrated_on'] if whole else ''}: PSNR {m['psnr']:.2f} vs {c['psnr']:.2f}, MAE {m['mae_hu']:.2f} vs {c['mae_hu']:.2f} HU, bone MAE {m['mae_bone_hu']:.1f} vs {c['mae_bone_hu']:.1f} HU ({'within' if bone else 'NOT within'} 1.1x)"
         if m["laa950_diff"] is not None:
             line += f", |LAA-950 diff| {abs(m['laa950_diff']):.2f} vs {abs(c['laa950_diff']):.2f} pp"
         targets.append(line)
@@ -281,8 +307,9 @@ def v3_card(model_id, manifest, splits, eval_command):
         "",
         "## Data and split",
         f"- Training: {manifest['training']['data']}.",
+        (f"- Held out: nothing of this pair; it is the v3 of the shipped calibration {manifest['calibration']['manufacturer']} {manifest['calibration']['modelName']} {manifest['calibration']['sourceKernel']}->{manifest['calibration']['targetKernel']} (config/calibrations/), which the shipped rule runs on that scanner's series. Its figures below are those of the same recipe trained on one half of the pair and evaluated on the other (`npm run eval`'s v3 of this pair)." if whole else
         f"- Held out (never seen in training, also not for model selection): the {metrics['heldOut']}, "
-        + (f"and `npm run eval` evaluates this model on both halves of {mine[0]['pair'] if mine else 'the pair it never saw'} (method v3_blind_unseen)." if unseen else f"which `npm run eval` evaluates this model on (split calibrated_on = {metrics['calibratedOn']})."),
+        + (f"and `npm run eval` evaluates this model on both halves of {mine[0]['pair'] if mine else 'the pair it never saw'} (method v3_blind_unseen)." if unseen else f"which `npm run eval` evaluates this model on (split calibrated_on = {metrics['calibratedOn']}).")),
         f"- Batches: {round(100 * metrics['realFraction'])} % real pairs ({'all from this pair' if own_pair else batch_shares(unseen.group(2) if unseen else None) + ' of them'}), the rest simulated.",
     ]
     if unseen:
@@ -292,13 +319,13 @@ def v3_card(model_id, manifest, splits, eval_command):
     lines += [
         "",
         "## Training",
-        (f"- Command (on a CUDA machine, from the repository root, after `npx tsx scripts/export-v3-training-data.ts` and `/usr/bin/python3 training/pack_device_data.py` here; run by `bash training/gpu_v3_full.sh`): `{command}`" if on_gpu else f"- Command (from the repository root, after `npx tsx scripts/export-v3-training-data.ts`): `{command}`") + "".join(f" Then {line}." for line in renamed),
+        (f"- Command (on a CUDA machine, from the repository root, after `npx tsx scripts/export-v3-training-data.ts` and `/usr/bin/python3 training/pack_device_data.py` here; run by `bash training/gpu_v3_full.sh`): `{command}`" if on_gpu else f"- Command (from the repository root, after `{whole_pair_export(manifest, metrics['pairs'], command)}`): `{command}`" if whole else f"- Command (from the repository root, after `npx tsx scripts/export-v3-training-data.ts`): `{command}`") + "".join(f" Then {line}." for line in renamed),
         f"- {trained}; {done} (the rest is the check below and the export), "
         + (f"on {trained_on}, batch {metrics.get('batch', 12)}, beside the other runs of training/gpu_v3_full.sh (the batches drawn on the CPU). The training data is pack_device_data.py's: the same slices, the transfer's output rounded to whole HU, cropped to the body's box, and the middle 130 of the 269 TCGA B30f slices, so that it travels to the GPU machine; the check below is on those cropped slices." if on_gpu else "on this project's shared 2-core CPU machine, 1 thread, beside another run."),
         f"- Seed {metrics['seed']}, Adam, cosine learning-rate decay over the time budget; last logged: {last_step}."
-        + (f" Fine-tuned from the weights of {metrics['init']} (the three-pair v3 of the same split and size, which never saw an evaluated half either)." if metrics.get("init") else ""),
+        + (f" Fine-tuned from the weights of {metrics['init']} (a three-pair v3 of the same size)." if metrics.get("init") and whole else f" Fine-tuned from the weights of {metrics['init']} (the three-pair v3 of the same split and size, which never saw an evaluated half either)." if metrics.get("init") else ""),
         f"- Losses on what the node delivers (pass-through reproduced): L1 + {losses['gradientDifference']} x image-gradient difference + {losses['noisePowerSpectrum']} x noise-power-spectrum match (L1 of the log radial power of the high-passed output and target, 16 bins)" + (f" + {losses['laa950']} x LAA-950 match (the batch's lung voxels below -950 HU, output against target, soft step)" if losses.get("laa950") else "") + f" + {losses['adversarial']} x least-squares adversarial (patch discriminator, from 25 % of the time budget).",
-        "- PyTorch check at the end of training, on the training halves (seen in training; PSNR and MAE on [-1150, 350]):",
+        f"- PyTorch check at the end of training, on {'the whole pair' if whole else 'the training halves'} (seen in training; PSNR and MAE on [-1150, 350]):",
         *[f"  - {c}" for c in checks],
         "",
         "## Architecture",
@@ -312,7 +339,8 @@ def v3_card(model_id, manifest, splits, eval_command):
         f"- Receptive-field radius: {manifest['receptiveField']['inPlane']} input pixels. Parameters: {metrics['parameters']}; FLOPs per output voxel: {metrics['flopsPerOutputVoxel']}; ONNX opset 17, {size / 1024:.0f} KiB.",
         "",
         f"## Evaluation by the node (`{eval_command}`)",
-        "Evaluated halves, through the node's inference engine after the step it refines; reference: the real soft reconstruction. PSNR, SSIM and MAE on [-1150, 350]; full = body voxels on -1024..3071; bone = reference above 600 HU; LAA-950 difference in percentage points where there is lung.",
+        ("This model's own pair is not held out; the rows are the same recipe's models trained on one half (`harmonize-v3-" + metrics["pairs"] + "-<half>`) and evaluated on the other. " if whole else "")
+        + "Evaluated halves, through the node's inference engine after the step it refines; reference: the real soft reconstruction. PSNR, SSIM and MAE on [-1150, 350]; full = body voxels on -1024..3071; bone = reference above 600 HU; LAA-950 difference in percentage points where there is lung.",
         "",
         *rows,
         "",

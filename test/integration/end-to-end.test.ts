@@ -159,8 +159,10 @@ describe('a chest CT series through the node', () => {
     expect(tags.StudyInstanceUID).toBe(source.StudyInstanceUID);
     expect(tags.ImageType).toMatch(/^DERIVED\\SECONDARY/);
     // The shipped rule applies the site calibration shipped in config/calibrations/ for this scanner and kernel.
-    expect(tags.DerivationDescription).toMatch(/^ct-preprocessing-node: Kernel transfer SIEMENS Sensation 10 B70f->B40f \(calibration [0-9a-f]{8}/);
-    expect(tags.ImageComments).toMatch(/Quality on 8 sampled slices, input -> output, no reference: noise [\d.]+ -> [\d.]+ HU; LAA-950/);
+    // Then the generator v3 shipped for that calibration. Both texts are longer than the 256 characters Orthanc's JSON shows.
+    const derivation = await orthanc.tagValue(derived.Instances[0], '0008-2111');
+    expect(derivation).toMatch(/^ct-preprocessing-node: Kernel transfer SIEMENS Sensation 10 B70f->B40f \(calibration [0-9a-f]{8}.*then refined: Kernel harmonization by model harmonize-v3-siemens-sensation10-b70f-to-b40f@/);
+    expect(await orthanc.tagValue(derived.Instances[0], '0020-4000')).toMatch(/Quality on 8 sampled slices, input -> output, no reference: noise [\d.]+ -> [\d.]+ HU; LAA-950/);
 
     // Orthanc's Lua script does not forward the node's own output back: once the derived series is
     // stable, the only store job Orthanc ran is the one that sent the source series to the node.

@@ -170,3 +170,31 @@ it('a v3 with bodyOnly corrects inside the patient only: the air around the pati
   expect(outsideChanged).toBe(0);
   expect(insideChanged / inside).toBeGreaterThan(0.05);
 }, 120_000);
+
+it("out of the box, the shipped harmonization step runs the shipped v3 of the Philips and Siemens calibrations, and none is shipped for the Toshiba phantom's", async () => {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'ctprep-v3-shipped-'));
+  for (const name of SLICES) await cp(path.join(dataDir, SERIES, name), path.join(work, 'in', 'philips', name));
+  for (const name of SLICES) await cp(path.join(dataDir, 'lung-pet-ct-dx-A0002-siemens-B70f', name), path.join(work, 'in', 'siemens', name));
+  const shipped = JSON.parse(await readFile('config/rules.json', 'utf8')).rules.find((rule: { id: string }) => rule.id === 'harmonize-sharp-chest-ct');
+  // The shipped rule's step, in a rule for any CT: these two series have no BodyPartExamined, which the shipped chest rule requires.
+  const rules = path.join(work, 'rules.json');
+  await writeFile(rules, JSON.stringify({ rules: [{ id: 'h', name: 'h', match: { modality: 'CT' }, steps: shipped.steps, destinations: ['pacs'] }] }));
+  const config = path.join(work, 'node.json');
+  await writeFile(config, JSON.stringify({ rulesFile: rules, calibrationsDir: path.resolve('config/calibrations'), dataDir: path.join(work, 'var'), inference: { modelsDir: path.resolve('models') } }));
+  const output = path.join(work, 'out');
+  const processed = await ctprep(['process', path.join(work, 'in'), output, '--config', config]);
+  expect(processed.code).toBe(0);
+  const provenances: string[] = [];
+  for (const folder of (await readdir(output)).filter((name) => name.endsWith('.h'))) {
+    const [image] = await readImageHeaders(path.join(output, folder, (await readdir(path.join(output, folder)))[0]!));
+    provenances.push(String(image!.header.DerivationDescription));
+  }
+  expect(provenances).toHaveLength(2);
+  expect(provenances.find((text) => text.includes('Kernel transfer Philips'))).toMatch(/then refined: Kernel harmonization by model harmonize-v3-philips-brilliance16-l-to-b@/);
+  expect(provenances.find((text) => text.includes('Kernel transfer SIEMENS'))).toMatch(/then refined: Kernel harmonization by model harmonize-v3-siemens-sensation10-b70f-to-b40f@/);
+
+  // Every shipped calibration is either refined by exactly one shipped v3 or has none on purpose (Toshiba: a 4-slice phantom pair).
+  const manifests = await Promise.all((await readdir('models')).filter((id) => id.startsWith('harmonize-v3-')).map(async (id) => JSON.parse(await readFile(path.join('models', id, 'manifest.json'), 'utf8'))));
+  const calibrated = manifests.filter((manifest) => manifest.calibration).map((manifest) => `${manifest.calibration.manufacturer} ${manifest.calibration.modelName} ${manifest.calibration.sourceKernel}->${manifest.calibration.targetKernel}`);
+  expect(calibrated.sort()).toEqual(['Philips Brilliance16 L->B', 'SIEMENS Sensation 10 B70f->B40f']);
+}, 120_000);
