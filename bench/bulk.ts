@@ -3,8 +3,8 @@
  *
  * Slices per second through the job workers, 1 worker process against 2 (`ctprep worker`, one
  * inference thread each), on one batch of at least 2,000 slices: the shared Siemens A0002 B70f
- * series (30 slices) copied under new UIDs, harmonized by the shipped rules (calibrated kernel
- * transfer) and delivered to a dcmtk storescp that discards what it receives. For each run a fresh
+ * series (30 slices) copied under new UIDs, harmonized by the shipped rules (the calibrated kernel
+ * transfer, then the generator v3 shipped for that calibration) and delivered to a dcmtk storescp that discards what it receives. For each run a fresh
  * receiving node (`ctprep start --no-workers`, PostgreSQL) takes in the whole batch first; then the
  * workers start, and the time from the first job started to the last delivery done is measured, so
  * receiving does not compete with the workers. An even number of series, so two workers end

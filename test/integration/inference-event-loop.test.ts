@@ -36,9 +36,13 @@ describe('inference and the event loop', () => {
       finished = true;
       const latencies = await pings;
       const { seconds } = step.report?.() as { seconds: number };
-      // Each slab takes about seconds / 3 of model time; a blocked loop would hold a request that long.
+      // Each of the 3 slabs takes about seconds / 3 of model time; a loop blocked by them would hold
+      // one request per slab about that long. One slow answer is allowed: on this 2-core machine,
+      // with the other test files running beside it, the scheduler once held one for 427 ms (of 628).
       expect(latencies.length).toBeGreaterThan(10);
-      expect(Math.max(...latencies)).toBeLessThan((seconds / 3) * 1000 * 0.5);
+      const halfSlabMs = (seconds / 3) * 1000 * 0.5;
+      const slow = latencies.filter((ms) => ms >= halfSlabMs).map(Math.round);
+      expect(slow.slice(1)).toEqual([]);
     } finally {
       await engine.close();
       await new Promise((resolve) => server.close(resolve));
