@@ -9,8 +9,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gaussianSoften } from '../src/imaging/gaussian-soften.js';
 import { memorySource } from '../src/imaging/memory-source.js';
-import { fullRange, fullRangeMasks, openFolder, pairByPosition, readAll, withSlices } from './eval-models.js';
-import { calibrationHalves, PAIRS, SPLITS } from './harmonize-pairs.js';
+import { fullRange, fullRangeMasks, readAll, withSlices } from './eval-models.js';
+import { calibrationHalves, openPair, PAIRS, SPLITS } from './harmonize-pairs.js';
 
 const SIGMAS_MM = [0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.4];
 const { values: args } = parseArgs({ options: { data: { type: 'string', default: path.resolve(process.cwd(), '../shared/data/ct') } } });
@@ -18,10 +18,8 @@ const { values: args } = parseArgs({ options: { data: { type: 'string', default:
 console.log(`| evaluated half | ${SIGMAS_MM.map((sigma) => `${sigma} mm`).join(' | ')} |`);
 console.log(`|---|${SIGMAS_MM.map(() => '---').join('|')}|`);
 for (const pair of PAIRS) {
-  const loose = { spacingFraction: Number.POSITIVE_INFINITY };
-  const sharp = await openFolder(path.join(args.data!, pair.sharp), loose);
-  const soft = await openFolder(path.join(args.data!, pair.soft), loose);
-  const halves = calibrationHalves(sharp.geometry, pairByPosition(sharp.geometry, soft.geometry));
+  const { sharp, soft, shared } = await openPair(path.join(args.data!, pair.sharp), path.join(args.data!, pair.soft));
+  const halves = calibrationHalves(sharp.geometry, shared);
   for (const half of SPLITS) {
     const indices = halves[half];
     const sharpSlices = await readAll(sharp, indices.map(([i]) => i));

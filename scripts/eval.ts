@@ -51,9 +51,9 @@ import { globalNoiseIndex } from '../src/imaging/noise.js';
 import { radialFilter } from '../src/imaging/radial-response.js';
 import { createInferenceEngine, type InferenceEngine } from '../src/inference/engine.js';
 import {
-  evaluateSuperResolver, fullRange, fullRangeMasks, modelOutput, openFolder, pairByPosition, readAll, withSlices, type FoldResult,
+  evaluateSuperResolver, fullRange, fullRangeMasks, modelOutput,  readAll, withSlices, type FoldResult,
 } from './eval-models.js';
-import { BLIND_SIGMA_MM, calibrationHalves, evaluatedHalf, PAIRS } from './harmonize-pairs.js';
+import { BLIND_SIGMA_MM, calibrationHalves, evaluatedHalf, openPair, PAIRS } from './harmonize-pairs.js';
 
 /** The figures of one method on one split (the M). */
 export interface Method {
@@ -131,10 +131,8 @@ async function tuneSigma(geometry: SeriesGeometry, sharp: Float32Array[], soft: 
 async function harmonizeSplits(engine: InferenceEngine, log: (line: string) => void): Promise<HarmonizeSplit[]> {
   const splits: HarmonizeSplit[] = [];
   for (const pair of PAIRS) {
-    const loose = { spacingFraction: Number.POSITIVE_INFINITY };
-    const sharp = await openFolder(path.join(args.data!, pair.sharp), loose);
-    const soft = await openFolder(path.join(args.data!, pair.soft), loose);
-    const halves = calibrationHalves(sharp.geometry, pairByPosition(sharp.geometry, soft.geometry));
+    const { sharp, soft, shared } = await openPair(path.join(args.data!, pair.sharp), path.join(args.data!, pair.soft));
+    const halves = calibrationHalves(sharp.geometry, shared);
     const allSharp = await readAll(sharp, Array.from({ length: sharp.sliceCount }, (_, i) => i));
     const v2 = engine.registry.getModel(pair.patient ? V2_FOLD_HOLDING_OUT[pair.patient] : V2_UNSEEN);
     const v2Output = modelOutput(engine, v2, sharp);

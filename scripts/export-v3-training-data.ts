@@ -37,8 +37,8 @@ import { describeSeries } from '../src/inference/accepts.js';
 import { seriesTagsFromHeader } from '../src/route/series-tags.js';
 import { memorySource } from '../src/imaging/memory-source.js';
 import { radialFilter } from '../src/imaging/radial-response.js';
-import { openFolder, pairByPosition, readAll, withSlices } from './eval-models.js';
-import { BLIND_SIGMA_MM, calibrationHalves, PAIRS, SPLITS } from './harmonize-pairs.js';
+import { openFolder, readAll, withSlices } from './eval-models.js';
+import { BLIND_SIGMA_MM, calibrationHalves, openPair, PAIRS, SPLITS } from './harmonize-pairs.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -76,13 +76,6 @@ async function writeEntry(stem: string, geometry: SeriesGeometry, sharpSlices: F
     slices: sharpSlices.length, rows: geometry.rows, columns: geometry.columns,
     pixelSpacingMm: geometry.pixelSpacing, z: geometry.positions.map((p) => p[2]), files, blindSigmaMm: BLIND_SIGMA_MM,
   };
-}
-
-async function openPair(sharpFolder: string, softFolder: string) {
-  const loose = { spacingFraction: Number.POSITIVE_INFINITY };
-  const sharp = await openFolder(sharpFolder, loose);
-  const soft = await openFolder(softFolder, loose);
-  return { sharp, soft, shared: pairByPosition(sharp.geometry, soft.geometry) };
 }
 
 /** eval.ts's pairs, each split into its halves: the training data of the models npm run eval measures. */

@@ -1,4 +1,5 @@
 import type { SeriesGeometry } from '../src/imaging/geometry.js';
+import { openFolder, pairByPosition } from './eval-models.js';
 
 /**
  * The real natural pairs of ../shared/data/ct that npm run eval (scripts/eval.ts) evaluates and
@@ -15,6 +16,17 @@ export const BLIND_SIGMA_MM = 0.6;
 
 export const SPLITS = ['cranial', 'caudal'] as const;
 export type Split = (typeof SPLITS)[number];
+
+/**
+ * A pair's two series (any slice spacing: the phantom's four slices are not contiguous) and the
+ * slices they share ([index in sharp, index in soft], paired by position).
+ */
+export async function openPair(sharpFolder: string, softFolder: string) {
+  const loose = { spacingFraction: Number.POSITIVE_INFINITY };
+  const sharp = await openFolder(sharpFolder, loose);
+  const soft = await openFolder(softFolder, loose);
+  return { sharp, soft, shared: pairByPosition(sharp.geometry, soft.geometry) };
+}
 
 /** The other half: the one a split evaluates on. */
 export function evaluatedHalf(calibratedOn: Split): Split {

@@ -17,8 +17,8 @@ import { memorySource } from '../src/imaging/memory-source.js';
 import { DEFAULT_WINDOW, laa950 } from '../src/imaging/metrics.js';
 import { radialFilter } from '../src/imaging/radial-response.js';
 import { createInferenceEngine } from '../src/inference/engine.js';
-import { modelOutput, openFolder, pairByPosition, readAll } from './eval-models.js';
-import { calibrationHalves, evaluatedHalf, PAIRS, SPLITS } from './harmonize-pairs.js';
+import { modelOutput, readAll } from './eval-models.js';
+import { calibrationHalves, evaluatedHalf, openPair, PAIRS, SPLITS } from './harmonize-pairs.js';
 
 const MIN_LUNG_PIXELS = 5000; // as eval.ts: below it a half has no lung to speak of
 
@@ -51,10 +51,8 @@ function figures(reference: Float32Array[], test: Float32Array[], lungs: Uint8Ar
 const engine = await createInferenceEngine({ modelRoots: [path.resolve('models')], provider: 'cpu', threads: 2, workers: 1 });
 try {
   for (const pair of PAIRS.filter((p) => args.pairs!.split(',').includes(p.key))) {
-    const loose = { spacingFraction: Number.POSITIVE_INFINITY };
-    const sharp = await openFolder(path.join(args.data!, pair.sharp), loose);
-    const soft = await openFolder(path.join(args.data!, pair.soft), loose);
-    const halves = calibrationHalves(sharp.geometry, pairByPosition(sharp.geometry, soft.geometry));
+    const { sharp, soft, shared } = await openPair(path.join(args.data!, pair.sharp), path.join(args.data!, pair.soft));
+    const halves = calibrationHalves(sharp.geometry, shared);
     const allSharp = await readAll(sharp, Array.from({ length: sharp.sliceCount }, (_, i) => i));
     const { rows, columns } = sharp.geometry;
     for (const calibratedOn of SPLITS) {
