@@ -47,7 +47,9 @@ export async function measureQuality(input: SliceSource, output: SliceSource, st
   const factor = out.rows / rows;
   const sameGrid = out.rows === rows && out.columns === columns;
   const scaled = !sameGrid && Number.isInteger(factor) && out.columns === columns * factor;
-  const lungs = lungMask(before, rows, columns).map((mask) => (hasLung(mask) ? mask : new Uint8Array(mask.length)));
+  // Each sampled slice on its own: they lie centimetres apart, so as one volume the lungs of one
+  // slice touch the air around the body in the next, and most of the lung was dropped as outside air.
+  const lungs = before.map((slice) => lungMask([slice], rows, columns)[0]).map((mask) => (hasLung(mask) ? mask : new Uint8Array(mask.length)));
   const lungPixels = lungs.reduce((total, mask) => total + mask.reduce((sum, v) => sum + v, 0), 0);
   const withLung = lungPixels >= MIN_LUNG_PIXELS;
   const afterLaa = withLung && (sameGrid || scaled) ? laa950(after, scaled ? lungs.map((mask) => upsampleMask(mask, rows, columns, factor)) : lungs) : null;

@@ -5,8 +5,11 @@ import { gaussianSoften } from '../../../src/imaging/gaussian-soften.js';
 import { openSeries } from '../../../src/imaging/load-series.js';
 import type { SliceSource } from '../../../src/imaging/slice-source.js';
 import { describeQuality, measureQuality } from '../../../src/jobs/quality-report.js';
+import { lungMask } from '../../../src/imaging/lung-mask.js';
+import { laa950 } from '../../../src/imaging/metrics.js';
 
-const SHARP = path.resolve(process.cwd(), '../shared/data/ct/lung-pet-ct-dx-A0002-siemens-B70f');
+const DATA = path.resolve(process.cwd(), '../shared/data/ct');
+const SHARP = path.join(DATA, 'lung-pet-ct-dx-A0002-siemens-B70f');
 let sharp: SliceSource;
 
 beforeAll(async () => {
@@ -46,5 +49,19 @@ describe('measureQuality on the Siemens B70f series', () => {
     expect(report.calibration).toEqual({ id: '12345678-aaaa-4bbb-8ccc-123456789abc', heldBackMaeHu: 3.4 });
     expect(report.noiseHu.after).toBe(report.noiseHu.before);
     expect(describeQuality(report)).toContain('calibration 12345678, held-back MAE 3.4 HU');
+  });
+});
+
+describe('measureQuality on the lungs of every sampled slice', () => {
+  // The sampled slices lie centimetres apart: as one volume, the lungs of one touched the air
+  // around the body in the next and were dropped (the Philips series had no LAA-950 at all).
+  it.each(['lung-pet-ct-dx-A0001-philips-L', 'lung-pet-ct-dx-A0002-siemens-B70f'])('%s: LAA-950 within 1 pp of the whole volume\'s', async (folder) => {
+    const source = (await openSeries((await readdir(path.join(DATA, folder))).map((name) => path.join(DATA, folder, name)))).source;
+    const whole: Float32Array[] = [];
+    for (let i = 0; i < source.sliceCount; i++) whole.push(await source.readSlice(i));
+    const expected = laa950(whole, lungMask(whole, source.geometry.rows, source.geometry.columns));
+    const { report } = await measureQuality(source, source, []);
+    expect(report.laa950.before).not.toBeNull();
+    expect(Math.abs(report.laa950.before! - expected)).toBeLessThan(1);
   });
 });
