@@ -141,6 +141,7 @@ async function refreshHealth() {
 
 function routingCell(series) {
   const routing = series.routing;
+  if (series.state === 'incomplete') return `not whole: ${series.incompleteReason ?? 'no reason recorded'}; waits for more instances`;
   if (!routing) return series.state === 'receiving' ? 'waiting for the series to complete' : '';
   if (routing.skippedReason) return routing.skippedReason;
   if (routing.matchedRuleIds.length === 0) return `no rule matched (${routing.rulesEvaluated} evaluated)`;
@@ -226,6 +227,7 @@ async function refreshSeriesDetail(uid) {
       el('dt', {}, 'First / last received'), el('dd', {}, `${when(series.firstReceivedAt)} / ${when(series.lastReceivedAt)}`),
       el('dt', {}, 'Routed'), el('dd', {}, series.routedAt ? when(series.routedAt) : 'not yet'),
       series.routingDecision?.skippedReason ? [el('dt', {}, 'Not routed because'), el('dd', {}, series.routingDecision.skippedReason)] : [],
+      series.state === 'incomplete' ? [el('dt', {}, 'Not whole because'), el('dd', {}, series.incompleteReason ?? 'no reason recorded')] : [],
     ),
     el('h3', {}, 'Rules evaluated'),
     table(['Rule', 'Result', 'Why not'], evaluationRows(series.routingDecision), 'Not routed yet.'),

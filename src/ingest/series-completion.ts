@@ -86,9 +86,9 @@ export class SeriesCompletion {
     const problem = spacingProblem(along, this.options.spacing);
     if (!problem) return undefined;
     const at = `${along[problem.index].toFixed(2)} and ${along[problem.index + 1].toFixed(2)} mm`;
-    return problem.kind === 'duplicate'
-      ? `two slices at one position (${at})`
-      : `a gap of ${problem.gap.toFixed(2)} mm between slices at ${at}, the usual gap is ${problem.median.toFixed(2)} mm: slices are missing`;
+    if (problem.kind === 'duplicate') return `two slices at one position (${at})`;
+    const meaning = problem.gap > problem.median ? 'slices are missing' : 'the slices are not evenly spaced (an extra slice, or a sampled series)';
+    return `a gap of ${problem.gap.toFixed(2)} mm between slices at ${at}, the usual gap is ${problem.median.toFixed(2)} mm: ${meaning}`;
   }
 }
 

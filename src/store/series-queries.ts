@@ -22,6 +22,7 @@ interface SeriesRow {
   series_description: string | null;
   calling_ae: string;
   state: SeriesStateName;
+  incomplete_reason: string | null;
   generation: number;
   instance_count: number;
   first_received_at: Date;
@@ -50,6 +51,8 @@ export interface SeriesSummary {
   seriesDescription: string | null;
   callingAeTitle: string;
   state: SeriesStateName;
+  /** Why a series in state incomplete is not whole (a gap, two slices at one position, too few slices). */
+  incompleteReason: string | null;
   generation: number;
   instanceCount: number;
   firstReceivedAt: Date;
@@ -71,7 +74,7 @@ export interface SeriesDetail extends Omit<SeriesSummary, 'jobs'> {
 const seriesColumns = `s.series_instance_uid, s.study_instance_uid, s.patient_id, s.patient_name, s.accession_number,
   s.study_date, s.study_description, s.modality, s.manufacturer,
   s.convolution_kernel, s.rows, s.columns, s.slice_thickness, s.body_part_examined, s.series_description,
-  s.calling_ae, s.state, s.generation, s.instance_count, s.first_received_at, s.last_received_at, s.routed_at, s.routing,
+  s.calling_ae, s.state, s.incomplete_reason, s.generation, s.instance_count, s.first_received_at, s.last_received_at, s.routed_at, s.routing,
   (SELECT json_agg(json_build_object('id', j.id, 'ruleId', j.rule_id, 'state', j.state) ORDER BY j.created_at, j.id)
      FROM jobs j WHERE j.series_instance_uid = s.series_instance_uid) AS job_states`;
 
@@ -94,6 +97,7 @@ function toSeriesSummary(row: SeriesRow): SeriesSummary {
     seriesDescription: row.series_description,
     callingAeTitle: row.calling_ae,
     state: row.state,
+    incompleteReason: row.incomplete_reason,
     generation: row.generation,
     instanceCount: row.instance_count,
     firstReceivedAt: row.first_received_at,

@@ -12,6 +12,7 @@ import { createApi } from '../../src/api/create-api.js';
 import { startApi, type RunningApi } from '../../src/api/start-api.js';
 import { silentLogger } from '../../src/log.js';
 import { beginStepRun, markStepDone, markStepRunning, markStepsFailed } from '../../src/store/job-steps.js';
+import { markIncomplete } from '../../src/store/series.js';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/test-database.js';
 import {
   apiClient, apiDeps, ctHeader, insertDelivery, insertInstance, insertJob, insertRule, insertSeries,
@@ -129,6 +130,19 @@ describe('series', () => {
     expect(sharp.routing).toEqual({ matchedRuleIds: ['harmonize-sharp'], rulesEvaluated: 2 });
     expect(sharp.jobs.map((j: any) => j.state)).toEqual(['failed', 'running']);
     expect(body.series[0].routing).toBeNull();
+  });
+
+  it('says why an incomplete series is not whole, in the list and in its detail', async () => {
+    const reason = 'gap: 2 slices missing between 40.0 and 52.0 mm';
+    await markIncomplete(db, receivingUid, reason);
+    try {
+      const listed = (await call('/api/series?state=incomplete')).body.series;
+      expect(listed.map((s: any) => [s.seriesInstanceUid, s.incompleteReason])).toEqual([[receivingUid, reason]]);
+      expect((await call(`/api/series/${receivingUid}`)).body).toMatchObject({ state: 'incomplete', incompleteReason: reason });
+      expect((await call(`/api/series/${sharpUid}`)).body.incompleteReason).toBeNull();
+    } finally {
+      await db.query(`UPDATE series SET state = 'receiving', incomplete_reason = NULL WHERE series_instance_uid = $1`, [receivingUid]);
+    }
   });
 
   it('filters by state and pages', async () => {

@@ -114,6 +114,7 @@ describe('series completion', () => {
     const check = completion({ minSlices: 3 });
     for (const [uid, positions] of [
       ['1.gap', [0, 2, 4, 8, 10]],
+      ['1.extra', [0, 2, 4, 5, 6, 8]],
       ['1.duplicate', [0, 2, 2, 4]],
       ['1.short', [0, 2]],
       ['1.multiframe', [null]],
@@ -128,6 +129,7 @@ describe('series completion', () => {
     expect(verdicts.complete.sort()).toEqual(['1.multiframe', '1.whole']);
     expect(Object.fromEntries(verdicts.incomplete.map((v) => [v.seriesInstanceUid, v.reason]))).toEqual({
       '1.gap': expect.stringMatching(/gap of 4.00 mm .* usual gap is 2.00 mm: slices are missing/),
+      '1.extra': expect.stringMatching(/gap of 1.00 mm .* usual gap is 2.00 mm: the slices are not evenly spaced/),
       '1.duplicate': expect.stringMatching(/two slices at one position/),
       '1.short': expect.stringMatching(/2 slices, fewer than the 3/),
     });
