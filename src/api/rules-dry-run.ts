@@ -6,6 +6,7 @@ import { ruleSchema, type Rule } from '../route/rule.js';
 import { routeSeries, type RuleEvaluation } from '../route/match-rules.js';
 import { seriesTagsFromHeader, type SeriesTags } from '../route/series-tags.js';
 import { isOwnOutput, type OwnOutputMarks } from '../route/own-output.js';
+import { tagsReadAgain } from '../route/tags-read-again.js';
 import { listRules } from '../store/rules.js';
 import { getSeriesHeader } from '../store/series-queries.js';
 import { notFound } from './http-error.js';
@@ -59,7 +60,7 @@ async function resolveHeader(db: Queryable, body: z.output<typeof dryRunSchema>)
     const uid = seriesUidParam(body.seriesInstanceUid);
     const indexed = await getSeriesHeader(db, uid);
     if (!indexed) throw notFound(`no series ${uid} in the index`);
-    return { header: indexed.tags, callingAeTitle: body.callingAeTitle ?? indexed.callingAeTitle, inDerivedTable: indexed.derived };
+    return { header: await tagsReadAgain(db, uid, indexed.tags), callingAeTitle: body.callingAeTitle ?? indexed.callingAeTitle, inDerivedTable: indexed.derived };
   }
   return { header: { SeriesInstanceUID: DRY_RUN_SERIES_UID, ...body.tags }, callingAeTitle: body.callingAeTitle, inDerivedTable: false };
 }

@@ -88,21 +88,23 @@ function checkKernel(condition: KernelCondition, tags: SeriesTags): Failure {
   return undefined;
 }
 
-function checkDescription(pattern: string, actual: string | undefined): Failure {
-  if (actual === undefined) return missing('SeriesDescription');
-  return regex(pattern).test(actual) ? undefined : `seriesDescription matching /${pattern}/i required, got ${actual}`;
+function checkText(name: string, keyword: string, pattern: string, actual: string | undefined): Failure {
+  if (actual === undefined) return missing(keyword);
+  return regex(pattern).test(actual) ? undefined : `${name} matching /${pattern}/i required, got ${actual}`;
 }
 
 type Conditions = Omit<RuleMatch, 'anyOf'>;
 
 function* failures(match: Conditions, tags: SeriesTags): Generator<Failure> {
-  const { modality, callingAeTitle, manufacturer, bodyPartExamined, seriesDescription } = match;
+  const { modality, callingAeTitle, manufacturer, bodyPartExamined, seriesDescription, protocolName, studyDescription } = match;
   const { convolutionKernel, rows, columns, sliceThickness } = match;
   if (modality) yield checkOneOf('modality', 'Modality', modality, tags.modality);
   if (callingAeTitle) yield checkOneOf('callingAeTitle', 'calling AE title', callingAeTitle, tags.callingAeTitle);
   if (manufacturer) yield checkManufacturer(manufacturer, tags.manufacturer);
   if (bodyPartExamined) yield checkOneOf('bodyPartExamined', 'BodyPartExamined', bodyPartExamined, tags.bodyPartExamined);
-  if (seriesDescription) yield checkDescription(seriesDescription.pattern, tags.seriesDescription);
+  if (seriesDescription) yield checkText('seriesDescription', 'SeriesDescription', seriesDescription.pattern, tags.seriesDescription);
+  if (protocolName) yield checkText('protocolName', 'ProtocolName', protocolName.pattern, tags.protocolName);
+  if (studyDescription) yield checkText('studyDescription', 'StudyDescription', studyDescription.pattern, tags.studyDescription);
   if (convolutionKernel) yield checkKernel(convolutionKernel, tags);
   if (rows !== undefined) yield checkSize('rows', 'Rows', rows, tags.rows);
   if (columns !== undefined) yield checkSize('columns', 'Columns', columns, tags.columns);

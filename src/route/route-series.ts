@@ -8,7 +8,8 @@ import { seriesTagsFromHeader } from './series-tags.js';
 import { isOwnOutput } from './own-output.js';
 import { listRules } from '../store/rules.js';
 import { createJob, supersedeEarlierJobs } from '../store/jobs.js';
-import { isRecordedAsDerived, isWaitingToRoute, lockSeriesToRoute, markRouted, startNextGeneration, type SeriesToRoute } from '../store/series.js';
+import { isRecordedAsDerived, isWaitingToRoute, lockSeriesToRoute, markRouted, mergeSeriesTags, startNextGeneration, type SeriesToRoute } from '../store/series.js';
+import { tagsReadAgain } from './tags-read-again.js';
 import { SeriesState } from '../store/states.js';
 import { enqueueIn, processQueue } from '../queue/queue.js';
 
@@ -58,8 +59,10 @@ export async function routeSeriesAgain(seriesInstanceUid: string, deps: RoutingD
     if (!series) return undefined;
     if (series.state !== SeriesState.Routed) throw new InvalidInputError(`series ${seriesInstanceUid} is ${series.state}: only a complete, routed series can be routed again`);
     if (series.files_removed_at) throw new InvalidInputError(`series ${seriesInstanceUid}: retention removed its files from the spool on ${series.files_removed_at.toISOString()}; send it again from the PACS`);
+    const tags = await tagsReadAgain(tx, seriesInstanceUid, series.tags);
+    await mergeSeriesTags(tx, seriesInstanceUid, tags);
     const generation = await startNextGeneration(tx, seriesInstanceUid);
-    return routeLocked(tx, seriesInstanceUid, { ...series, generation }, deps);
+    return routeLocked(tx, seriesInstanceUid, { ...series, tags, generation }, deps);
   });
   if (routed) deps.log?.info({ series: seriesInstanceUid, generation: routed.generation, jobs: routed.jobIds.length }, 'series routed again');
   return routed;

@@ -65,6 +65,8 @@ const conditionsShape = {
   manufacturer: z.union([nonEmptyString, manyStrings, z.strictObject({ pattern: patternSchema })]).optional(),
   bodyPartExamined: oneOrMany.optional(),
   seriesDescription: z.strictObject({ pattern: patternSchema }).optional(),
+  protocolName: z.strictObject({ pattern: patternSchema }).optional(),
+  studyDescription: z.strictObject({ pattern: patternSchema }).optional(),
   callingAeTitle: oneOrMany.optional(),
 };
 

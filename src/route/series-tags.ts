@@ -15,6 +15,8 @@ export interface SeriesTags {
   modelName?: string;
   bodyPartExamined?: string;
   seriesDescription?: string;
+  protocolName?: string;
+  studyDescription?: string;
   /** The AE title of the peer that sent the series to us. */
   callingAeTitle?: string;
   imageType?: string[];
@@ -86,6 +88,8 @@ export function seriesTagsFromHeader(header: Record<string, unknown>, callingAeT
     modelName: optionalString(header, 'ManufacturerModelName'),
     bodyPartExamined: optionalString(header, 'BodyPartExamined'),
     seriesDescription: optionalString(header, 'SeriesDescription'),
+    protocolName: optionalString(header, 'ProtocolName'),
+    studyDescription: optionalString(header, 'StudyDescription'),
     callingAeTitle: aeTitle === '' ? undefined : aeTitle,
     imageType: optionalStrings(header, 'ImageType'),
     derivedByNode: ownOutput,

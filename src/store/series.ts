@@ -57,6 +57,11 @@ export async function lockSeriesToRoute(db: Queryable, seriesInstanceUid: string
   return rows[0];
 }
 
+/** Merges header tags read again from a file of the series into the tags routing reads. */
+export async function mergeSeriesTags(db: Queryable, seriesInstanceUid: string, tags: Record<string, unknown>): Promise<void> {
+  await db.query('UPDATE series SET tags = tags || $2::jsonb WHERE series_instance_uid = $1', [seriesInstanceUid, JSON.stringify(tags)]);
+}
+
 /** A complete series begins its next generation (to be routed again); returns its number. */
 export async function startNextGeneration(db: Queryable, seriesInstanceUid: string): Promise<number> {
   const { rows } = await db.query<{ generation: number }>('UPDATE series SET generation = generation + 1 WHERE series_instance_uid = $1 RETURNING generation', [seriesInstanceUid]);

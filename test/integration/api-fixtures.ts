@@ -97,12 +97,12 @@ export async function insertSeries(
   );
 }
 
-export async function insertInstance(db: Database, seriesInstanceUid: string, sopInstanceUid: string, sizeBytes: number): Promise<void> {
+export async function insertInstance(db: Database, seriesInstanceUid: string, sopInstanceUid: string, sizeBytes: number, path = '/spool/x.dcm'): Promise<void> {
   await db.query(
     `INSERT INTO instances (sop_instance_uid, series_instance_uid, study_instance_uid, sop_class_uid, transfer_syntax_uid,
        instance_number, path, size_bytes, calling_ae, received_at)
-     VALUES ($1, $2, '1.2.826.0.1.3680043.10.999.1', '1.2.840.10008.5.1.4.1.1.2', '1.2.840.10008.1.2.1', 1, '/spool/x.dcm', $3, 'PACS', now())`,
-    [sopInstanceUid, seriesInstanceUid, sizeBytes],
+     VALUES ($1, $2, '1.2.826.0.1.3680043.10.999.1', '1.2.840.10008.5.1.4.1.1.2', '1.2.840.10008.1.2.1', 1, $4, $3, 'PACS', now())`,
+    [sopInstanceUid, seriesInstanceUid, sizeBytes, path],
   );
 }
 

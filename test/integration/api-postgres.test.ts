@@ -2,6 +2,8 @@
  * The REST API, /metrics and the console against real PostgreSQL, with retries going through
  * src/jobs/retry-job.ts and src/deliver/retry-delivery.ts into a real pg-boss on the same database.
  */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import type PgBoss from 'pg-boss';
 import { pino } from 'pino';
@@ -632,6 +634,26 @@ describe('route again', () => {
     expect(rows.map((row) => row.state)).not.toContain('running');
     const audit = await db.query<{ action: string }>('SELECT action FROM audit_events WHERE subject = $1', [sharpUid]);
     expect(audit.rows.map((row) => row.action)).toContain('series.routed-again');
+  });
+
+  it('reads the tags again from a file of the series: a rule on a keyword indexed since (ProtocolName) matches a series indexed without it', async () => {
+    const folder = path.resolve(process.cwd(), '../shared/data/ct/lung-pet-ct-dx-A0001-philips-L');
+    const file = path.join(folder, (await readdir(folder)).sort()[0]!);
+    const philipsUid = '1.3.6.1.4.1.14519.5.2.1.6655.2359.257508444832901632590301540805';
+    await insertSeries(db, ctHeader(philipsUid, 'L', '5mm', { Manufacturer: 'Philips' }), { state: 'routed', receivedAt: new Date(), instanceCount: 1 });
+    await insertInstance(db, philipsUid, '1.2.826.0.1.3680043.10.999.9.1', 1, file);
+    const rule = { id: 'chest-by-protocol', name: 'Chest by protocol', match: { modality: 'CT', protocolName: { pattern: 'chest' } }, steps: [{ kind: 'gaussian-soften' }], destinations: ['pacs'] };
+    expect((await call('/api/rules/chest-by-protocol', { method: 'PUT', body: rule })).status).toBe(201);
+    try {
+      const dryRun = await call('/api/rules/test', { method: 'POST', body: { seriesInstanceUid: philipsUid } });
+      expect(dryRun.body.seriesTags).toMatchObject({ protocolName: '2 Chest C-/Thorax' });
+      expect(dryRun.body.matchedRuleIds).toContain('chest-by-protocol');
+      const routed = await call(`/api/series/${philipsUid}/route-again`, { method: 'POST' });
+      expect(routed.body.matchedRuleIds).toContain('chest-by-protocol');
+      expect((await call(`/api/series/${philipsUid}`)).body.tags).toMatchObject({ ProtocolName: '2 Chest C-/Thorax', SeriesDescription: '5mm' });
+    } finally {
+      await call('/api/rules/chest-by-protocol', { method: 'DELETE' });
+    }
   });
 
   it('refuses a series still being received (409), an unknown one (404) and a malformed UID (400)', async () => {

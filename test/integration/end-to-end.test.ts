@@ -235,11 +235,8 @@ describe('a chest CT series through the node', () => {
   it('finishes a job after the node was restarted between receiving and processing', async () => {
     await node.stop();
     node = await startNode(nodeConfig(), { log: silentLogger(), runWorkers: false });
-    // The Philips export says nothing of the body part; this site's does (the chest rules ask for it).
-    const philipsDir = path.join(workDir, 'philips-chest');
-    await cp(philipsSharpSeries, philipsDir, { recursive: true });
-    const files = await filesOf(philipsDir);
-    for (const file of files) await run('dcmodify', ['-nb', '-i', '(0018,0015)=CHEST', file]);
+    // The Philips export says nothing of the body part, and "5mm" in SeriesDescription: the chest rules route it by its ProtocolName.
+    const files = await filesOf(philipsSharpSeries);
     const uid = (await headerOf(files[0]!)).SeriesInstanceUID as string;
     await storescu(nodePort, 'CTPREP', files);
     await waitFor('the Philips L series to be routed to a queued job', async () => {

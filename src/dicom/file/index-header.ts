@@ -21,6 +21,7 @@ export const seriesHeaderKeywords = [
   'SliceThickness',
   'BodyPartExamined',
   'SeriesDescription',
+  'ProtocolName',
   'SeriesNumber',
   'ImageType',
   'DerivationDescription',

@@ -13,7 +13,7 @@ type ValueKind = 'string' | 'number' | 'uint16' | 'person-name';
 export interface IndexTag {
   readonly tag: string;
   readonly kind: ValueKind;
-  /** What dcmjs naturalizes an empty value of this tag to, where that is not "no values" (SH gives ''). */
+  /** What dcmjs naturalizes an empty value of this tag to, where that is not "no values" (SH and LO give ''). */
   readonly empty?: '';
 }
 
@@ -39,6 +39,7 @@ export const INDEX_TAGS = {
   SliceThickness: { tag: 'x00180050', kind: 'number' },
   BodyPartExamined: { tag: 'x00180015', kind: 'string' },
   SeriesDescription: { tag: 'x0008103e', kind: 'string' },
+  ProtocolName: { tag: 'x00181030', kind: 'string', empty: '' },
   SeriesNumber: { tag: 'x00200011', kind: 'number' },
   ImageType: { tag: 'x00080008', kind: 'string' },
   DerivationDescription: { tag: 'x00082111', kind: 'string' },

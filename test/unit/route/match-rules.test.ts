@@ -13,6 +13,8 @@ const sharpSiemens: SeriesTags = {
   manufacturer: 'SIEMENS',
   bodyPartExamined: 'CHEST',
   seriesDescription: 'ThoraxRoutine  8.0.0  B70f',
+  protocolName: 'AThoraxRoutine',
+  studyDescription: 'Thorax^AThoraxRoutine (Adult)',
   callingAeTitle: 'ORTHANC',
   imageType: ['ORIGINAL', 'PRIMARY', 'AXIAL'],
   derivedByNode: false,
@@ -49,6 +51,8 @@ describe('routeSeries: each condition kind', () => {
     ['manufacturer pattern', { manufacturer: { pattern: '^siem' } }, { manufacturer: { pattern: 'philips' } }],
     ['body part', { bodyPartExamined: ['chest', 'lung'] }, { bodyPartExamined: 'HEAD' }],
     ['series description', { seriesDescription: { pattern: 'thorax' } }, { seriesDescription: { pattern: '^lung' } }],
+    ['protocol name', { protocolName: { pattern: 'thorax' } }, { protocolName: { pattern: '^head' } }],
+    ['study description', { studyDescription: { pattern: '^thorax' } }, { studyDescription: { pattern: 'abdomen' } }],
     ['calling AE title', { callingAeTitle: 'orthanc' }, { callingAeTitle: ['SCANNER1'] }],
     ['empty match', {}, { modality: 'MR' }],
   ])('%s', (_name, matching, failing) => {

@@ -43,7 +43,7 @@ it('parses, with the calibrated harmonization enabled by default and the others 
 it.each([
   ['lung-pet-ct-dx-A0002-siemens-B70f', ['harmonize-sharp-chest-ct']],
   ['lung-pet-ct-dx-A0002-siemens-B40f', []],
-  ['lung-pet-ct-dx-A0001-philips-L', []],
+  ['lung-pet-ct-dx-A0001-philips-L', ['harmonize-sharp-chest-ct']],
   ['tcga-thca-DE-A4MA-siemens-B30f', []],
   ['toshiba-phantom-FC51', []],
 ])('as shipped, routes %s to %j', (series, expected) => {
@@ -51,15 +51,17 @@ it.each([
 });
 
 it('harmonizes a sharp series only with evidence of a chest: a head series and an unlabelled one are left alone, and say why', () => {
-  const head = { ...firstHeader('lung-pet-ct-dx-A0002-siemens-B70f'), BodyPartExamined: 'HEAD', SeriesDescription: 'Head 1.0 B70f' };
+  const head = { ...firstHeader('lung-pet-ct-dx-A0002-siemens-B70f'), BodyPartExamined: 'HEAD', SeriesDescription: 'Head 1.0 B70f', ProtocolName: 'HeadSeq' };
   const decision = routeSeries(rules, seriesTagsFromHeader(head, 'ORTHANC', false));
   expect(decision.matched).toEqual([]);
   expect(decision.evaluations.find((evaluation) => evaluation.ruleId === 'harmonize-sharp-chest-ct')?.failedCondition).toMatch(
-    /^none of the alternatives holds: bodyPartExamined one of \[CHEST, .*\] required, got HEAD; or seriesDescription matching .* required, got Head 1.0 B70f$/,
+    /^none of the alternatives holds: bodyPartExamined one of \[CHEST, .*\] required, got HEAD; or seriesDescription matching .* required, got Head 1.0 B70f; or protocolName matching .* required, got HeadSeq$/,
   );
-  const philips = routeSeries(rules, tagsOf('lung-pet-ct-dx-A0001-philips-L'));
-  expect(philips.evaluations[0].failedCondition).toMatch(/series has no BodyPartExamined; or seriesDescription matching .* required, got 5mm/);
-  const described = { ...firstHeader('lung-pet-ct-dx-A0001-philips-L'), SeriesDescription: 'Thorax 5mm L' };
+  // The Philips export has no BodyPartExamined and a SeriesDescription of "5mm"; its ProtocolName says chest.
+  const { ProtocolName: _protocol, ...unlabelled } = firstHeader('lung-pet-ct-dx-A0001-philips-L');
+  const philips = routeSeries(rules, seriesTagsFromHeader(unlabelled, 'ORTHANC', false));
+  expect(philips.evaluations[0].failedCondition).toMatch(/series has no BodyPartExamined; or seriesDescription matching .* required, got 5mm; or series has no ProtocolName$/);
+  const described = { ...unlabelled, SeriesDescription: 'Thorax 5mm L' };
   expect(routeSeries(rules, seriesTagsFromHeader(described, 'ORTHANC', false)).matched.map((match) => match.rule.id)).toEqual(['harmonize-sharp-chest-ct']);
 });
 

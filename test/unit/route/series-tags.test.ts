@@ -21,15 +21,17 @@ describe('seriesTagsFromHeader on the real series', () => {
       modelName: 'Sensation 10',
       bodyPartExamined: 'CHEST',
       seriesDescription: 'ThoraxRoutine  8.0.0  B70f',
+      protocolName: 'AThoraxRoutine',
+      studyDescription: 'Thorax^AThoraxRoutine (Adult)',
       callingAeTitle: 'ORTHANC',
       imageType: ['ORIGINAL', 'PRIMARY', 'AXIAL', 'CT_SOM5 SPI'],
       derivedByNode: false,
     });
   });
 
-  it('reads the Philips L header, which has no BodyPartExamined', () => {
+  it('reads the Philips L header, which has no BodyPartExamined but names the chest in its protocol and study', () => {
     const tags = tagsOf(firstHeader('lung-pet-ct-dx-A0001-philips-L'), undefined);
-    expect(tags).toMatchObject({ modality: 'CT', convolutionKernel: ['L'], manufacturer: 'Philips', sliceThickness: 5 });
+    expect(tags).toMatchObject({ modality: 'CT', convolutionKernel: ['L'], manufacturer: 'Philips', sliceThickness: 5, seriesDescription: '5mm', protocolName: '2 Chest C-/Thorax', studyDescription: 'Chest' });
     expect(tags.bodyPartExamined).toBeUndefined();
     expect(tags.callingAeTitle).toBeUndefined();
   });
