@@ -18,6 +18,16 @@ const V3 = 'harmonize-v3-cranial';
 const SERIES = 'lung-pet-ct-dx-A0001-philips-L';
 const SLICES = ['1-02.dcm', '1-03.dcm', '1-04.dcm', '1-05.dcm'];
 
+/** The DerivationDescription of each derived series that `process` wrote to `output` for the rule `ruleId`. */
+async function provenancesIn(output: string, ruleId: string): Promise<string[]> {
+  const provenances: string[] = [];
+  for (const folder of (await readdir(output)).filter((name) => name.endsWith(`.${ruleId}`))) {
+    const [image] = await readImageHeaders(path.join(output, folder, (await readdir(path.join(output, folder)))[0]!));
+    provenances.push(String(image!.header.DerivationDescription));
+  }
+  return provenances;
+}
+
 async function derivedSlices(folder: string): Promise<Float32Array[]> {
   const files = (await readdir(folder)).map((name) => path.join(folder, name));
   const { source } = await openSeries(files);
@@ -122,12 +132,7 @@ it('refine "per-calibration" runs the v3 trained for the series\' own calibratio
   const output = path.join(work, 'out');
   const processed = await ctprep(['process', path.join(work, 'in'), output, '--config', config]);
   expect(processed.code).toBe(0);
-  const provenances: string[] = [];
-  for (const folder of (await readdir(output)).filter((name) => name.endsWith('.h'))) {
-    const files = await readdir(path.join(output, folder));
-    const [image] = await readImageHeaders(path.join(output, folder, files[0]!));
-    provenances.push(String(image!.header.DerivationDescription));
-  }
+  const provenances = await provenancesIn(output, 'h');
   expect(provenances).toHaveLength(2);
   const philips = provenances.find((text) => text.includes('Kernel transfer Philips'));
   const siemens = provenances.find((text) => text.includes('Kernel transfer SIEMENS'));
@@ -171,24 +176,17 @@ it('a v3 with bodyOnly corrects inside the patient only: the air around the pati
   expect(insideChanged / inside).toBeGreaterThan(0.05);
 }, 120_000);
 
-it("out of the box, the shipped harmonization step runs the shipped v3 of the Philips and Siemens calibrations, and none is shipped for the Toshiba phantom's", async () => {
+it("out of the box, the shipped rules run the shipped v3 of the Philips and Siemens calibrations, and none is shipped for the Toshiba phantom's", async () => {
   const work = await mkdtemp(path.join(os.tmpdir(), 'ctprep-v3-shipped-'));
   for (const name of SLICES) await cp(path.join(dataDir, SERIES, name), path.join(work, 'in', 'philips', name));
   for (const name of SLICES) await cp(path.join(dataDir, 'lung-pet-ct-dx-A0002-siemens-B70f', name), path.join(work, 'in', 'siemens', name));
-  const shipped = JSON.parse(await readFile('config/rules.json', 'utf8')).rules.find((rule: { id: string }) => rule.id === 'harmonize-sharp-chest-ct');
-  // The shipped rule's step, in a rule for any CT: these two series have no BodyPartExamined, which the shipped chest rule requires.
-  const rules = path.join(work, 'rules.json');
-  await writeFile(rules, JSON.stringify({ rules: [{ id: 'h', name: 'h', match: { modality: 'CT' }, steps: shipped.steps, destinations: ['pacs'] }] }));
+  // The shipped rules as they are: the Siemens series says CHEST in BodyPartExamined, the Philips one chest in its ProtocolName.
   const config = path.join(work, 'node.json');
-  await writeFile(config, JSON.stringify({ rulesFile: rules, calibrationsDir: path.resolve('config/calibrations'), dataDir: path.join(work, 'var'), inference: { modelsDir: path.resolve('models') } }));
+  await writeFile(config, JSON.stringify({ rulesFile: path.resolve('config/rules.json'), calibrationsDir: path.resolve('config/calibrations'), dataDir: path.join(work, 'var'), inference: { modelsDir: path.resolve('models') } }));
   const output = path.join(work, 'out');
   const processed = await ctprep(['process', path.join(work, 'in'), output, '--config', config]);
   expect(processed.code).toBe(0);
-  const provenances: string[] = [];
-  for (const folder of (await readdir(output)).filter((name) => name.endsWith('.h'))) {
-    const [image] = await readImageHeaders(path.join(output, folder, (await readdir(path.join(output, folder)))[0]!));
-    provenances.push(String(image!.header.DerivationDescription));
-  }
+  const provenances = await provenancesIn(output, 'harmonize-sharp-chest-ct');
   expect(provenances).toHaveLength(2);
   expect(provenances.find((text) => text.includes('Kernel transfer Philips'))).toMatch(/then refined: Kernel harmonization by model harmonize-v3-philips-brilliance16-l-to-b@/);
   expect(provenances.find((text) => text.includes('Kernel transfer SIEMENS'))).toMatch(/then refined: Kernel harmonization by model harmonize-v3-siemens-sensation10-b70f-to-b40f@/);
