@@ -10,7 +10,7 @@ import { defaultStepKinds, stepSpecProblems, type StepRegistry } from '../jobs/s
 import type { Logger } from '../log.js';
 import { startQueue } from '../queue/queue.js';
 import { assertRuleReferences, loadRulesFile, type KnownRuleReferences } from '../route/load-rules.js';
-import { seedRules } from '../store/rules.js';
+import { rulesDifferingFromSeed, seedRules } from '../store/rules.js';
 import type { StopList } from './stop-list.js';
 import { readCalibrationFolder } from '../calibrate/index.js';
 import { saveCalibration } from '../store/calibrations.js';
@@ -67,6 +67,10 @@ async function seedFromConfiguration(config: NodeConfig, db: Database, reference
     assertRuleReferences(seed, references);
     const seeded = await seedRules(db, seed);
     if (seeded > 0) log.info({ rules: seeded, file: config.rulesFile }, 'routing rules seeded');
+    const differing = seeded > 0 ? [] : await rulesDifferingFromSeed(db, seed);
+    if (differing.length > 0) {
+      log.info({ rules: differing, file: config.rulesFile }, 'the rules file differs from the rules in the database, which are the ones used (the file only seeds an empty table): compare them in the console or GET /api/rules');
+    }
   }
   const imported = await importCalibrations(db, config.calibrationsDir);
   if (imported > 0) log.info({ calibrations: imported, folder: config.calibrationsDir }, 'kernel calibrations imported');

@@ -12,6 +12,15 @@ export async function seedRules(db: Database, seed: readonly Rule[]): Promise<nu
   });
 }
 
+/**
+ * Ids of the seed's rules that the database holds with another definition, or not at all: after an
+ * upgrade the shipped file may have changed, and the database's rules are the ones used.
+ */
+export async function rulesDifferingFromSeed(db: Queryable, seed: readonly Rule[]): Promise<string[]> {
+  const stored = new Map((await listRules(db)).map((rule) => [rule.id, JSON.stringify(rule)]));
+  return seed.filter((rule) => stored.get(rule.id) !== JSON.stringify(ruleSchema.parse(rule))).map((rule) => rule.id);
+}
+
 export async function listRules(db: Queryable): Promise<Rule[]> {
   const { rows } = await db.query<{ definition: unknown }>('SELECT definition FROM rules ORDER BY created_at, id');
   return parseRules(rows.map((row) => row.definition));
