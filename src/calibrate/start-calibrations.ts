@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import { calibrateQueue, type CalibrateJobData } from '../queue/queue.js';
 import { workOn, type Working } from '../queue/work.js';
 import { recordAudit } from '../store/audit-events.js';
-import { jobsAwaitingCalibration, naturalPairCandidates, saveCalibration } from '../store/calibrations.js';
+import { jobsAwaitingCalibration, naturalPairCandidates, saveCalibration, seriesToRedoWithCalibration } from '../store/calibrations.js';
 import { seriesFiles } from '../store/instances.js';
 import { calibratePair } from './calibrate-pair.js';
 import { describeCalibration, NO_CALIBRATION } from './calibration.js';
@@ -17,6 +17,8 @@ export interface CalibrationDeps {
   log: Logger;
   /** Runs a failed job again (jobs/retry-job.ts, handed in: jobs come after calibration). */
   retryJob(jobId: string): Promise<unknown>;
+  /** Routes a complete series again as its next generation (route/route-series.ts); `because` is recorded on the jobs it supersedes. */
+  routeAgain(seriesInstanceUid: string, because: string): Promise<unknown>;
 }
 
 /** After a series is complete: queues a calibration for each series that may be its natural pair. */
@@ -35,8 +37,9 @@ export function startCalibrations(deps: CalibrationDeps, settings: { pollingInte
 }
 
 /**
- * Fits the kernel transfer of two series when they are a natural pair, stores it and retries the
- * jobs that refused for want of it; when they are not, records why in the audit trail.
+ * Fits the kernel transfer of two series when they are a natural pair, stores it, retries the jobs
+ * that refused for want of it and routes again the series of that acquisition that a fallback
+ * made; when they are not a pair, records why in the audit trail.
  */
 export async function calibrateSeries({ seriesInstanceUids }: CalibrateJobData, deps: CalibrationDeps): Promise<void> {
   const [a, b] = await Promise.all(seriesInstanceUids.map(async (uid) => (await Promise.all((await seriesFiles(deps.db, uid)).map(readImageHeaders))).flat()));
@@ -51,9 +54,22 @@ export async function calibrateSeries({ seriesInstanceUids }: CalibrateJobData, 
   await saveCalibration(deps.db, calibration);
   await recordAudit(deps.db, { at: deps.clock(), actor: 'node', action: 'calibration.fitted', subject, detail: { calibration: calibration.id, fitQuality: calibration.fitQuality } });
   deps.log.info({ calibration: calibration.id, fit: calibration.fitQuality.transfer }, `calibrated ${describeCalibration(calibration)}`);
+  // Asked before the refused jobs are retried, so that a retried job a worker has already taken is not among them.
+  const redo = await seriesToRedoWithCalibration(deps.db, calibration);
   for (const jobId of await jobsAwaitingCalibration(deps.db, calibration, NO_CALIBRATION)) {
     await deps.retryJob(jobId);
     await recordAudit(deps.db, { at: deps.clock(), actor: 'node', action: 'job.retried', subject: jobId, detail: { because: `calibration ${calibration.id}` } });
+  }
+  // The sharp series of a pair usually completes first, and the rule's fallback ran on it before its
+  // soft partner arrived: its derived series is made again with the calibration of its own acquisition.
+  for (const seriesInstanceUid of redo) {
+    try {
+      await deps.routeAgain(seriesInstanceUid, `calibration ${calibration.id} of its own acquisition was fitted`);
+    } catch (error) {
+      deps.log.warn({ err: error, series: seriesInstanceUid, calibration: calibration.id }, 'could not route the series again with the new calibration');
+      continue;
+    }
+    await recordAudit(deps.db, { at: deps.clock(), actor: 'node', action: 'series.routed-again', subject: seriesInstanceUid, detail: { because: `calibration ${calibration.id}` } });
   }
 }
 

@@ -13,6 +13,7 @@ import { retryJob, startJobs } from '../jobs/index.js';
 import type { Logger } from '../log.js';
 import type { Holder } from '../queue/heartbeat.js';
 import { startRecovery } from '../queue/index.js';
+import { routeSeriesAgain } from '../route/index.js';
 import type { Storage } from './start-storage.js';
 import type { StopList } from './stop-list.js';
 
@@ -41,7 +42,8 @@ export async function startProcessing(config: NodeConfig, storage: Storage, runW
   });
   stops.add(() => jobs.stop());
   const retry = (jobId: string) => retryJob(db, boss, jobId, clock(), holder.staleMs);
-  const calibrating = await startCalibrations({ db, boss, clock, log, retryJob: retry }, { pollingIntervalSeconds: POLLING_INTERVAL_SECONDS });
+  const routeAgain = (seriesInstanceUid: string, because: string) => routeSeriesAgain(seriesInstanceUid, { db, boss, ...config.derive, clock, log }, because);
+  const calibrating = await startCalibrations({ db, boss, clock, log, retryJob: retry, routeAgain }, { pollingIntervalSeconds: POLLING_INTERVAL_SECONDS });
   stops.add(() => calibrating.stop());
   const send: SendFiles = async (request) => sendInstances({ ...request, destination: await destinationPeer(request.destinationName, request.destination) });
   const deliveries = await startDeliveries(

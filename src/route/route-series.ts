@@ -53,7 +53,7 @@ export async function routeCompleteSeries(seriesInstanceUid: string, deps: Routi
  * its next generation, so the new jobs supersede the earlier ones. Refuses a series that is not
  * complete (InvalidInputError), and answers undefined for an unknown one.
  */
-export async function routeSeriesAgain(seriesInstanceUid: string, deps: RoutingDeps): Promise<RoutedSeries | undefined> {
+export async function routeSeriesAgain(seriesInstanceUid: string, deps: RoutingDeps, because = 'the series was routed again by the rules as they are now'): Promise<RoutedSeries | undefined> {
   const routed = await deps.db.transaction(async (tx) => {
     const series = await lockSeriesToRoute(tx, seriesInstanceUid);
     if (!series) return undefined;
@@ -62,7 +62,7 @@ export async function routeSeriesAgain(seriesInstanceUid: string, deps: RoutingD
     const tags = await tagsReadAgain(tx, seriesInstanceUid, series.tags);
     await mergeSeriesTags(tx, seriesInstanceUid, tags);
     const generation = await startNextGeneration(tx, seriesInstanceUid);
-    return routeLocked(tx, seriesInstanceUid, { ...series, tags, generation }, deps);
+    return routeLocked(tx, seriesInstanceUid, { ...series, tags, generation }, deps, because);
   });
   if (routed) deps.log?.info({ series: seriesInstanceUid, generation: routed.generation, jobs: routed.jobIds.length }, 'series routed again');
   return routed;
@@ -72,18 +72,19 @@ function routeInTransaction(seriesInstanceUid: string, deps: RoutingDeps): Promi
   return deps.db.transaction(async (tx) => {
     const series = await lockSeriesToRoute(tx, seriesInstanceUid);
     if (!isWaitingToRoute(series)) return undefined;
-    return routeLocked(tx, seriesInstanceUid, series, deps);
+    return routeLocked(tx, seriesInstanceUid, series, deps, 'more instances of the series arrived after this job started');
   });
 }
 
-async function routeLocked(tx: Queryable, seriesInstanceUid: string, series: SeriesToRoute, deps: RoutingDeps): Promise<RoutedSeries> {
+/** `because`: why jobs of an earlier generation, if any, are superseded. */
+async function routeLocked(tx: Queryable, seriesInstanceUid: string, series: SeriesToRoute, deps: RoutingDeps, because: string): Promise<RoutedSeries> {
   const recorded = await isRecordedAsDerived(tx, seriesInstanceUid);
   const tags = seriesTagsFromHeader(series.tags, series.calling_ae, isOwnOutput(series.tags, deps, recorded));
   const decision = routeSeries(await listRules(tx), tags);
   const now = deps.clock();
 
   await markRouted(tx, seriesInstanceUid, decision, now);
-  await supersedeEarlierJobs(tx, seriesInstanceUid, series.generation, now);
+  await supersedeEarlierJobs(tx, seriesInstanceUid, series.generation, now, because);
 
   const jobIds: string[] = [];
   for (const { rule } of decision.matched) {

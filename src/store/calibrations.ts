@@ -80,6 +80,38 @@ export async function naturalPairCandidates(db: Queryable, seriesInstanceUid: st
   return rows.map((row) => row.series_instance_uid);
 }
 
+/**
+ * Series of the calibration's scanner and source kernel, in the studies of the pair it was fitted
+ * on, whose current job ran a kernel-transfer step's fallback (done), or runs a kernel-transfer step
+ * now (it may have looked for a calibration before this one was stored): they are routed again, so
+ * that the fallback's derived series of that very acquisition is replaced by the calibrated one.
+ */
+export async function seriesToRedoWithCalibration(db: Queryable, calibration: Calibration): Promise<string[]> {
+  const { rows } = await db.query<{ series_instance_uid: string }>(
+    `SELECT DISTINCT s.series_instance_uid FROM series s
+       JOIN jobs j ON j.series_instance_uid = s.series_instance_uid AND j.series_generation = s.generation
+      WHERE s.study_instance_uid IN (SELECT study_instance_uid FROM series WHERE series_instance_uid IN ($1, $2))
+        AND s.state = $3 AND s.files_removed_at IS NULL
+        AND s.manufacturer IS NOT DISTINCT FROM $4 AND s.tags->>'ManufacturerModelName' IS NOT DISTINCT FROM $5
+        AND s.convolution_kernel = $6
+        AND EXISTS (SELECT 1 FROM jsonb_array_elements(j.steps) step
+                     WHERE step->>'kind' = 'kernel-transfer'
+                       AND ((j.state = $7 AND step->'report' ? 'fallback') OR j.state = $8))
+      ORDER BY s.series_instance_uid`,
+    [
+      calibration.provenance.sourceSeriesInstanceUid,
+      calibration.provenance.targetSeriesInstanceUid,
+      SeriesState.Routed,
+      calibration.scanner.manufacturer,
+      calibration.scanner.modelName,
+      calibration.sourceKernel,
+      JobState.Done,
+      JobState.Running,
+    ],
+  );
+  return rows.map((row) => row.series_instance_uid);
+}
+
 /** Failed jobs that refused for want of a calibration of this scanner and kernel (retried once one exists). */
 export async function jobsAwaitingCalibration(db: Queryable, calibration: Calibration, noCalibrationMessage: string): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(

@@ -122,13 +122,15 @@ export async function updateJob(db: Queryable, jobId: string, changes: JobChange
   return rowCount > 0;
 }
 
-/** Jobs of an earlier generation stop where they are, with their pending deliveries; a running one checks before it delivers. */
-export async function supersedeEarlierJobs(db: Queryable, seriesInstanceUid: string, generation: number, now: Date): Promise<void> {
+/**
+ * Jobs of an earlier generation stop where they are, with their pending deliveries; a running one
+ * checks before it delivers. `because` says why a new generation was made.
+ */
+export async function supersedeEarlierJobs(db: Queryable, seriesInstanceUid: string, generation: number, now: Date, because: string): Promise<void> {
   await db.query(
-    `UPDATE jobs SET state = $4, updated_at = $3,
-       error = COALESCE(error, 'superseded: more instances of the series arrived after this job started')
+    `UPDATE jobs SET state = $4, updated_at = $3, error = COALESCE(error, 'superseded: ' || $6)
      WHERE series_instance_uid = $1 AND series_generation < $2 AND state = ANY($5::text[])`,
-    [seriesInstanceUid, generation, now, JobState.Superseded, [JobState.Queued, JobState.Running, JobState.Delivering]],
+    [seriesInstanceUid, generation, now, JobState.Superseded, [JobState.Queued, JobState.Running, JobState.Delivering], because],
   );
   await db.query(
     `UPDATE deliveries SET state = $4, updated_at = $3
