@@ -82,7 +82,7 @@ export async function naturalPairCandidates(db: Queryable, seriesInstanceUid: st
 
 /**
  * Series of the calibration's scanner and source kernel, in the studies of the pair it was fitted
- * on, whose current job ran a kernel-transfer step's fallback (done), or runs a kernel-transfer step
+ * on, whose current job ran a kernel-transfer step's fallback (delivering or done), or runs a kernel-transfer step
  * now (it may have looked for a calibration before this one was stored): they are routed again, so
  * that the fallback's derived series of that very acquisition is replaced by the calibrated one.
  */
@@ -96,7 +96,7 @@ export async function seriesToRedoWithCalibration(db: Queryable, calibration: Ca
         AND s.convolution_kernel = $6
         AND EXISTS (SELECT 1 FROM jsonb_array_elements(j.steps) step
                      WHERE step->>'kind' = 'kernel-transfer'
-                       AND ((j.state = $7 AND step->'report' ? 'fallback') OR j.state = $8))
+                       AND ((j.state = ANY($7::text[]) AND step->'report' ? 'fallback') OR j.state = $8))
       ORDER BY s.series_instance_uid`,
     [
       calibration.provenance.sourceSeriesInstanceUid,
@@ -105,7 +105,7 @@ export async function seriesToRedoWithCalibration(db: Queryable, calibration: Ca
       calibration.scanner.manufacturer,
       calibration.scanner.modelName,
       calibration.sourceKernel,
-      JobState.Done,
+      [JobState.Delivering, JobState.Done],
       JobState.Running,
     ],
   );
