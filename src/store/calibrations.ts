@@ -82,9 +82,9 @@ export async function naturalPairCandidates(db: Queryable, seriesInstanceUid: st
 
 /**
  * Series of the calibration's scanner and source kernel, in the studies of the pair it was fitted
- * on, whose current job ran a kernel-transfer step's fallback (delivering or done), or runs a kernel-transfer step
- * now (it may have looked for a calibration before this one was stored): they are routed again, so
- * that the fallback's derived series of that very acquisition is replaced by the calibrated one.
+ * on, whose current job ran a kernel-transfer step's fallback (delivering or done), or runs a
+ * kernel-transfer step now (it may have looked for a calibration before this one was stored): they
+ * are routed again, so that the calibrated derived series of that acquisition replaces the fallback's.
  */
 export async function seriesToRedoWithCalibration(db: Queryable, calibration: Calibration): Promise<string[]> {
   const { rows } = await db.query<{ series_instance_uid: string }>(
