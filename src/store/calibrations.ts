@@ -83,8 +83,9 @@ export async function naturalPairCandidates(db: Queryable, seriesInstanceUid: st
 /**
  * Series of the calibration's scanner and source kernel, in the studies of the pair it was fitted
  * on, whose current job ran a kernel-transfer step's fallback (delivering or done), or runs a
- * kernel-transfer step now (it may have looked for a calibration before this one was stored): they
- * are routed again, so that the calibrated derived series of that acquisition replaces the fallback's.
+ * kernel-transfer step now while this is the scanner's first calibration of that kernel (it may
+ * have looked before this one was stored, and found none): they are routed again, so that the
+ * calibrated derived series of that acquisition replaces the fallback's.
  */
 export async function seriesToRedoWithCalibration(db: Queryable, calibration: Calibration): Promise<string[]> {
   const { rows } = await db.query<{ series_instance_uid: string }>(
@@ -96,7 +97,9 @@ export async function seriesToRedoWithCalibration(db: Queryable, calibration: Ca
         AND s.convolution_kernel = $6
         AND EXISTS (SELECT 1 FROM jsonb_array_elements(j.steps) step
                      WHERE step->>'kind' = 'kernel-transfer'
-                       AND ((j.state = ANY($7::text[]) AND step->'report' ? 'fallback') OR j.state = $8))
+                       AND ((j.state = ANY($7::text[]) AND step->'report' ? 'fallback')
+                            OR (j.state = $8 AND NOT EXISTS (SELECT 1 FROM calibrations c
+                                 WHERE c.manufacturer = $4 AND c.model_name = $5 AND c.source_kernel = $6 AND c.id <> $9))))
       ORDER BY s.series_instance_uid`,
     [
       calibration.provenance.sourceSeriesInstanceUid,
@@ -107,6 +110,7 @@ export async function seriesToRedoWithCalibration(db: Queryable, calibration: Ca
       calibration.sourceKernel,
       [JobState.Delivering, JobState.Done],
       JobState.Running,
+      calibration.id,
     ],
   );
   return rows.map((row) => row.series_instance_uid);
