@@ -28,9 +28,16 @@ const MIN_LUNG_PIXELS = 5000;
 
 /**
  * Computes the report on up to SAMPLE_SLICES evenly spread slices and returns, with it, the output
- * as a source that hands out those already computed slices from memory (once each).
+ * as a source that hands out those already computed slices from memory (once each). `scaledFrom`
+ * is what the super-resolution step was given, where a step before it changed the input (a
+ * harmonization): data consistency is that step's, measured against its own input.
  */
-export async function measureQuality(input: SliceSource, output: SliceSource, stepReports: readonly (Record<string, unknown> | undefined)[]): Promise<{ report: QualityReport; output: SliceSource }> {
+export async function measureQuality(
+  input: SliceSource,
+  output: SliceSource,
+  stepReports: readonly (Record<string, unknown> | undefined)[],
+  scaledFrom: SliceSource = input,
+): Promise<{ report: QualityReport; output: SliceSource }> {
   const count = input.sliceCount;
   const sample = [...new Set(Array.from({ length: Math.min(SAMPLE_SLICES, count) }, (_, k) => Math.round(((k + 0.5) * count) / Math.min(SAMPLE_SLICES, count) - 0.5)))];
   const kept = new Map<number, Float32Array>();
@@ -59,7 +66,7 @@ export async function measureQuality(input: SliceSource, output: SliceSource, st
     slicesSampled: sample.length,
     noiseHu: { before: globalNoiseIndex(before, rows, columns), after: globalNoiseIndex(after, out.rows, out.columns) },
     laa950: { before: withLung ? laa950(before, lungs) : null, after: afterLaa },
-    ...(scaled ? { dataConsistencyHu: dataConsistency(before, after, rows, columns, factor) } : {}),
+    ...(scaled ? { dataConsistencyHu: dataConsistency(scaledFrom === input ? before : await readSample(scaledFrom, sample), after, rows, columns, factor) } : {}),
     ...(calibration ? { calibration: { id: calibration.calibration as string, ...(heldBack !== undefined ? { heldBackMaeHu: heldBack } : {}) } } : {}),
   };
   return {
@@ -75,6 +82,12 @@ export async function measureQuality(input: SliceSource, output: SliceSource, st
       },
     },
   };
+}
+
+async function readSample(source: SliceSource, sample: readonly number[]): Promise<Float32Array[]> {
+  const slices: Float32Array[] = [];
+  for (const index of sample) slices.push(await source.readSlice(index));
+  return slices;
 }
 
 /** One line for ImageComments. */

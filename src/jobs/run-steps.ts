@@ -2,6 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import type { ImageHeader } from '../dicom/file/image-headers.js';
 import { writeDerivedSeries } from '../derive/write-derived-series.js';
 import { openSeries, openSeriesFromHeaders } from '../imaging/load-series.js';
+import type { SliceSource } from '../imaging/slice-source.js';
 import type { SeriesDescriptor } from '../inference/accepts.js';
 import type { StepSpec } from '../route/rule.js';
 import { PipelineMeter } from './pipeline-meter.js';
@@ -59,20 +60,23 @@ export async function runSteps(input: RunStepsInput): Promise<RunStepsResult> {
   let applying: number | undefined;
   try {
     let data: SeriesData = { source: meter.wrap(loaded.source), series: input.series };
+    let scaledFrom: SliceSource = loaded.source;
     for (const [index, step] of steps.entries()) {
       await input.onStepStarted?.(index, step);
       started.push(input.clock());
+      const given = data.source;
       try {
         data = await step.apply(data);
       } catch (error) {
         applying = index;
         throw error;
       }
+      if (index > 0 && data.source.geometry.rows !== given.geometry.rows) scaledFrom = given;
       data = { ...data, source: meter.wrap(data.source) };
       voxels.push(data.source.geometry.rows * data.source.geometry.columns * data.source.sliceCount);
     }
     // What the steps know once applied (a kernel transfer's calibration), for the quality report.
-    const measured = await measureQuality(loaded.source, data.source, steps.map((step) => step.report?.()));
+    const measured = await measureQuality(loaded.source, data.source, steps.map((step) => step.report?.()), scaledFrom);
     await rm(input.outputDir, { recursive: true, force: true });
     await mkdir(input.outputDir, { recursive: true });
     const derived = await writeDerivedSeries({
