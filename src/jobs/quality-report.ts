@@ -38,8 +38,7 @@ export async function measureQuality(
   stepReports: readonly (Record<string, unknown> | undefined)[],
   scaledFrom: SliceSource = input,
 ): Promise<{ report: QualityReport; output: SliceSource }> {
-  const count = input.sliceCount;
-  const sample = [...new Set(Array.from({ length: Math.min(SAMPLE_SLICES, count) }, (_, k) => Math.round(((k + 0.5) * count) / Math.min(SAMPLE_SLICES, count) - 0.5)))];
+  const sample = sampledIndices(input.sliceCount);
   const kept = new Map<number, Float32Array>();
   const before: Float32Array[] = [];
   const after: Float32Array[] = [];
@@ -80,6 +79,31 @@ export async function measureQuality(
         kept.delete(index);
         return Promise.resolve(slice);
       },
+    },
+  };
+}
+
+/** The slices the report measures, of a series of `count` slices: evenly spread. */
+function sampledIndices(count: number): number[] {
+  const n = Math.min(SAMPLE_SLICES, count);
+  return [...new Set(Array.from({ length: n }, (_, k) => Math.round(((k + 0.5) * count) / n - 0.5)))];
+}
+
+/**
+ * The source, with the slices the report samples kept once computed: the report reads them from
+ * what a super-resolution step was given before that step reads them, and they are computed once.
+ */
+export function keepingSampledSlices(source: SliceSource): SliceSource {
+  const sampled = new Set(sampledIndices(source.sliceCount));
+  const kept = new Map<number, Promise<Float32Array>>();
+  return {
+    geometry: source.geometry,
+    sliceCount: source.sliceCount,
+    readSlice(index) {
+      if (!sampled.has(index)) return source.readSlice(index);
+      let slice = kept.get(index);
+      if (!slice) kept.set(index, (slice = source.readSlice(index)));
+      return slice;
     },
   };
 }

@@ -6,7 +6,7 @@ import type { SliceSource } from '../imaging/slice-source.js';
 import type { SeriesDescriptor } from '../inference/accepts.js';
 import type { StepSpec } from '../route/rule.js';
 import { PipelineMeter } from './pipeline-meter.js';
-import { describeQuality, measureQuality, type QualityReport } from './quality-report.js';
+import { describeQuality, keepingSampledSlices, measureQuality, type QualityReport } from './quality-report.js';
 import { createSteps, type StepRegistry } from './steps/index.js';
 import type { SeriesData, Step, StepContext } from './steps/step.js';
 
@@ -64,9 +64,9 @@ export async function runSteps(input: RunStepsInput): Promise<RunStepsResult> {
     for (const [index, step] of steps.entries()) {
       await input.onStepStarted?.(index, step);
       started.push(input.clock());
-      const given = data.source;
+      const given = index > 0 ? keepingSampledSlices(data.source) : data.source;
       try {
-        data = await step.apply(data);
+        data = await step.apply({ ...data, source: given });
       } catch (error) {
         applying = index;
         throw error;

@@ -4,7 +4,7 @@ import { bicubicUpsample2x } from '../../../src/imaging/bicubic-upsample.js';
 import { gaussianSoften } from '../../../src/imaging/gaussian-soften.js';
 import { openSeries } from '../../../src/imaging/load-series.js';
 import type { SliceSource } from '../../../src/imaging/slice-source.js';
-import { describeQuality, measureQuality } from '../../../src/jobs/quality-report.js';
+import { describeQuality, keepingSampledSlices, measureQuality } from '../../../src/jobs/quality-report.js';
 import { lungMask } from '../../../src/imaging/lung-mask.js';
 import { laa950 } from '../../../src/imaging/metrics.js';
 
@@ -41,6 +41,15 @@ describe('measureQuality on the Siemens B70f series', () => {
     expect(report.dataConsistencyHu!).toBeGreaterThan(0);
     expect(report.dataConsistencyHu!).toBeLessThan(30);
     expect(report.laa950.after).not.toBeNull();
+  });
+
+  it('computes the sampled slices of what super-resolution was given once, for the report and for the step', async () => {
+    const softened = counted(gaussianSoften(sharp, { sigmaMm: 1.2 }));
+    const given = keepingSampledSlices(softened.source);
+    const { report, output } = await measureQuality(sharp, bicubicUpsample2x(given), [], given);
+    for (let i = 0; i < output.sliceCount; i++) await output.readSlice(i);
+    expect(report.dataConsistencyHu!).toBeLessThan(5);
+    expect(softened.reads.every((count) => count === 1)).toBe(true);
   });
 
   it('names the calibration a kernel transfer used, with its held-back error', async () => {
