@@ -2,7 +2,8 @@
 # Installs what the tests need besides npm packages: Orthanc (the PACS in integration tests),
 # dcmtk (storescu, storescp, dcmcjpeg...), dicom3tools (dciodvfy), numpy and scipy for the
 # Python/TypeScript parity test of training/, Debian's chromium for the console's browser tests
-# (driven by playwright-core; no downloaded browser), and makes sure PostgreSQL runs.
+# (driven by playwright-core; no downloaded browser), Mesa's software Vulkan device (lavapipe) for
+# the WebGPU inference test, and makes sure PostgreSQL runs.
 set -euo pipefail
 
 packages=(orthanc dcmtk dicom3tools python3-numpy python3-scipy chromium)
@@ -15,6 +16,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# onnxruntime-node's WebGPU provider (Dawn) needs Vulkan features that lavapipe has from Mesa 23 on;
+# Debian 12 ships 22.3, its backports 25. The backports source is made from the system's own.
+mesa_version=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || echo 0)
+if ! dpkg --compare-versions "$mesa_version" ge 23; then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  mesa_target=()
+  if [ "$(. /etc/os-release && echo "${VERSION_CODENAME:-}")" = bookworm ]; then
+    awk 'BEGIN { RS = ""; ORS = "\n\n" } NR == 1' /etc/apt/sources.list.d/debian.sources \
+      | sed 's/^Suites: .*/Suites: bookworm-backports/' | $sudo_cmd tee /etc/apt/sources.list.d/ctprep-backports.sources >/dev/null
+    mesa_target=(-t bookworm-backports)
+  fi
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${mesa_target[@]}" mesa-vulkan-drivers libvulkan1 >/dev/null
 fi
 
 # Debian's orthanc package may start its own service on the standard ports; tests use their own.

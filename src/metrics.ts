@@ -38,14 +38,14 @@ export function createNodeMetrics(registry: Registry): NodeMetrics {
     }),
     stepSeconds: new Histogram({
       name: `${PREFIX}step_seconds`,
-      help: 'Seconds a job waited on a step of its own work (its input excluded), by step kind and backend (cpu, cuda).',
+      help: 'Seconds a job waited on a step of its own work (its input excluded), by step kind and backend (cpu, cuda, webgpu).',
       labelNames: ['kind', 'backend'],
       buckets: [0.5, 1, 2, 5, 10, 20, 40, 80, 160, 320, 640],
       registers,
     }),
     stepVoxelsPerSecond: new Histogram({
       name: `${PREFIX}step_voxels_per_second`,
-      help: 'Voxels of a step\'s output per second of its own work, one observation per step run, by step kind and backend (cpu, cuda).',
+      help: 'Voxels of a step\'s output per second of its own work, one observation per step run, by step kind and backend (cpu, cuda, webgpu).',
       labelNames: ['kind', 'backend'],
       buckets: [1e5, 3e5, 1e6, 3e6, 1e7, 3e7, 1e8, 3e8, 1e9],
       registers,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_RECEIVE_PDU_LENGTH, MIN_RECEIVE_PDU_LENGTH } from '../dicom/pdu-limits.js';
 import { aeTitleSchema, portSchema, uidRootSchema } from '../validation.js';
+import { PROVIDERS } from '../inference/providers.js';
 import { viewerUrlSchema } from './viewer-url.js';
 
 const aeTitle = aeTitleSchema;
@@ -164,7 +165,7 @@ export const configSchema = z.object({
     .prefault({}),
   inference: z
     .object({
-      provider: z.enum(['cpu', 'cuda']).default('cpu'),
+      provider: z.enum(PROVIDERS).default('cpu'),
       threads: z.number().int().min(0).max(256).default(0),
       modelsDir: z.string().default('models'),
       workers: z.number().int().min(1).max(16).default(1),

@@ -1,7 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { ConfigError, InvalidInputError } from '../errors.js';
-
-export type Provider = 'cpu' | 'cuda';
+import { GPU_PROVIDER_NAMES, type Provider } from './providers.js';
 
 export interface FloatTensor {
   readonly data: Float32Array;
@@ -10,31 +9,40 @@ export interface FloatTensor {
 
 /** Runs one model: a float tensor in, a float tensor out. */
 export interface InferenceBackend {
-  /** The execution provider that actually runs the model (after any CUDA -> CPU fallback). */
+  /** The execution provider that actually runs the model (after any GPU -> CPU fallback). */
   readonly name: Provider;
   run(input: FloatTensor): Promise<FloatTensor>;
   close(): Promise<void>;
 }
 
 export interface BackendOptions {
-  /** 'cuda' tries the CUDA execution provider and falls back to CPU when it cannot load. */
+  /** 'cuda' and 'webgpu' try that execution provider and fall back to CPU when it cannot load. */
   readonly provider: Provider;
   /** Intra-op threads of the CPU provider; 0 lets onnxruntime choose. */
   readonly threads: number;
   readonly inputName: string;
   readonly outputName: string;
-  /** False: a CUDA provider that cannot load is an error instead of a fallback. Default true. */
+  /** False: a GPU provider that cannot load is an error instead of a fallback. Default true. */
   readonly fallbackToCpu?: boolean;
   readonly cudaDeviceId?: number;
-  /** Receives the one line that says CUDA was asked for and CPU runs instead. */
+  /** Receives the one line that says a GPU provider was asked for and CPU runs instead. */
   readonly log?: (line: string) => void;
 }
 
+function executionProvider(provider: Provider, options: BackendOptions): ort.InferenceSession.ExecutionProviderConfig {
+  switch (provider) {
+    case 'cuda':
+      return { name: 'cuda', deviceId: options.cudaDeviceId ?? 0 };
+    case 'webgpu':
+      return { name: 'webgpu' };
+    case 'cpu':
+      return 'cpu';
+  }
+}
+
 function sessionOptions(options: BackendOptions, provider: Provider): ort.InferenceSession.SessionOptions {
-  const executionProviders: ort.InferenceSession.ExecutionProviderConfig[] =
-    provider === 'cuda' ? [{ name: 'cuda', deviceId: options.cudaDeviceId ?? 0 }] : ['cpu'];
   return {
-    executionProviders,
+    executionProviders: [executionProvider(provider, options)],
     intraOpNumThreads: options.threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
@@ -51,14 +59,16 @@ async function openSession(modelBytes: Uint8Array, options: BackendOptions): Pro
     return { session: await ort.InferenceSession.create(modelBytes, sessionOptions(options, 'cpu')), provider: 'cpu' };
   }
   // Asking onnxruntime for ['cuda', 'cpu'] does not fall back by itself when the CUDA library
-  // cannot load: it throws. So try CUDA alone, then CPU.
+  // cannot load (nor ['webgpu', 'cpu'] when no adapter is found): it throws. So try the GPU
+  // provider alone, then CPU.
+  const provider = options.provider;
   try {
-    return { session: await ort.InferenceSession.create(modelBytes, sessionOptions(options, 'cuda')), provider: 'cuda' };
+    return { session: await ort.InferenceSession.create(modelBytes, sessionOptions(options, provider)), provider };
   } catch (error) {
     if (options.fallbackToCpu === false) {
-      throw new ConfigError(`inference provider cuda cannot be used: ${firstLine(error)}`, error);
+      throw new ConfigError(`inference provider ${provider} cannot be used: ${firstLine(error)}`, error);
     }
-    options.log?.(`inference: CUDA execution provider unavailable (${firstLine(error)}); running on CPU`);
+    options.log?.(`inference: ${GPU_PROVIDER_NAMES[provider]} execution provider unavailable (${firstLine(error)}); running on CPU`);
     return { session: await ort.InferenceSession.create(modelBytes, sessionOptions(options, 'cpu')), provider: 'cpu' };
   }
 }

@@ -1,5 +1,5 @@
 import type { NodeConfig } from '../config/schema.js';
-import type { Provider } from './backend.js';
+import type { Provider } from './providers.js';
 import { openModelRegistry, type ModelEntry, type ModelRegistry } from './registry.js';
 import type { SlabInput } from './slab.js';
 import type { TilingSpec } from './tiler.js';
@@ -8,7 +8,7 @@ import { InferenceWorkerPool, type SlabResult } from './worker-pool.js';
 export interface InferenceEngineOptions {
   /** Folders holding <id>/manifest.json model folders, e.g. ['models']. */
   readonly modelRoots: readonly string[];
-  /** Default execution provider; 'cuda' falls back to CPU (logged once) unless fallbackToCpu is false. */
+  /** Default execution provider; 'cuda' and 'webgpu' fall back to CPU (logged once) unless fallbackToCpu is false. */
   readonly provider: Provider;
   /** onnxruntime intra-op threads per worker. */
   readonly threads: number;

@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../worker-thread.js';
 import { ConfigError, UnavailableError } from '../errors.js';
-import type { Provider } from './backend.js';
+import type { Provider } from './providers.js';
 import type { SlabInput, SlabOutput } from './slab.js';
 import type { TilingSpec } from './tiler.js';
 import { deserializeError, type ModelRef, type SlabRequest, type WorkerReply, type InferenceThreadSettings } from './worker-protocol.js';
@@ -12,7 +12,7 @@ export interface WorkerPoolOptions {
   /** onnxruntime intra-op threads in each worker. */
   readonly threads: number;
   readonly fallbackToCpu?: boolean;
-  /** Receives each distinct line the workers log once (e.g. the CUDA -> CPU fallback). */
+  /** Receives each distinct line the workers log once (e.g. a GPU -> CPU fallback). */
   readonly log?: (line: string) => void;
 }
 

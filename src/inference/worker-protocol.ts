@@ -1,5 +1,5 @@
 import { ConfigError, InvalidInputError, NodeError, UnavailableError } from '../errors.js';
-import type { Provider } from './backend.js';
+import type { Provider } from './providers.js';
 import type { SlabInput } from './slab.js';
 import type { TilingSpec } from './tiler.js';
 

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import { createBackend, type InferenceBackend, type Provider } from './backend.js';
+import { createBackend, type InferenceBackend } from './backend.js';
+import type { Provider } from './providers.js';
 import { runSlab } from './slab.js';
 import { serializeError, type SlabRequest, type WorkerReply, type InferenceThreadSettings } from './worker-protocol.js';
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
 import type { SliceSource } from '../../imaging/slice-source.js';
 import { assertAccepts, type SeriesDescriptor } from '../../inference/accepts.js';
-import type { Provider } from '../../inference/backend.js';
+import { PROVIDERS, type Provider } from '../../inference/providers.js';
 import type { InferenceEngine } from '../../inference/engine.js';
 import type { ModelManifest } from '../../inference/manifest.js';
 import type { ModelEntry } from '../../inference/registry.js';
@@ -23,7 +23,7 @@ export interface ModelStepOptions {
 
 const options = z.strictObject({
   model: z.string().min(1),
-  backend: z.enum(['cpu', 'cuda']).optional(),
+  backend: z.enum(PROVIDERS).optional(),
   allowUntrained: z.boolean().optional(),
 });
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { InvalidInputError } from '../../../src/errors.js';
 import { createBackend } from '../../../src/inference/backend.js';
 import { createInferenceEngine, type InferenceEngine } from '../../../src/inference/engine.js';
+import type { Provider } from '../../../src/inference/providers.js';
 import { runSlab } from '../../../src/inference/slab.js';
 import { modelOutputSource } from '../../../src/inference/model-source.js';
 import { tilingSpec } from '../../../src/inference/tiler.js';
@@ -16,7 +17,7 @@ import { applyStep } from '../../helpers/apply-step.js';
 
 const SHARP_SIEMENS: SeriesDescriptor = { modality: 'CT', manufacturer: 'SIEMENS', convolutionKernel: ['B70f'] };
 
-async function engineWith(roots: string[], log?: (line: string) => void, provider: 'cpu' | 'cuda' = 'cpu') {
+async function engineWith(roots: string[], log?: (line: string) => void, provider: Provider = 'cpu') {
   return createInferenceEngine({ modelRoots: roots, provider, threads: 1, workers: 2, log });
 }
 
