@@ -2,8 +2,8 @@
 # Packs bench/providers.ts to run on a GPU machine that has no Node and cannot fetch packages, in
 # var/device-bench/ (38 MB, xz, so that it travels with the repository within the GPU machine's
 # 64 MiB): this machine's node binary, the benchmark and the inference worker bundled by esbuild,
-# onnxruntime-node's Linux x64 runtime (the WebGPU provider is built into it), the Vulkan loader's
-# Debian package, and the first slices of a real series.
+# onnxruntime-node's Linux x64 runtime (the WebGPU provider is built into it), the Debian packages
+# of the Vulkan loader and the GL dispatch libraries, and the first slices of a real series.
 #
 #   bash bench/pack-for-device.sh [SERIES_DIR] [SLICES]
 #   (there) bash var/device-bench/run.sh --models a,b --slices 64 --whole-batch 8
