@@ -1,5 +1,5 @@
 /**
- * npm run compare -- --model <id> --sharp <folder> --soft <folder> [--slice K] [--out DIR] [--data DIR]
+ * npm run compare -- --model <id> --sharp <folder> --soft <folder> [--slice K] [--out DIR] [--data DIR] [--provider cpu|cuda|webgpu]
  *
  * Writes PNGs to look at: one slice of a sharp series, the model step's output (the node's engine,
  * full HU range), its classical counterpart alone, and the real soft reconstruction at the same
@@ -10,7 +10,8 @@
  * config/calibrations/ for the sharp series' scanner and kernel) beside a Gaussian (--sigma, mm).
  * --after kernel-transfer runs the model on that transfer's output (whole series, so the slice has
  * its z neighbours), as a rule with kernel-transfer's refine does (generator v3): input | kernel
- * transfer | model step | soft reference.
+ * transfer | model step | soft reference. --provider runs the model on that execution provider (default cpu);
+ * the provider that actually ran it is printed.
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -24,7 +25,10 @@ import { BONE_WINDOW, LUNG_WINDOW, MEDIASTINAL_WINDOW, renderPng, type GreyImage
 import type { SliceSource } from '../src/imaging/slice-source.js';
 import { createInferenceEngine } from '../src/inference/engine.js';
 import { modelOutputSource } from '../src/inference/model-source.js';
-import { tilingSpec } from '../src/inference/tiler.js';
+import { PROVIDERS, type Provider } from '../src/inference/providers.js';
+import type { ModelEntry } from '../src/inference/registry.js';
+import type { SlabInput } from '../src/inference/slab.js';
+import { tilingSpec, type TilingSpec } from '../src/inference/tiler.js';
 
 function option(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
@@ -48,7 +52,15 @@ async function main(): Promise<void> {
   if (!modelId || !sharpFolder || !softFolder) throw new Error('usage: --model <id> --sharp <folder> --soft <folder> [--slice K]');
   const dataDir = path.resolve(option('data') ?? '../shared/data/ct');
   const outDir = path.resolve(option('out') ?? 'test-output/compare');
-  const engine = await createInferenceEngine({ modelRoots: ['models'], provider: 'cpu', threads: 2, workers: 1 });
+  const provider = (option('provider') ?? 'cpu') as Provider;
+  if (!PROVIDERS.includes(provider)) throw new Error(`--provider is one of ${PROVIDERS.join(', ')}`);
+  const engine = await createInferenceEngine({ modelRoots: ['models'], provider, threads: 2, workers: 1, log: console.log });
+  const ranOn = new Set<string>();
+  const run = (entry: ModelEntry, spec: TilingSpec) => async (slab: SlabInput) => {
+    const result = await engine.runSlab(entry, provider, spec, slab);
+    ranOn.add(result.backend);
+    return result;
+  };
   try {
     const sharp = await open(dataDir, sharpFolder);
     const soft = await open(dataDir, softFolder);
@@ -66,13 +78,13 @@ async function main(): Promise<void> {
     if (option('after') === 'kernel-transfer') {
       const calibration = await shippedCalibration(path.join(dataDir, sharpFolder));
       const transferred = applyRadialResponse(sharp, calibration.response);
-      const refined = modelOutputSource(entry.manifest, transferred, (slab) => engine.runSlab(entry, 'cpu', spec, slab));
+      const refined = modelOutputSource(entry.manifest, transferred, run(entry, spec));
       const grey = async (source: SliceSource, k: number): Promise<GreyImage> => ({ rows: source.geometry.rows, columns: source.geometry.columns, hu: await source.readSlice(k) });
       const panels = [await grey(sharp, index), await grey(transferred, index), await grey(refined, index), await grey(soft, softIndex)];
       await writePanels(panels, path.join(outDir, `${modelId}-after-kernel-transfer-${sharpFolder}-${index}`), `input | kernel transfer (calibration ${calibration.id.slice(0, 8)}) | ${modelId} | soft reference`);
       return;
     }
-    const output = modelOutputSource(entry.manifest, input, (slab) => engine.runSlab(entry, 'cpu', spec, slab));
+    const output = modelOutputSource(entry.manifest, input, run(entry, spec));
     const scaled = spec.scale.inPlane === 2;
     const reference = scaled ? bicubicUpsample2x(single(soft, softIndex)) : single(soft, softIndex);
     const shown = scaled ? bicubicUpsample2x(input) : input;
@@ -89,6 +101,7 @@ async function main(): Promise<void> {
       console.log(`${file}: input | model step | counterpart | ${scaled ? 'soft reference, bicubic' : 'soft reference'} (${name} window)`);
     }
   } finally {
+    if (ranOn.size > 0) console.log(`model ran on ${[...ranOn].join(', ')}`);
     await engine.close();
   }
 }
