@@ -2,11 +2,11 @@ import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidInputError, UnavailableError } from '../errors.js';
 import { encodePart10, EXPLICIT_VR_LITTLE_ENDIAN, PIXEL_DATA_TAG, readPart10 } from '../dicom/file/dcmjs.js';
-import { dot, sliceNormal, type SeriesGeometry } from '../imaging/geometry.js';
 import { huToStored } from '../imaging/hounsfield.js';
 import { pixelFormatOf } from '../dicom/file/pixel-format.js';
-import type { LoadedSeries, SourceInstance } from '../imaging/load-series.js';
+import type { LoadedSeries } from '../imaging/load-series.js';
 import type { SliceSource } from '../imaging/slice-source.js';
+import { nearestSourceSlices } from './delivered-source.js';
 import { buildDerivedDataset, type DerivedSeriesFacts } from './derived-dataset.js';
 import { checkUidRoot, deterministicUid } from './derived-uids.js';
 import { fitText, VR_LIMIT } from './dicom-values.js';
@@ -123,20 +123,6 @@ export function derivedSeriesDescription(sourceDescription: string, labels: stri
   const base = sourceDescription.trim();
   if (base === '' || room < 4) return suffix;
   return `${base.length <= room ? base : `${base.slice(0, room - 1)}~`} ${suffix}`;
-}
-
-/** For each output slice, the source slice closest to it along the normal (the same one when z is kept). */
-function nearestSourceSlices(instances: readonly SourceInstance[], output: SeriesGeometry): number[] {
-  const normal = sliceNormal(output);
-  const sourceAlong = instances.map((instance) => dot(instance.position, normal));
-  return output.positions.map((position) => {
-    const along = dot(position, normal);
-    let best = 0;
-    sourceAlong.forEach((value, i) => {
-      if (Math.abs(value - along) < Math.abs(sourceAlong[best] - along)) best = i;
-    });
-    return best;
-  });
 }
 
 function fileMetaIdentity(uidRoot: string) {

@@ -50,3 +50,11 @@ export function huToStored(hu: Float32Array, format: PixelFormat): Int16Array | 
   }
   return out;
 }
+
+/**
+ * The HU a slice holds once written in this format: rounded to a stored value and clamped to the
+ * range BitsStored allows, then rescaled back. What a reader of the written series measures.
+ */
+export function storedHu(hu: Float32Array, format: PixelFormat): Float32Array {
+  return rawToHu(huToStored(hu, format), format);
+}

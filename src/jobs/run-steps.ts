@@ -1,6 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import type { ImageHeader } from '../dicom/file/image-headers.js';
 import { writeDerivedSeries } from '../derive/write-derived-series.js';
+import { deliveredSource } from '../derive/delivered-source.js';
 import { openSeries, openSeriesFromHeaders } from '../imaging/load-series.js';
 import type { SliceSource } from '../imaging/slice-source.js';
 import type { SeriesDescriptor } from '../inference/accepts.js';
@@ -75,8 +76,10 @@ export async function runSteps(input: RunStepsInput): Promise<RunStepsResult> {
       data = { ...data, source: meter.wrap(data.source) };
       voxels.push(data.source.geometry.rows * data.source.geometry.columns * data.source.sliceCount);
     }
-    // What the steps know once applied (a kernel transfer's calibration), for the quality report.
-    const measured = await measureQuality(loaded.source, data.source, steps.map((step) => step.report?.()), scaledFrom);
+    // What the steps know once applied (a kernel transfer's calibration), for the quality report,
+    // measured on the output as its series will store it.
+    const delivered = deliveredSource(loaded, data.source);
+    const measured = await measureQuality(loaded.source, delivered, steps.map((step) => step.report?.()), scaledFrom);
     await rm(input.outputDir, { recursive: true, force: true });
     await mkdir(input.outputDir, { recursive: true });
     const derived = await writeDerivedSeries({

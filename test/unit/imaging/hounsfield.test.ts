@@ -1,4 +1,4 @@
-import { huToStored, rawToHu, storedRange, type PixelFormat } from '../../../src/imaging/hounsfield.js';
+import { huToStored, rawToHu, storedHu, storedRange, type PixelFormat } from '../../../src/imaging/hounsfield.js';
 
 const unsigned12: PixelFormat = { rescaleSlope: 1, rescaleIntercept: -1024, bitsAllocated: 16, bitsStored: 12, pixelRepresentation: 0 };
 const signed16: PixelFormat = { rescaleSlope: 1, rescaleIntercept: 0, bitsAllocated: 16, bitsStored: 16, pixelRepresentation: 1 };
@@ -34,5 +34,12 @@ describe('hounsfield', () => {
     expect(Array.from(rawToHu(Uint16Array.from([0xf064, 0x0fff]), unsigned12))).toEqual([100 - 1024, 4095 - 1024]);
     expect(Array.from(rawToHu(Uint16Array.from([0x0ffb, 0xfffb, 0x07ff]), scaled))).toEqual([-1002.5, -1002.5, 23.5]);
     expect(Array.from(rawToHu(Int16Array.from([-32768, -1, 32767]), signed16))).toEqual([-32768, -1, 32767]);
+  });
+
+  it('gives the HU a written slice holds: rounded to a stored value, clamped to the range', () => {
+    const hu = Float32Array.from([-1100, -950.4, -950.6, 40.5, 3100]);
+    expect(Array.from(storedHu(hu, unsigned12))).toEqual([-1024, -950, -951, 41, 3071]);
+    expect(Array.from(storedHu(Float32Array.from([-950.2, -950.3, 1e6]), scaled))).toEqual([-950, -950.5, 23.5]);
+    expect(Array.from(storedHu(Float32Array.from([-2000.4, 5.5]), signed16))).toEqual([-2000, 6]);
   });
 });
