@@ -25,6 +25,8 @@ import { pathToFileURL } from 'node:url';
 import { gaussianSoften } from '../src/imaging/gaussian-soften.js';
 import { bicubicUpsample2x, nearestUpsample2x } from '../src/imaging/bicubic-upsample.js';
 import type { SeriesGeometry, Vec3 } from '../src/imaging/geometry.js';
+import { readImageHeaders } from '../src/dicom/file/image-headers.js';
+import { storedHu, type PixelFormat } from '../src/imaging/hounsfield.js';
 import { openSeries } from '../src/imaging/load-series.js';
 import { bodyMask } from '../src/imaging/body-mask.js';
 import { lungMask } from '../src/imaging/lung-mask.js';
@@ -81,9 +83,25 @@ export interface ModelResult {
 
 // ---------------------------------------------------------------- series helpers
 
+function dicomFiles(folder: string): Promise<string[]> {
+  return readdir(folder).then((names) => names.filter((f) => f.endsWith('.dcm')).sort().map((f) => path.join(folder, f)));
+}
+
 export async function openFolder(folder: string, tolerances?: { spacingFraction: number }) {
-  const files = (await readdir(folder)).filter((f) => f.endsWith('.dcm')).map((f) => path.join(folder, f));
-  return (await openSeries(files, { cacheSlices: 8, ...(tolerances ? { tolerances } : {}) })).source;
+  return (await openSeries(await dicomFiles(folder), { cacheSlices: 8, ...(tolerances ? { tolerances } : {}) })).source;
+}
+
+/** The pixel format of a series (its first image's), which a series the node derives from it stores. */
+export async function storedFormatOf(folder: string): Promise<PixelFormat> {
+  return (await readImageHeaders((await dicomFiles(folder))[0]))[0].pixelFormat;
+}
+
+/**
+ * Slices as a derived series in that format holds them (rounded, clamped), so that every method is
+ * measured on what the node delivers, as the input and the reference are.
+ */
+export function asStored(slices: readonly Float32Array[], format: PixelFormat): Float32Array[] {
+  return slices.map((slice) => storedHu(slice, format));
 }
 
 function samePosition(a: Vec3, b: Vec3): boolean {
@@ -251,12 +269,13 @@ export async function evaluateHarmonizer(engine: InferenceEngine, entry: ModelEn
   const geometry = withSlices(soft.geometry, pairs.map(([, j]) => j));
   const spacing = sharp.geometry.pixelSpacing[1];
   const model = modelOutput(engine, entry, sharp);
+  const format = await storedFormatOf(path.join(options.dataDir, PATIENTS[heldOut].sharp));
   const outputs: Record<string, Float32Array[]> = {
-    model: await readAll(model, sharpIdx),
-    counterpart: await Promise.all(sharpIdx.map((i) => model.readCounterpart(i))),
+    model: asStored(await readAll(model, sharpIdx), format),
+    counterpart: asStored(await Promise.all(sharpIdx.map((i) => model.readCounterpart(i))), format),
     input: await readAll(sharp, sharpIdx),
-    gaussian: await readAll(gaussianSoften(sharp, { sigmaMm }), sharpIdx),
-    gaussian_px: await readAll(gaussianSoften(sharp, { sigmaMm: (sigmaMm * spacing) / trainSpacing }), sharpIdx),
+    gaussian: asStored(await readAll(gaussianSoften(sharp, { sigmaMm }), sharpIdx), format),
+    gaussian_px: asStored(await readAll(gaussianSoften(sharp, { sigmaMm: (sigmaMm * spacing) / trainSpacing }), sharpIdx), format),
   };
   const reference = await readAll(soft, pairs.map(([, j]) => j));
   const { rows, columns } = geometry;
@@ -352,6 +371,7 @@ export async function evaluateSuperResolver(engine: InferenceEngine, entry: Mode
   const consistency: Record<string, number[]> = { model: [], bicubic: [] };
   for (const [seriesIndex, folder] of [PATIENTS[heldOut].sharp, PATIENTS[heldOut].soft].entries()) {
     const full = await openFolder(path.join(options.dataDir, folder));
+    const format = await storedFormatOf(path.join(options.dataDir, folder));
     if (full.geometry.rows !== 512 || full.geometry.columns !== 512) throw new Error(`${folder}: super-resolution is evaluated on 512x512 series`);
     const hr = subset(full, evenlySpaced(full.sliceCount, options.slices));
     const hrSlices = await readAll(hr, hr.geometry.positions.map((_, i) => i));
@@ -360,7 +380,7 @@ export async function evaluateSuperResolver(engine: InferenceEngine, entry: Mode
     const restored: Record<string, SliceSource> = { model: modelOutput(engine, entry, low), bicubic: bicubicUpsample2x(low), nearest: nearestUpsample2x(low) };
     references.push(...hrSlices);
     for (const [method, source] of Object.entries(restored)) {
-      const slices = await readAll(source, hrSlices.map((_, i) => i));
+      const slices = asStored(await readAll(source, hrSlices.map((_, i) => i)), format);
       parts[method].push({ q: await quality(hr.geometry, hrSlices, slices), slices: hrSlices.length });
       restoredSlices[method].push(...slices);
     }

@@ -1,5 +1,8 @@
 /**
- * npm run eval [-- --slices-per-half N --sr-slices N --dc-slices K --threads T --tasks harmonize,superres]
+ * npm run eval [-- --slices-per-half N|PAIR=N,... --sr-slices N --dc-slices K --threads T --tasks harmonize,superres]
+ *
+ * --slices-per-half: evenly spread slices of each half, for every pair (N) or for the pairs named by
+ * key (a0001=6: the Philips pair's halves cut to 6, the other pairs whole); default all.
  *
  * Harmonization, on each real natural pair of ../shared/data/ct (A0001 Philips L->B, A0002 Siemens
  * B70f->B40f, Toshiba phantom FC51->FC13): the shared slices are split along the patient into a
@@ -33,6 +36,8 @@
  *    <calibrated_on> and harmonize-v3-full-<calibrated_on>.
  *  A v3 model that is not in models/ is reported as null.
  * Super-resolution: sr2x-v1 on the patient each fold held out (scripts/eval-models.ts), bicubic beside.
+ * Every output is measured as the node's derived series stores it (rounded and clamped in the sharp
+ * series' pixel format), as the input and the reference are stored.
  * Each method M: psnr, ssim, mae_hu (lung window [-1150, 350]), mae_full_hu (body, -1024..3071),
  * mae_bone_hu (reference > 600 HU), laa950_diff (null without lung), noise_hu (global noise index).
  * Prints tables; the last line is one JSON object {"harmonize":{"splits":[...]},"superres":{"splits":[...]}}.
@@ -44,6 +49,7 @@ import { TransferFitter } from '../src/calibrate/fit-transfer.js';
 import type { SliceSource } from '../src/imaging/slice-source.js';
 import { gaussianSoften } from '../src/imaging/gaussian-soften.js';
 import type { SeriesGeometry } from '../src/imaging/geometry.js';
+import type { PixelFormat } from '../src/imaging/hounsfield.js';
 import { lungMask } from '../src/imaging/lung-mask.js';
 import { memorySource } from '../src/imaging/memory-source.js';
 import { compareSeries, laa950, mae } from '../src/imaging/metrics.js';
@@ -51,7 +57,7 @@ import { globalNoiseIndex } from '../src/imaging/noise.js';
 import { radialFilter } from '../src/imaging/radial-response.js';
 import { createInferenceEngine, type InferenceEngine } from '../src/inference/engine.js';
 import {
-  evaluateSuperResolver, fullRange, fullRangeMasks, modelOutput,  readAll, withSlices, type FoldResult,
+  asStored, evaluateSuperResolver, fullRange, fullRangeMasks, modelOutput,  readAll, withSlices, type FoldResult,
 } from './eval-models.js';
 import { BLIND_SIGMA_MM, calibrationHalves, evaluatedHalf, openPair, PAIRS } from './harmonize-pairs.js';
 
@@ -92,7 +98,19 @@ const { values: args } = parseArgs({
     'models-dir': { type: 'string', default: path.resolve(process.cwd(), 'models') },
   },
 });
-const perHalf = args['slices-per-half'] === undefined ? undefined : Number(args['slices-per-half']);
+const perHalf = slicesPerHalf(args['slices-per-half']);
+
+/** --slices-per-half as a cut per pair key (undefined: all slices). */
+function slicesPerHalf(value: string | undefined): (pairKey: string) => number | undefined {
+  if (value === undefined) return () => undefined;
+  if (/^\d+$/.test(value)) return () => Number(value);
+  const cuts = new Map(value.split(',').map((item) => {
+    const [key, n] = item.split('=');
+    if (!PAIRS.some((pair) => pair.key === key) || !/^\d+$/.test(n ?? '')) throw new Error(`--slices-per-half: ${item} is not N or PAIR=N with PAIR one of ${PAIRS.map((p) => p.key).join(', ')}`);
+    return [key, Number(n)];
+  }));
+  return (pairKey) => cuts.get(pairKey);
+}
 const tasks = args.tasks!.split(',');
 
 function evenly<T>(items: readonly T[], n: number | undefined): T[] {
@@ -100,7 +118,9 @@ function evenly<T>(items: readonly T[], n: number | undefined): T[] {
   return Array.from({ length: n }, (_, k) => items[Math.floor(((k + 0.5) * items.length) / n)]);
 }
 
-async function measure(geometry: SeriesGeometry, reference: Float32Array[], test: Float32Array[]): Promise<Method> {
+/** The figures of one method's output, as the derived series would store it (format), against the reference. */
+async function measure(geometry: SeriesGeometry, reference: Float32Array[], output: Float32Array[], format: PixelFormat): Promise<Method> {
+  const test = asStored(output, format);
   const quality = await compareSeries(memorySource(geometry, reference), memorySource(geometry, test));
   const { rows, columns } = geometry;
   const lungs = lungMask(reference, rows, columns);
@@ -131,15 +151,15 @@ async function tuneSigma(geometry: SeriesGeometry, sharp: Float32Array[], soft: 
 async function harmonizeSplits(engine: InferenceEngine, log: (line: string) => void): Promise<HarmonizeSplit[]> {
   const splits: HarmonizeSplit[] = [];
   for (const pair of PAIRS) {
-    const { sharp, soft, shared } = await openPair(path.join(args.data!, pair.sharp), path.join(args.data!, pair.soft));
+    const { sharp, soft, shared, storedFormat } = await openPair(path.join(args.data!, pair.sharp), path.join(args.data!, pair.soft));
     const halves = calibrationHalves(sharp.geometry, shared);
     const allSharp = await readAll(sharp, Array.from({ length: sharp.sliceCount }, (_, i) => i));
     const v2 = engine.registry.getModel(pair.patient ? V2_FOLD_HOLDING_OUT[pair.patient] : V2_UNSEEN);
     const v2Output = modelOutput(engine, v2, sharp);
     for (const calibratedOn of ['cranial', 'caudal'] as const) {
       const started = Date.now();
-      const calibration = evenly(halves[calibratedOn], perHalf);
-      const evaluation = evenly(halves[evaluatedHalf(calibratedOn)], perHalf);
+      const calibration = evenly(halves[calibratedOn], perHalf(pair.key));
+      const evaluation = evenly(halves[evaluatedHalf(calibratedOn)], perHalf(pair.key));
       const read = async (indices: [number, number][]) => ({
         sharp: await readAll(sharp, indices.map(([i]) => i)),
         soft: await readAll(soft, indices.map(([, j]) => j)),
@@ -164,11 +184,11 @@ async function harmonizeSplits(engine: InferenceEngine, log: (line: string) => v
         v2: await readAll(v2Output, evaluation.map(([i]) => i)),
       };
       const methods: Record<string, Method | null> = {};
-      for (const [name, slices] of Object.entries(outputs)) methods[name] = await measure(ev.geometry, ev.soft, slices);
+      for (const [name, slices] of Object.entries(outputs)) methods[name] = await measure(ev.geometry, ev.soft, slices, storedFormat);
       const refinedBy = async (id: string, input: Float32Array[]) => {
         if (!engine.registry.ids().includes(id)) return null;
         const output = modelOutput(engine, engine.registry.getModel(id), memorySource(sharp.geometry, input));
-        return measure(ev.geometry, ev.soft, await readAll(output, evaluation.map(([i]) => i)));
+        return measure(ev.geometry, ev.soft, await readAll(output, evaluation.map(([i]) => i)), storedFormat);
       };
       const transferred = allSharp.map((slice) => transfer(slice));
       methods.v3 = await refinedBy(`harmonize-v3-${pair.key}-${calibratedOn}`, transferred);

@@ -1,5 +1,5 @@
 import type { SeriesGeometry } from '../src/imaging/geometry.js';
-import { openFolder, pairByPosition } from './eval-models.js';
+import { openFolder, pairByPosition, storedFormatOf } from './eval-models.js';
 
 /**
  * The real natural pairs of ../shared/data/ct that npm run eval (scripts/eval.ts) evaluates and
@@ -18,14 +18,15 @@ export const SPLITS = ['cranial', 'caudal'] as const;
 export type Split = (typeof SPLITS)[number];
 
 /**
- * A pair's two series (any slice spacing: the phantom's four slices are not contiguous) and the
- * slices they share ([index in sharp, index in soft], paired by position).
+ * A pair's two series (any slice spacing: the phantom's four slices are not contiguous), the
+ * slices they share ([index in sharp, index in soft], paired by position), and the pixel format a
+ * series derived from the sharp one is stored in.
  */
 export async function openPair(sharpFolder: string, softFolder: string) {
   const loose = { spacingFraction: Number.POSITIVE_INFINITY };
   const sharp = await openFolder(sharpFolder, loose);
   const soft = await openFolder(softFolder, loose);
-  return { sharp, soft, shared: pairByPosition(sharp.geometry, soft.geometry) };
+  return { sharp, soft, shared: pairByPosition(sharp.geometry, soft.geometry), storedFormat: await storedFormatOf(sharpFolder) };
 }
 
 /** The other half: the one a split evaluates on. */

@@ -5,7 +5,8 @@
  * trained on (what a choice may be made on) and the evaluated one. For the calibrated transfer and
  * each model (run through the node's engine after that transfer, as eval.ts runs v3): MAE on the
  * lung window [-1150, 350], the same inside and outside the body (the reference's body mask), the
- * mean error in the lungs (output - reference, HU) and the LAA-950 difference (pp). In --models,
+ * mean error in the lungs (output - reference, HU) and the LAA-950 difference (pp), each on the output
+ * as the derived series stores it (as npm run eval measures). In --models,
  * {pair} and {half} stand for the pair's key and the calibration half.
  */
 import path from 'node:path';
@@ -17,7 +18,7 @@ import { memorySource } from '../src/imaging/memory-source.js';
 import { DEFAULT_WINDOW, laa950 } from '../src/imaging/metrics.js';
 import { radialFilter } from '../src/imaging/radial-response.js';
 import { createInferenceEngine } from '../src/inference/engine.js';
-import { modelOutput, readAll } from './eval-models.js';
+import { asStored, modelOutput, readAll } from './eval-models.js';
 import { calibrationHalves, evaluatedHalf, openPair, PAIRS, SPLITS } from './harmonize-pairs.js';
 
 const MIN_LUNG_PIXELS = 5000; // as eval.ts: below it a half has no lung to speak of
@@ -51,7 +52,7 @@ function figures(reference: Float32Array[], test: Float32Array[], lungs: Uint8Ar
 const engine = await createInferenceEngine({ modelRoots: [path.resolve('models')], provider: 'cpu', threads: 2, workers: 1 });
 try {
   for (const pair of PAIRS.filter((p) => args.pairs!.split(',').includes(p.key))) {
-    const { sharp, soft, shared } = await openPair(path.join(args.data!, pair.sharp), path.join(args.data!, pair.soft));
+    const { sharp, soft, shared, storedFormat } = await openPair(path.join(args.data!, pair.sharp), path.join(args.data!, pair.soft));
     const halves = calibrationHalves(sharp.geometry, shared);
     const allSharp = await readAll(sharp, Array.from({ length: sharp.sliceCount }, (_, i) => i));
     const { rows, columns } = sharp.geometry;
@@ -72,7 +73,7 @@ try {
         const reference = await readAll(soft, indices.map(([, j]) => j));
         const [lungs, body] = [lungMask(reference, rows, columns), bodyMask(reference, rows, columns)];
         console.log(`${pair.name}, calibrated on ${calibratedOn}, on the ${half} half (${half === calibratedOn ? 'trained on' : 'evaluated'}):`);
-        for (const [name, volume] of Object.entries(outputs)) console.log(`  ${name}: ${figures(reference, indices.map(([i]) => volume[i]), lungs, body)}`);
+        for (const [name, volume] of Object.entries(outputs)) console.log(`  ${name}: ${figures(reference, asStored(indices.map(([i]) => volume[i]), storedFormat), lungs, body)}`);
       }
     }
   }

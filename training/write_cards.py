@@ -340,7 +340,7 @@ def v3_card(model_id, manifest, splits, eval_command):
         "",
         f"## Evaluation by the node (`{eval_command}`)",
         ("This model's own pair is not held out; the rows are the same recipe's models trained on one half (`harmonize-v3-" + metrics["pairs"] + "-<half>`) and evaluated on the other. " if whole else "")
-        + "Evaluated halves, through the node's inference engine after the step it refines; reference: the real soft reconstruction. PSNR, SSIM and MAE on [-1150, 350]; full = body voxels on -1024..3071; bone = reference above 600 HU; LAA-950 difference in percentage points where there is lung.",
+        + "Evaluated halves, through the node's inference engine after the step it refines; reference: the real soft reconstruction; the output measured as its derived series stores it (rounded, clamped). PSNR, SSIM and MAE on [-1150, 350]; full = body voxels on -1024..3071; bone = reference above 600 HU; LAA-950 difference in percentage points where there is lung.",
         "",
         *rows,
         "",
